@@ -1,0 +1,30 @@
+namespace Sightline.Metrics;
+
+/// <summary>
+/// One metric value for one sample. Undefined scores are <see cref="double.NaN"/> with a machine-readable
+/// <see cref="Reason"/> (for example <c>empty-mask</c>, <c>empty-saliency</c>, <c>non-finite-map</c>) instead of an exception.
+/// A defined score may still carry a reason as a flag (SemScore flags <c>empty-mask</c> but still scores it).
+/// </summary>
+/// <param name="Value">The score, or NaN when undefined.</param>
+/// <param name="Reason">Why the score is undefined or flagged; null when there is nothing to report.</param>
+public readonly record struct Score(double Value, string? Reason = null)
+{
+    /// <summary>An undefined score with its reason.</summary>
+    public static Score Undefined(string reason) => new(double.NaN, reason);
+
+    /// <summary>True when the value is a number.</summary>
+    public bool IsDefined => !double.IsNaN(Value);
+}
+
+/// <summary>Reasons used across metrics, so result columns use one vocabulary.</summary>
+public static class Reasons
+{
+    /// <summary>The ground-truth mask has no pixel.</summary>
+    public const string EmptyMask = "empty-mask";
+    /// <summary>The (thresholded or binarised) saliency has no mass or no pixel.</summary>
+    public const string EmptySaliency = "empty-saliency";
+    /// <summary>The map holds NaN or infinity.</summary>
+    public const string NonFiniteMap = "non-finite-map";
+    /// <summary>Both the mask and the binarised saliency are empty.</summary>
+    public const string EmptyBoth = "empty-mask-and-saliency";
+}

@@ -1,0 +1,217 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Sightline.Numerics;
+
+/// <summary>
+/// Span kernels used by the metrics: float32 inputs accumulated in float64, vectorised with
+/// <see cref="Vector256"/> where <see cref="TensorPrimitives"/> has no widening equivalent.
+/// </summary>
+public static class Kernels
+{
+    /// <summary>Σ x in float64. Empty input gives 0.</summary>
+    public static double SumAsDouble(ReadOnlySpan<float> x)
+    {
+        int i = 0;
+        double total = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 16)
+        {
+            var acc0 = Vector256<double>.Zero;
+            var acc1 = Vector256<double>.Zero;
+            ref float r = ref MemoryMarshal.GetReference(x);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+                var (lo, hi) = Vector256.Widen(v);
+                acc0 += lo;
+                acc1 += hi;
+            }
+            total = Vector256.Sum(acc0 + acc1);
+        }
+        for (; i < x.Length; i++) total += x[i];
+        return total;
+    }
+
+    /// <summary>Σ (x − c)² in float64.</summary>
+    public static double SumSquaredDeviations(ReadOnlySpan<float> x, double c)
+    {
+        int i = 0;
+        double total = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 16)
+        {
+            var acc0 = Vector256<double>.Zero;
+            var acc1 = Vector256<double>.Zero;
+            var cv = Vector256.Create(c);
+            ref float r = ref MemoryMarshal.GetReference(x);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)i));
+                lo -= cv;
+                hi -= cv;
+                acc0 += lo * lo;
+                acc1 += hi * hi;
+            }
+            total = Vector256.Sum(acc0 + acc1);
+        }
+        for (; i < x.Length; i++)
+        {
+            double d = x[i] - c;
+            total += d * d;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Sums of x over the mask (mask byte ≠ 0) and over everything, in float64, in one pass.
+    /// When <paramref name="applyThreshold"/> is set, only values above <paramref name="keepAbove"/> enter either sum; this fuses SemScore's soft threshold.
+    /// </summary>
+    public static (double Inside, double Total) MaskedSums(ReadOnlySpan<float> x, ReadOnlySpan<byte> mask, float keepAbove, bool applyThreshold)
+    {
+        double inside = 0, total = 0;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 16)
+        {
+            var inAcc = Vector256<double>.Zero;
+            var totAcc = Vector256<double>.Zero;
+            var thr = Vector256.Create(keepAbove);
+            ref float rx = ref MemoryMarshal.GetReference(x);
+            ref byte rm = ref MemoryMarshal.GetReference(mask);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref rx, (nuint)i);
+                if (applyThreshold) v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, thr), v, Vector256<float>.Zero);
+                var m = MaskAsFloatSelect(ref rm, i);
+                var vin = v & m;
+                var (lo, hi) = Vector256.Widen(v);
+                var (ilo, ihi) = Vector256.Widen(vin);
+                totAcc += lo + hi;
+                inAcc += ilo + ihi;
+            }
+            inside = Vector256.Sum(inAcc);
+            total = Vector256.Sum(totAcc);
+        }
+        for (; i < x.Length; i++)
+        {
+            float v = x[i];
+            if (applyThreshold && !(v > keepAbove)) v = 0;
+            total += v;
+            if (mask[i] != 0) inside += v;
+        }
+        return (inside, total);
+    }
+
+    /// <summary>Σ_{mask} |x| and Σ |x| in float64, one pass.</summary>
+    public static (double Inside, double Total) MaskedAbsSums(ReadOnlySpan<float> x, ReadOnlySpan<byte> mask)
+    {
+        double inside = 0, total = 0;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 16)
+        {
+            var inAcc = Vector256<double>.Zero;
+            var totAcc = Vector256<double>.Zero;
+            ref float rx = ref MemoryMarshal.GetReference(x);
+            ref byte rm = ref MemoryMarshal.GetReference(mask);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var v = Vector256.Abs(Vector256.LoadUnsafe(ref rx, (nuint)i));
+                var vin = v & MaskAsFloatSelect(ref rm, i);
+                var (lo, hi) = Vector256.Widen(v);
+                var (ilo, ihi) = Vector256.Widen(vin);
+                totAcc += lo + hi;
+                inAcc += ilo + ihi;
+            }
+            inside = Vector256.Sum(inAcc);
+            total = Vector256.Sum(totAcc);
+        }
+        for (; i < x.Length; i++)
+        {
+            float v = Math.Abs(x[i]);
+            total += v;
+            if (mask[i] != 0) inside += v;
+        }
+        return (inside, total);
+    }
+
+    /// <summary>Counts of mask pixels and of pixels where both masks are set.</summary>
+    public static (int Mask, int Both, int Other) OverlapCounts(ReadOnlySpan<byte> mask, ReadOnlySpan<byte> other)
+    {
+        // Masks hold 0/1, so sums are counts and the dot product is the intersection.
+        int m = SumBytes(mask);
+        int o = SumBytes(other);
+        int both = 0;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && mask.Length >= 32)
+        {
+            ref byte ra = ref MemoryMarshal.GetReference(mask);
+            ref byte rb = ref MemoryMarshal.GetReference(other);
+            var acc = Vector256<uint>.Zero;
+            for (; i <= mask.Length - 32; i += 32)
+            {
+                var a = Vector256.LoadUnsafe(ref ra, (nuint)i) & Vector256.LoadUnsafe(ref rb, (nuint)i);
+                acc += SumBytesToUInt(a);
+            }
+            both = (int)Vector256.Sum(acc);
+        }
+        for (; i < mask.Length; i++) both += mask[i] & other[i];
+        return (m, both, o);
+    }
+
+    /// <summary>Σ of a span of bytes (each 0..255).</summary>
+    public static int SumBytes(ReadOnlySpan<byte> x)
+    {
+        int i = 0;
+        long total = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 32)
+        {
+            ref byte r = ref MemoryMarshal.GetReference(x);
+            var acc = Vector256<uint>.Zero;
+            for (; i <= x.Length - 32; i += 32) acc += SumBytesToUInt(Vector256.LoadUnsafe(ref r, (nuint)i));
+            total = Vector256.Sum(acc);
+        }
+        for (; i < x.Length; i++) total += x[i];
+        return checked((int)total);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> SumBytesToUInt(Vector256<byte> v)
+    {
+        var (lo, hi) = Vector256.Widen(v);
+        var s = lo + hi;
+        var (a, b) = Vector256.Widen(s);
+        return a + b;
+    }
+
+    /// <summary>Loads 8 mask bytes and returns an all-ones float lane where the byte is non-zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> MaskAsFloatSelect(ref byte mask, int offset)
+    {
+        ulong eight = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref mask, offset));
+        var bytes = Vector128.CreateScalar(eight).AsByte();
+        var (w16, _) = Vector128.Widen(bytes);
+        var (w32lo, w32hi) = Vector128.Widen(w16);
+        var ints = Vector256.Create(w32lo, w32hi).AsInt32();
+        return (~Vector256.Equals(ints, Vector256<int>.Zero)).AsSingle();
+    }
+
+    /// <summary>True when every value is finite.</summary>
+    public static bool AllFinite(ReadOnlySpan<float> x)
+    {
+        // x − x is 0 for finite values and NaN for NaN/±∞; summing the products is one vectorised pass.
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 8)
+        {
+            ref float r = ref MemoryMarshal.GetReference(x);
+            var acc = Vector256<float>.Zero;
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+                acc += v - v;
+            }
+            if (!Vector256.EqualsAll(acc, Vector256<float>.Zero)) return false;
+        }
+        for (; i < x.Length; i++) if (!float.IsFinite(x[i])) return false;
+        return true;
+    }
+}
