@@ -1,12 +1,66 @@
+using System.CommandLine;
+using Sightline.Cli.Commands;
+
 namespace Sightline.Cli;
+
+/// <summary>What a command may touch: the console streams and whether stderr is an interactive terminal.</summary>
+/// <param name="Out">Standard output (tables, results).</param>
+/// <param name="Error">Standard error (errors, progress).</param>
+/// <param name="Interactive">True when progress may be drawn (a terminal, not redirected).</param>
+public sealed record CliContext(TextWriter Out, TextWriter Error, bool Interactive);
+
+/// <summary>Exit codes of the <c>sightline</c> command.</summary>
+public static class ExitCodes
+{
+    /// <summary>Success.</summary>
+    public const int Ok = 0;
+    /// <summary>The run finished but some samples failed, or a check failed.</summary>
+    public const int Failed = 1;
+    /// <summary>Usage or input error.</summary>
+    public const int Usage = 2;
+}
 
 /// <summary>Entry point shared by <c>Main</c> and the CLI tests (console passed in).</summary>
 public static class CliApp
 {
-    /// <summary>Runs the command line and returns the exit code.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>Builds the command tree.</summary>
+    public static RootCommand BuildRoot(CliContext context)
     {
-        stdout.WriteLine("sightline: under construction");
-        return 0;
+        var root = new RootCommand("Sightline: measure whether machine-learning models are right for the right reasons.");
+        root.Add(AlignCommand.Build(context));
+        return root;
     }
+
+    /// <summary>Runs the command line and returns the exit code.</summary>
+    public static int Run(string[] args, CliContext context)
+    {
+        var root = BuildRoot(context);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) context.Error.WriteLine($"sightline: {e.Message}");
+            context.Error.WriteLine("Run 'sightline --help' (or 'sightline <command> --help') for usage.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (Unwrap(ex) is InputDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or FormatException or KeyNotFoundException)
+        {
+            context.Error.WriteLine($"sightline: error: {Unwrap(ex).Message}");
+            return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Error.WriteLine("sightline: cancelled.");
+            return 130;
+        }
+    }
+
+    /// <summary>Runs with the process console.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, new CliContext(stdout, stderr, !Console.IsErrorRedirected));
+
+    private static Exception Unwrap(Exception ex) => ex is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) : ex;
 }

@@ -1,0 +1,204 @@
+using System.Numerics.Tensors;
+using Sightline.Metrics;
+using Sightline.Numerics;
+using Sightline.Results;
+
+namespace Sightline.Alignment;
+
+/// <summary>Options of an alignment run (<c>sightline align</c>).</summary>
+public sealed record AlignmentOptions
+{
+    /// <summary>Metric names to compute, in output order (default: every registered metric that needs no extra input).</summary>
+    public IReadOnlyList<string> Metrics { get; init; } = DefaultMetrics;
+
+    /// <summary>Parameters shared by the localisation metrics.</summary>
+    public LocalisationSettings Settings { get; init; } = LocalisationSettings.Default;
+
+    /// <summary>Resize masks to the maps' size (nearest neighbour) when they differ; otherwise a size mismatch is an error.</summary>
+    public bool ResizeMasks { get; init; }
+
+    /// <summary>Class label per sample (optional): used for per-class summaries and, with predictions, for <c>si_case</c>.</summary>
+    public int[]? Labels { get; init; }
+
+    /// <summary>Predicted class per sample (optional): with labels, adds the <c>si_case</c> column.</summary>
+    public int[]? Predictions { get; init; }
+
+    /// <summary>Cut-offs for <c>si_case</c>.</summary>
+    public SharedInterestCutoffs Cutoffs { get; init; } = new();
+
+    /// <summary>Threads used; 0 = all cores.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Samples per chunk handed to the thread pool (memory per chunk stays small).</summary>
+    public int ChunkSize { get; init; } = 1024;
+
+    /// <summary>The default metric set: all registered map-versus-mask metrics that need no extra inputs.</summary>
+    public static IReadOnlyList<string> DefaultMetrics =>
+        [.. MetricRegistry.MapMask.Where(d => !d.Info.NeedsExtraInputs).Select(d => d.Name)];
+}
+
+/// <summary>The per-sample scores of an alignment run and how many samples could not be scored.</summary>
+/// <param name="Table">Columns <c>index</c>, one per metric, then <c>si_case</c>, <c>label</c>, <c>reason</c> when present.</param>
+/// <param name="Scores">Metric name → per-sample values (the same arrays as in the table).</param>
+/// <param name="FailedSamples">Samples whose map held NaN or infinity (all their scores are NaN).</param>
+/// <param name="ScreenedSamples">Samples with a non-empty mask (SemScore's screening count).</param>
+public sealed record AlignmentResult(ResultTable Table, IReadOnlyDictionary<string, double[]> Scores, int FailedSamples, int ScreenedSamples);
+
+/// <summary>
+/// Scores saliency maps against ground-truth masks with the requested localisation metrics, in parallel over samples
+/// and in chunks so memory stays flat for any N. Maps of shape N×H×W or N×C×H×W (channels summed, signed, as Shared
+/// Interest does); masks N×H×W (or N×1×H×W) with values 0/1. A map with NaN/∞ gets NaN scores and reason
+/// <c>non-finite-map</c>; the run continues.
+/// </summary>
+public static class AlignmentScorer
+{
+    /// <summary>Runs the scoring. <paramref name="progress"/> receives the number of samples done so far.</summary>
+    /// <exception cref="InputDataException">Shapes disagree (and resizing is off), a mask is not binary, or a label file has the wrong length.</exception>
+    public static AlignmentResult Run(ISampleSource maps, ISampleSource masks, AlignmentOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        var (n, channels, h, w) = MapGeometry(maps);
+        var (mn, mh, mw) = MaskGeometry(masks);
+        if (mn != n)
+            throw new InputDataException($"{maps.Name} has {n} samples but {masks.Name} has {mn}: shapes {Fmt(maps.Shape)} and {Fmt(masks.Shape)}.");
+        if ((mh != h || mw != w) && !options.ResizeMasks)
+            throw new InputDataException($"Map size {h}×{w} ({maps.Name}, shape {Fmt(maps.Shape)}) differs from mask size {mh}×{mw} ({masks.Name}, shape {Fmt(masks.Shape)}); pass --resize-masks to resize the masks (nearest neighbour).");
+        CheckLength(options.Labels, n, "labels");
+        CheckLength(options.Predictions, n, "predictions");
+
+        var descriptors = options.Metrics.Select(MetricRegistry.Get).ToArray();
+        var metrics = descriptors.Select(d => d.Create(options.Settings)).ToArray();
+        bool withCase = options.Labels is not null && options.Predictions is not null;
+        var caseMetrics = withCase
+            ? new[] { "iou", "sc", "gtc" }.Select(name => MetricRegistry.Get(name).Create(options.Settings)).ToArray()
+            : [];
+
+        var values = descriptors.Select(_ => new double[n]).ToArray();
+        var reasons = new string?[n];
+        var cases = withCase ? new string?[n] : null;
+        int failed = 0, screened = 0, done = 0;
+        int mapLen = channels * h * w, pixels = h * w, maskLen = mh * mw;
+        var parallel = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
+            CancellationToken = cancel,
+        };
+
+        for (int start = 0; start < n; start += options.ChunkSize)
+        {
+            int end = Math.Min(n, start + options.ChunkSize);
+            try
+            {
+                Parallel.For(start, end, parallel, () => new Buffers(mapLen, pixels, maskLen), (i, _, buf) =>
+                {
+                    ScoreSample(i, buf);
+                    return buf;
+                }, _ => { });
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.FirstOrDefault(e => e is InputDataException) is { } first)
+            {
+                throw first;
+            }
+            done = end;
+            progress?.Report(done);
+        }
+
+        void ScoreSample(int i, Buffers buf)
+        {
+            maps.Read(i, buf.Raw);
+            var map = buf.Map;
+            if (channels == 1) buf.Raw.AsSpan(0, pixels).CopyTo(map);
+            else
+            {
+                buf.Raw.AsSpan(0, pixels).CopyTo(map);
+                for (int c = 1; c < channels; c++) TensorPrimitives.Add(map, buf.Raw.AsSpan(c * pixels, pixels), map);
+            }
+            masks.Read(i, buf.MaskFloat);
+            for (int p = 0; p < maskLen; p++)
+            {
+                float v = buf.MaskFloat[p];
+                if (v == 0f) buf.MaskRaw[p] = 0;
+                else if (v == 1f) buf.MaskRaw[p] = 1;
+                else throw new InputDataException($"{masks.Name}: mask {i} is not binary: value {v} at pixel ({p / mw}, {p % mw}); masks must hold 0/1 (or booleans).");
+            }
+            var mask = buf.Mask;
+            if (mh != h || mw != w) MaskResize.Nearest(buf.MaskRaw, mh, mw, mask, h, w);
+            else buf.MaskRaw.AsSpan().CopyTo(mask);
+            if (Kernels.SumBytes(mask) > 0) Interlocked.Increment(ref screened);
+
+            if (!Kernels.AllFinite(map))
+            {
+                foreach (var col in values) col[i] = double.NaN;
+                reasons[i] = Reasons.NonFiniteMap;
+                if (cases is not null) cases[i] = "undefined";
+                Interlocked.Increment(ref failed);
+                return;
+            }
+            var ws = SampleWorkspace.ForCurrentThread();
+            var sample = new MapMaskSample(map, mask, h, w, ws);
+            string? reason = null;
+            for (int m = 0; m < metrics.Length; m++)
+            {
+                var s = metrics[m].Evaluate(sample);
+                values[m][i] = s.Value;
+                if (s.Reason is not null) reason = AddReason(reason, s.Reason);
+            }
+            if (cases is not null)
+            {
+                var iou = caseMetrics[0].Evaluate(sample).Value;
+                var sc = caseMetrics[1].Evaluate(sample).Value;
+                var gtc = caseMetrics[2].Evaluate(sample).Value;
+                cases[i] = SharedInterestCase.Classify(iou, sc, gtc, options.Labels![i] == options.Predictions![i], options.Cutoffs);
+            }
+            reasons[i] = reason;
+        }
+
+        var table = new ResultTable();
+        table.Add(new Int64Column("index", [.. Enumerable.Range(0, n).Select(i => (long)i)]));
+        for (int m = 0; m < descriptors.Length; m++) table.Add(new DoubleColumn(descriptors[m].Name, values[m]));
+        if (cases is not null) table.Add(new StringColumn("si_case", cases));
+        if (options.Labels is not null) table.Add(new Int64Column("label", [.. options.Labels.Select(l => (long)l)]));
+        if (options.Predictions is not null) table.Add(new Int64Column("predicted", [.. options.Predictions.Select(l => (long)l)]));
+        if (reasons.Any(r => r is not null)) table.Add(new StringColumn("reason", reasons));
+        var scores = new Dictionary<string, double[]>();
+        for (int m = 0; m < descriptors.Length; m++) scores[descriptors[m].Name] = values[m];
+        return new AlignmentResult(table, scores, failed, screened);
+    }
+
+    private static string AddReason(string? existing, string reason)
+    {
+        if (existing is null) return reason;
+        foreach (var part in existing.Split(';')) if (part == reason) return existing;
+        return existing + ";" + reason;
+    }
+
+    private static (int N, int C, int H, int W) MapGeometry(ISampleSource maps) => maps.Shape.Count switch
+    {
+        3 => (maps.Shape[0], 1, maps.Shape[1], maps.Shape[2]),
+        4 => (maps.Shape[0], maps.Shape[1], maps.Shape[2], maps.Shape[3]),
+        _ => throw new InputDataException($"{maps.Name}: saliency must be N×H×W or N×C×H×W, got shape {Fmt(maps.Shape)}."),
+    };
+
+    private static (int N, int H, int W) MaskGeometry(ISampleSource masks) => masks.Shape.Count switch
+    {
+        3 => (masks.Shape[0], masks.Shape[1], masks.Shape[2]),
+        4 when masks.Shape[1] == 1 => (masks.Shape[0], masks.Shape[2], masks.Shape[3]),
+        _ => throw new InputDataException($"{masks.Name}: masks must be N×H×W (or N×1×H×W), got shape {Fmt(masks.Shape)}."),
+    };
+
+    private static void CheckLength(int[]? values, int n, string what)
+    {
+        if (values is not null && values.Length != n)
+            throw new InputDataException($"--{what} has {values.Length} entries but there are {n} samples.");
+    }
+
+    internal static string Fmt(IReadOnlyList<int> shape) => "(" + string.Join(", ", shape) + ")";
+
+    private sealed class Buffers(int mapLen, int pixels, int maskLen)
+    {
+        public readonly float[] Raw = new float[mapLen];
+        public readonly float[] Map = new float[pixels];
+        public readonly float[] MaskFloat = new float[maskLen];
+        public readonly byte[] MaskRaw = new byte[maskLen];
+        public readonly byte[] Mask = new byte[pixels];
+    }
+}
