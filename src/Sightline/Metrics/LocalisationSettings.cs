@@ -22,6 +22,12 @@ public sealed record LocalisationSettings
     /// <summary>Pointing Game tolerance radius in pixels (0 = exact hit, Zhang et al. 2018 use 15).</summary>
     public double PointingTolerance { get; init; }
 
+    /// <summary>
+    /// Pointing Game tie rule. False (default): only the first maximum in row-major order is pointed at. True: Quantus'
+    /// rule, a hit when any of the tied maxima lies in (or within the tolerance of) the mask.
+    /// </summary>
+    public bool PointingTieAny { get; init; }
+
     /// <summary>k of <c>top_k_intersection</c> (Quantus default 1000).</summary>
     public int TopK { get; init; } = 1000;
 

@@ -81,6 +81,18 @@ public sealed class SampleWorkspace
 public static class Ranking
 {
     /// <summary>
+    /// The stable descending order of <paramref name="map"/> (see <see cref="DescendingStableOrder"/>): memoised in
+    /// <paramref name="workspace"/> when one is given (no allocation), otherwise computed into fresh arrays.
+    /// </summary>
+    public static ReadOnlySpan<int> DescendingOrder(ReadOnlySpan<float> map, SampleWorkspace? workspace)
+    {
+        if (workspace is not null) return workspace.DescendingOrder(map);
+        var order = new int[map.Length];
+        DescendingStableOrder(map, order, new ulong[map.Length]);
+        return order;
+    }
+
+    /// <summary>
     /// Writes the indices of <paramref name="values"/> sorted by descending value, ties by ascending index.
     /// NaN sorts last. <paramref name="keys"/> is scratch of the same length.
     /// </summary>

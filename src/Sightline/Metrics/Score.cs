@@ -27,4 +27,8 @@ public static class Reasons
     public const string NonFiniteMap = "non-finite-map";
     /// <summary>Both the mask and the binarised saliency are empty.</summary>
     public const string EmptyBoth = "empty-mask-and-saliency";
+    /// <summary>The ground-truth mask covers every pixel, so a score that contrasts inside with outside (ROC AUC) is undefined.</summary>
+    public const string FullMask = "full-mask";
+    /// <summary>A top-k metric was asked for more pixels than the map has (k &gt; H·W).</summary>
+    public const string KExceedsSize = "k-exceeds-size";
 }

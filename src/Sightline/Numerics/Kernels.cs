@@ -34,6 +34,30 @@ public static class Kernels
         return total;
     }
 
+    /// <summary>Σ max(x, 0) in float64 (the positive part only; NaN lanes are dropped). Empty input gives 0.</summary>
+    public static double SumPositiveAsDouble(ReadOnlySpan<float> x)
+    {
+        int i = 0;
+        double total = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= 16)
+        {
+            var acc0 = Vector256<double>.Zero;
+            var acc1 = Vector256<double>.Zero;
+            ref float r = ref MemoryMarshal.GetReference(x);
+            for (; i <= x.Length - 8; i += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref r, (nuint)i);
+                v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<float>.Zero), v, Vector256<float>.Zero);
+                var (lo, hi) = Vector256.Widen(v);
+                acc0 += lo;
+                acc1 += hi;
+            }
+            total = Vector256.Sum(acc0 + acc1);
+        }
+        for (; i < x.Length; i++) if (x[i] > 0) total += x[i];
+        return total;
+    }
+
     /// <summary>Σ (x − c)² in float64.</summary>
     public static double SumSquaredDeviations(ReadOnlySpan<float> x, double c)
     {

@@ -6,26 +6,42 @@ namespace Sightline.Metrics.Localisation;
 /// <summary>
 /// Pointing Game (Zhang et al., "Top-down Neural Attention by Excitation Backprop", IJCV 2018; Explanation
 /// Alignment's EA_PG): p* = the first maximum of the continuous map in row-major order; the score is 1 when some mask
-/// pixel q has ‖q − p*‖₂ ≤ r (r = tolerance in pixels, 0 = p* itself in the mask), else 0. An empty mask → NaN
-/// (<c>empty-mask</c>), never a hit.
+/// pixel q has ‖q − p*‖₂ ≤ r (r = tolerance in pixels, 0 = p* itself in the mask), else 0. With the tie rule
+/// <c>any</c> (<see cref="LocalisationSettings.PointingTieAny"/>, Quantus' rule) every maximum tied with p* (equal
+/// value) may score the hit. An empty mask → NaN (<c>empty-mask</c>), never a hit (unlike the reference's defect #2).
 /// </summary>
+/// <param name="tolerance">Tolerance radius in pixels (≥ 0).</param>
+/// <param name="tieAny">False: only the first maximum counts (default). True: any tied maximum may hit (Quantus).</param>
 [Metric("pointing_game", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
     Summary = "1 when the map's first maximum lies in (or within --pg-tolerance of) the mask",
     Citation = "Zhang et al., Excitation Backprop, IJCV 2018")]
-public sealed class PointingGame(double tolerance) : IMapMaskMetric
+public sealed class PointingGame(double tolerance, bool tieAny = false) : IMapMaskMetric
 {
     /// <summary>Registry factory.</summary>
-    public static IMapMaskMetric Create(LocalisationSettings s) => new PointingGame(s.PointingTolerance);
+    public static IMapMaskMetric Create(LocalisationSettings s) => new PointingGame(s.PointingTolerance, s.PointingTieAny);
 
     /// <summary>Tolerance radius in pixels.</summary>
     public double Tolerance { get; } = tolerance >= 0 ? tolerance : throw new ArgumentOutOfRangeException(nameof(tolerance), "Pointing Game tolerance must be ≥ 0 pixels.");
+
+    /// <summary>True when any maximum tied with the first one may score the hit (Quantus' rule).</summary>
+    public bool TieAny { get; } = tieAny;
 
     /// <inheritdoc/>
     public Score Evaluate(in MapMaskSample sample)
     {
         if (sample.Mask.IndexOfAnyExcept((byte)0) < 0) return Score.Undefined(Reasons.EmptyMask);
-        int peak = TensorPrimitives.IndexOfMax(sample.Map);
-        return new Score(Hit(sample.Mask, sample.Height, sample.Width, peak, Tolerance) ? 1 : 0);
+        var map = sample.Map;
+        int peak = TensorPrimitives.IndexOfMax(map);
+        if (Hit(sample.Mask, sample.Height, sample.Width, peak, Tolerance)) return new Score(1);
+        if (TieAny)
+        {
+            float max = map[peak];
+            for (int p = peak + 1; p < map.Length; p++)
+            {
+                if (map[p] == max && Hit(sample.Mask, sample.Height, sample.Width, p, Tolerance)) return new Score(1);
+            }
+        }
+        return new Score(0);
     }
 
     /// <summary>True when a mask pixel lies within <paramref name="radius"/> (Euclidean, pixel centres) of <paramref name="index"/>.</summary>

@@ -1,9 +1,91 @@
 using Sightline.Metrics;
 using Sightline.Metrics.Localisation;
+using static Sightline.Tests.Metrics.Localisation.LocalisationFixtures;
 
 namespace Sightline.Tests.Metrics.Localisation;
 
 public sealed class PointingGameTests
+{
+    private static readonly IMapMaskMetric FirstMax = PointingGame.Create(LocalisationSettings.Default);
+    private static readonly IMapMaskMetric AnyTie = PointingGame.Create(LocalisationSettings.Default with { PointingTieAny = true });
+
+    [Fact]
+    public void All_in_gt_is_a_hit()
+    {
+        foreach (var metric in new[] { FirstMax, AnyTie })
+        {
+            Assert.Equal(1.0, AllInGt2d(Background.Rand).Evaluate(metric).Value);
+            Assert.Equal(1.0, AllInGt1d(Background.Rand).Evaluate(metric).Value);
+        }
+    }
+
+    [Fact]
+    public void None_in_gt_is_a_miss()
+    {
+        foreach (var metric in new[] { FirstMax, AnyTie })
+        {
+            Assert.Equal(0.0, NoneInGt2d(Background.Rand).Evaluate(metric).Value);
+            Assert.Equal(0.0, NoneInGt1d(Background.Rand).Evaluate(metric).Value);
+        }
+    }
+
+    [Fact]
+    public void Half_in_gt_is_a_hit_under_the_any_tie_rule_only()
+    {
+        // The tied maxima start outside S: the first-maximum default misses, Quantus' any-tie rule hits.
+        Assert.Equal(1.0, HalfInGt2d().Evaluate(AnyTie).Value);
+        Assert.Equal(1.0, HalfInGt1d(Background.Rand).Evaluate(AnyTie).Value);
+        Assert.Equal(0.0, HalfInGt2d().Evaluate(FirstMax).Value);
+        Assert.Equal(0.0, HalfInGt1d(Background.Rand).Evaluate(FirstMax).Value);
+    }
+
+    [Fact]
+    public void First_maximum_is_the_default_rule()
+    {
+        Assert.False(LocalisationSettings.Default.PointingTieAny);
+        Assert.False(((PointingGame)FirstMax).TieAny);
+        Assert.True(((PointingGame)AnyTie).TieAny);
+    }
+
+    [Fact]
+    public void Tiny_cases_match_quantus()
+    {
+        Assert.Equal(1.0, TinyAligned().Evaluate(AnyTie).Value);
+        Assert.Equal(1.0, TinyHalf().Evaluate(AnyTie).Value);
+    }
+
+    [Fact]
+    public void Any_tie_rule_honours_the_tolerance()
+    {
+        // Maxima at (0,0) and (0,4); the mask pixel (2,4) is 2 px from the second one.
+        var map = new float[25];
+        map[0] = 1;
+        map[4] = 1;
+        var mask = new byte[25];
+        mask[14] = 1;
+        var c = new MapMaskCase(map, mask, 5, 5);
+        Assert.Equal(0.0, c.Evaluate(new PointingGame(1.5, tieAny: true)).Value);
+        Assert.Equal(1.0, c.Evaluate(new PointingGame(2, tieAny: true)).Value);
+        Assert.Equal(0.0, c.Evaluate(new PointingGame(2)).Value);
+    }
+
+    [Fact]
+    public void Empty_mask_is_undefined_never_a_hit()
+    {
+        var s = EmptyMask().Evaluate(AnyTie);
+        Assert.True(double.IsNaN(s.Value));
+        Assert.Equal(Reasons.EmptyMask, s.Reason);
+    }
+
+    [Fact]
+    public void Scores_lie_in_unit_interval() => AssertBounded(AnyTie, SmallCases(signed: true));
+
+    [Fact]
+    public void Workspace_does_not_change_scores() => AssertWorkspaceInvariant(AnyTie);
+}
+
+/// <summary>Spec vectors of the alignment spec (§8 vector B) and tolerance geometry.</summary>
+public sealed class PointingGameSpecVectorTests
 {
     private static readonly float[] B = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 8, 4, 6, 2, 6, 4, 3];
 
@@ -46,7 +128,7 @@ public sealed class PointingGameTests
     }
 
     [Fact]
-    public void Empty_mask_is_undefined_never_a_hit()
+    public void Empty_mask_is_undefined_even_with_a_tolerance()
     {
         var s = new PointingGame(15).Evaluate(new MapMaskSample(B, new byte[25], 5, 5));
         Assert.True(double.IsNaN(s.Value));

@@ -1,0 +1,26 @@
+using Sightline.Numerics;
+
+namespace Sightline.Metrics.Localisation;
+
+/// <summary>
+/// Relevance Mass Accuracy (Arras et al., "CLEVR-XAI", Information Fusion 2022; Quantus <c>RelevanceMassAccuracy</c>):
+/// <c>RMA = Σ_{p∈S} a(p) / Σ_p a(p)</c> on the raw (signed) attribution, without ε. normalise_by_max cancels in the
+/// ratio, so the map is not normalised. RMA(S) + RMA(¬S) = 1. Bounded by [0, 1] for non-negative maps; signed maps can
+/// leave that range, as in the paper. Empty S → NaN (<c>empty-mask</c>); Σ a = 0 → NaN (<c>empty-saliency</c>).
+/// </summary>
+[Metric("relevance_mass_accuracy", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+    Summary = "Share of the attribution mass inside the mask",
+    Citation = "Arras et al., CLEVR-XAI, Information Fusion 2022")]
+public sealed class RelevanceMassAccuracy : IMapMaskMetric
+{
+    /// <summary>Registry factory.</summary>
+    public static IMapMaskMetric Create(LocalisationSettings s) => new RelevanceMassAccuracy();
+
+    /// <inheritdoc/>
+    public Score Evaluate(in MapMaskSample sample)
+    {
+        if (sample.Mask.IndexOfAnyExcept((byte)0) < 0) return Score.Undefined(Reasons.EmptyMask);
+        var (inside, total) = Kernels.MaskedSums(sample.Map, sample.Mask, 0f, applyThreshold: false);
+        return total != 0 ? new Score(inside / total) : Score.Undefined(Reasons.EmptySaliency);
+    }
+}
