@@ -24,9 +24,14 @@ public static class ExitCodes
 public static class CliApp
 {
     /// <summary>Builds the command tree.</summary>
-    public static RootCommand BuildRoot(CliContext context)
+    public static Command BuildRoot(CliContext context)
     {
-        var root = new RootCommand("Sightline: measure whether machine-learning models are right for the right reasons.");
+        // A named root (not RootCommand, which takes the host's executable name) so help reads 'sightline' everywhere.
+        var root = new Command("sightline", "Sightline: measure whether machine-learning models are right for the right reasons.")
+        {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
+        };
         root.Add(AlignCommand.Build(context));
         return root;
     }

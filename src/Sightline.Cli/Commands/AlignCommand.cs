@@ -22,6 +22,8 @@ public static class AlignCommand
         var sssCompat = new Option<bool>("--sss-compat") { Description = "Reproduce the SemScore reference implementation exactly (integer truncation of the inside/outside sums, float32 sums, τ = 0 disables)." };
         var binarize = new Option<string>("--binarize") { Description = "Binarisation for iou/gtc/sc on the per-sample min–max normalised map (≥): std:K (mean + K·std), percentile:P, threshold:T.", DefaultValueFactory = _ => "std:1", HelpName = "rule" };
         var pgTolerance = new Option<double>("--pg-tolerance") { Description = "Pointing Game: count a hit within R pixels (Euclidean) of the mask; Zhang et al. 2018 use 15.", DefaultValueFactory = _ => 0, HelpName = "R" };
+        var pgTies = new Option<string>("--pg-ties") { Description = "Pointing Game tie rule: 'first' = the first maximum in row-major order (Explanation Alignment), 'any' = any tied maximum (Quantus).", DefaultValueFactory = _ => "first", HelpName = "first|any" };
+        pgTies.AcceptOnlyFromAmong("first", "any");
         var topK = new Option<int>("--top-k") { Description = "k of top_k_intersection.", DefaultValueFactory = _ => 1000, HelpName = "k" };
         var conceptInfluence = new Option<bool>("--concept-influence") { Description = "top_k_intersection × d/|mask| (concept influence)." };
         var resize = new Option<bool>("--resize-masks") { Description = "Resize masks to the maps' size (nearest neighbour) instead of failing when sizes differ." };
@@ -38,7 +40,7 @@ public static class AlignCommand
 
         var command = new Command("align", "Score saliency maps against ground-truth masks (SemScore, Shared Interest, Pointing Game, localisation metrics).")
         {
-            saliency, masks, output, metrics, sssThreshold, sssHard, sssCompat, binarize, pgTolerance, topK, conceptInfluence,
+            saliency, masks, output, metrics, sssThreshold, sssHard, sssCompat, binarize, pgTolerance, pgTies, topK, conceptInfluence,
             resize, labels, predictions, imageIds, siHigh, siLow, summary, classRank, bootstrap, seed, threads,
         };
 
@@ -54,6 +56,7 @@ public static class AlignCommand
                 PointingTolerance = parse.GetValue(pgTolerance) >= 0 ? parse.GetValue(pgTolerance) : throw new InputDataException("--pg-tolerance must be ≥ 0 pixels."),
                 TopK = parse.GetValue(topK) > 0 ? parse.GetValue(topK) : throw new InputDataException("--top-k must be a positive integer."),
                 ConceptInfluence = parse.GetValue(conceptInfluence),
+                PointingTieAny = parse.GetValue(pgTies) == "any",
             };
             var metricNames = ParseMetrics(parse.GetValue(metrics));
             var labelValues = parse.GetValue(labels) is { } lp ? NpySampleSource.ReadIntegers(lp) : null;
@@ -96,6 +99,7 @@ public static class AlignCommand
                     ["sss_hard"] = settings.SssHard.ToString().ToLowerInvariant(),
                     ["sss_compat"] = settings.SssCompat.ToString().ToLowerInvariant(),
                     ["binarize"] = settings.Binarization.ToString(),
+                    ["pg_ties"] = parse.GetValue(pgTies)!,
                     ["pg_tolerance"] = settings.PointingTolerance.ToString(CultureInfo.InvariantCulture),
                     ["bootstrap"] = parse.GetValue(bootstrap).ToString(CultureInfo.InvariantCulture),
                     ["seed"] = parse.GetValue(seed).ToString(CultureInfo.InvariantCulture),
