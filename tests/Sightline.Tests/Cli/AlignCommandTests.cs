@@ -214,3 +214,16 @@ public sealed class AlignCommandTests
         Snapshot.Match("align-help.txt", stdout);
     }
 }
+
+public sealed class ReadmeTests
+{
+    [Fact]
+    public void Readme_lists_every_align_option_exactly_as_help_prints_it()
+    {
+        var (_, help, _) = CliRunner.Run("align", "--help");
+        var readme = File.ReadAllText(Path.Combine(AlignCommandTests.RepoRoot(), "README.md"));
+        var options = help.Split("Options:\n", 2)[1].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(options);
+        foreach (var line in options) Assert.Contains(line.TrimEnd(), readme);
+    }
+}
