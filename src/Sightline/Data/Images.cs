@@ -1,0 +1,268 @@
+using System.Globalization;
+using SkiaSharp;
+
+namespace Sightline.Data;
+
+/// <summary>An 8-bit RGB image, row-major, 3 bytes per pixel.</summary>
+/// <param name="Width">Columns.</param>
+/// <param name="Height">Rows.</param>
+/// <param name="Rgb">Pixels, R G B interleaved.</param>
+public sealed record RgbImage(int Width, int Height, byte[] Rgb);
+
+/// <summary>Decodes PNG, JPEG, BMP, GIF and WebP files to RGB (through SkiaSharp's codecs), alpha dropped.</summary>
+public static class ImageDecoder
+{
+    /// <summary>Decodes <paramref name="path"/>.</summary>
+    /// <exception cref="InputDataException">Missing, unreadable or not a supported image.</exception>
+    public static RgbImage Decode(string path)
+    {
+        if (!File.Exists(path)) throw new InputDataException($"{path}: image not found.");
+        using var bitmap = SKBitmap.Decode(path) ?? throw new InputDataException($"{path}: not a readable image (supported: PNG, JPEG, BMP, GIF, WebP).");
+        using var rgba = bitmap.ColorType == SKColorType.Rgba8888 ? null : bitmap.Copy(SKColorType.Rgba8888);
+        var src = rgba ?? bitmap;
+        int w = src.Width, h = src.Height;
+        var bytes = src.GetPixelSpan();
+        var rgb = new byte[w * h * 3];
+        for (int i = 0, j = 0; i < w * h; i++, j += 4)
+        {
+            rgb[i * 3] = bytes[j];
+            rgb[i * 3 + 1] = bytes[j + 1];
+            rgb[i * 3 + 2] = bytes[j + 2];
+        }
+        return new RgbImage(w, h, rgb);
+    }
+
+    /// <summary>Encodes RGBA pixels as PNG.</summary>
+    public static void WritePng(string path, int width, int height, ReadOnlySpan<byte> rgba)
+    {
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(info);
+        rgba.CopyTo(bitmap.GetPixelSpan());
+        using var image = SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        using var file = File.Create(path);
+        data.SaveTo(file);
+    }
+}
+
+/// <summary>
+/// Image preprocessing, torchvision style: optional resize of the shorter side to <see cref="Resize"/> (or to an exact
+/// <see cref="Size"/>), centre crop to <see cref="Crop"/> (offsets round((H − crop)/2), round((W − crop)/2)), scaling
+/// by 1/<see cref="Scale"/>, then (x − mean)/std per channel, in RGB or BGR channel order, CHW float32.
+/// Resizing uses a separable triangle (bilinear) filter widened by the downscale factor, i.e. antialiased like
+/// PIL/torchvision's bilinear.
+/// </summary>
+public sealed record Preprocessing
+{
+    /// <summary>Shorter side after resizing (torchvision Resize(int)); null = no aspect-preserving resize.</summary>
+    public int? Resize { get; init; } = 256;
+    /// <summary>Exact output size [H, W] before cropping (squash, no aspect kept); overrides <see cref="Resize"/>.</summary>
+    public int[]? Size { get; init; }
+    /// <summary>Centre-crop side; null = no crop.</summary>
+    public int? Crop { get; init; } = 224;
+    /// <summary>Per-channel mean (after scaling), RGB order.</summary>
+    public float[] Mean { get; init; } = [0.485f, 0.456f, 0.406f];
+    /// <summary>Per-channel std, RGB order.</summary>
+    public float[] Std { get; init; } = [0.229f, 0.224f, 0.225f];
+    /// <summary>Pixel values are divided by this (255 gives [0,1]).</summary>
+    public float Scale { get; init; } = 255f;
+    /// <summary>Channel order fed to the model: "rgb" or "bgr".</summary>
+    public string ChannelOrder { get; init; } = "rgb";
+    /// <summary>Grayscale models: 1 channel (luma) instead of 3.</summary>
+    public int Channels { get; init; } = 3;
+
+    /// <summary>The output [H, W] for an input of the given size.</summary>
+    public (int H, int W) OutputSize(int height, int width)
+    {
+        var (h, w) = ResizedSize(height, width);
+        return Crop is int c ? (Math.Min(c, h), Math.Min(c, w)) : (h, w);
+    }
+
+    private (int H, int W) ResizedSize(int height, int width)
+    {
+        if (Size is { Length: 2 } s) return (s[0], s[1]);
+        if (Resize is int r)
+        {
+            // torchvision: the shorter side becomes r, the longer side int(r · long / short).
+            return height <= width ? (r, (int)((long)r * width / height)) : ((int)((long)r * height / width), r);
+        }
+        return (height, width);
+    }
+
+    /// <summary>Applies the pipeline to <paramref name="image"/>, writing Channels×H×W floats.</summary>
+    public void Apply(RgbImage image, Span<float> destination)
+    {
+        var (rh, rw) = ResizedSize(image.Height, image.Width);
+        var resized = rh == image.Height && rw == image.Width ? ToFloat(image) : ResizeRgb(image, rh, rw);
+        var (oh, ow) = OutputSize(image.Height, image.Width);
+        int top = (int)Math.Round((rh - oh) / 2.0, MidpointRounding.ToEven), left = (int)Math.Round((rw - ow) / 2.0, MidpointRounding.ToEven);
+        if (destination.Length != Channels * oh * ow)
+            throw new ArgumentException($"Destination holds {destination.Length} values; the preprocessed image has {Channels}×{oh}×{ow}.");
+        bool bgr = ChannelOrder.Equals("bgr", StringComparison.OrdinalIgnoreCase);
+        for (int c = 0; c < Channels; c++)
+        {
+            int src = Channels == 1 ? -1 : bgr ? 2 - c : c;
+            float mean = Mean[Math.Min(c, Mean.Length - 1)], std = Std[Math.Min(c, Std.Length - 1)];
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++)
+                {
+                    int p = ((top + y) * rw + left + x) * 3;
+                    float v = src < 0 ? 0.299f * resized[p] + 0.587f * resized[p + 1] + 0.114f * resized[p + 2] : resized[p + src];
+                    destination[c * oh * ow + y * ow + x] = (v / Scale - mean) / std;
+                }
+        }
+    }
+
+    private static float[] ToFloat(RgbImage image)
+    {
+        var f = new float[image.Rgb.Length];
+        for (int i = 0; i < f.Length; i++) f[i] = image.Rgb[i];
+        return f;
+    }
+
+    /// <summary>Antialiased bilinear resize of interleaved RGB (values kept in 0..255 as floats).</summary>
+    public static float[] ResizeRgb(RgbImage image, int outH, int outW)
+    {
+        var src = ToFloat(image);
+        var horiz = ResizeAxis(src, image.Height, image.Width, outW, horizontal: true);
+        return ResizeAxis(horiz, image.Height, outW, outH, horizontal: false);
+    }
+
+    private static float[] ResizeAxis(float[] src, int h, int w, int outSize, bool horizontal)
+    {
+        int inSize = horizontal ? w : h;
+        double scale = (double)inSize / outSize;
+        double support = Math.Max(1.0, scale);
+        var dst = new float[horizontal ? h * outSize * 3 : outSize * w * 3];
+        var weights = new List<(int Start, double[] W)>(outSize);
+        for (int o = 0; o < outSize; o++)
+        {
+            double centre = (o + 0.5) * scale;
+            int lo = Math.Max(0, (int)Math.Floor(centre - support)), hi = Math.Min(inSize - 1, (int)Math.Ceiling(centre + support));
+            var ws = new double[hi - lo + 1];
+            double total = 0;
+            for (int i = lo; i <= hi; i++) total += ws[i - lo] = Math.Max(0, 1 - Math.Abs((i + 0.5 - centre) / support));
+            if (total == 0) { ws[Math.Clamp((int)centre - lo, 0, ws.Length - 1)] = 1; total = 1; }
+            for (int i = 0; i < ws.Length; i++) ws[i] /= total;
+            weights.Add((lo, ws));
+        }
+        if (horizontal)
+        {
+            Parallel.For(0, h, y =>
+            {
+                for (int o = 0; o < outSize; o++)
+                {
+                    var (start, ws) = weights[o];
+                    double r = 0, g = 0, b = 0;
+                    for (int k = 0; k < ws.Length; k++)
+                    {
+                        int p = (y * w + start + k) * 3;
+                        r += ws[k] * src[p]; g += ws[k] * src[p + 1]; b += ws[k] * src[p + 2];
+                    }
+                    int d = (y * outSize + o) * 3;
+                    dst[d] = (float)r; dst[d + 1] = (float)g; dst[d + 2] = (float)b;
+                }
+            });
+        }
+        else
+        {
+            Parallel.For(0, outSize, o =>
+            {
+                var (start, ws) = weights[o];
+                for (int x = 0; x < w; x++)
+                {
+                    double r = 0, g = 0, b = 0;
+                    for (int k = 0; k < ws.Length; k++)
+                    {
+                        int p = ((start + k) * w + x) * 3;
+                        r += ws[k] * src[p]; g += ws[k] * src[p + 1]; b += ws[k] * src[p + 2];
+                    }
+                    int d = (o * w + x) * 3;
+                    dst[d] = (float)r; dst[d + 1] = (float)g; dst[d + 2] = (float)b;
+                }
+            });
+        }
+        return dst;
+    }
+}
+
+/// <summary>One image of a data set: its path and label (−1 when unknown).</summary>
+/// <param name="Path">Image file.</param>
+/// <param name="Label">Class index, or −1.</param>
+public sealed record ImageItem(string Path, int Label);
+
+/// <summary>
+/// A list of images with labels, from a class-per-subfolder tree (labels = ordinal-sorted folder index), a flat folder
+/// (labels −1), or a CSV of <c>path,label</c> (header optional; relative paths resolved against the CSV's folder).
+/// Files are ordered by ordinal path so indices are stable across machines.
+/// </summary>
+public sealed class ImageDataset
+{
+    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp" };
+
+    private ImageDataset(IReadOnlyList<ImageItem> items, IReadOnlyList<string> classes)
+    {
+        Items = items;
+        Classes = classes;
+    }
+
+    /// <summary>The images.</summary>
+    public IReadOnlyList<ImageItem> Items { get; }
+
+    /// <summary>Class names (subfolder names), empty when unknown.</summary>
+    public IReadOnlyList<string> Classes { get; }
+
+    /// <summary>Opens a folder or a CSV file.</summary>
+    /// <exception cref="InputDataException">Missing path, no images, malformed CSV.</exception>
+    public static ImageDataset Open(string path)
+    {
+        if (File.Exists(path) && path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return FromCsv(path);
+        if (!Directory.Exists(path)) throw new InputDataException($"{path}: no such image folder or CSV file.");
+        var subdirs = Directory.GetDirectories(path).OrderBy(d => d, StringComparer.Ordinal).ToArray();
+        var items = new List<ImageItem>();
+        var classes = new List<string>();
+        if (subdirs.Length > 0 && Directory.GetFiles(path).All(f => !Extensions.Contains(System.IO.Path.GetExtension(f))))
+        {
+            foreach (var dir in subdirs)
+            {
+                var files = Directory.GetFiles(dir).Where(f => Extensions.Contains(System.IO.Path.GetExtension(f))).OrderBy(f => f, StringComparer.Ordinal).ToArray();
+                if (files.Length == 0) continue;
+                int label = classes.Count;
+                classes.Add(System.IO.Path.GetFileName(dir));
+                items.AddRange(files.Select(f => new ImageItem(f, label)));
+            }
+        }
+        else
+        {
+            items.AddRange(Directory.GetFiles(path).Where(f => Extensions.Contains(System.IO.Path.GetExtension(f))).OrderBy(f => f, StringComparer.Ordinal).Select(f => new ImageItem(f, -1)));
+        }
+        if (items.Count == 0) throw new InputDataException($"{path}: no images found (PNG, JPEG, BMP, GIF, WebP), neither directly nor in class subfolders.");
+        return new ImageDataset(items, classes);
+    }
+
+    private static ImageDataset FromCsv(string csv)
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(csv))!;
+        var items = new List<ImageItem>();
+        int lineNo = 0;
+        foreach (var line in File.ReadLines(csv))
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var parts = line.Split(',');
+            if (parts.Length < 1) continue;
+            var p = parts[0].Trim().Trim('"');
+            int label = -1;
+            if (parts.Length > 1 && !int.TryParse(parts[1].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out label))
+            {
+                if (lineNo == 1) continue; // header
+                throw new InputDataException($"{csv}:{lineNo}: label '{parts[1].Trim()}' is not an integer.");
+            }
+            if (lineNo == 1 && !Extensions.Contains(System.IO.Path.GetExtension(p))) continue;
+            items.Add(new ImageItem(System.IO.Path.IsPathRooted(p) ? p : System.IO.Path.Combine(dir, p), parts.Length > 1 ? label : -1));
+        }
+        if (items.Count == 0) throw new InputDataException($"{csv}: no image rows (expected path,label).");
+        return new ImageDataset(items, []);
+    }
+}
