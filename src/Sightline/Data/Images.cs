@@ -114,6 +114,21 @@ public sealed record Preprocessing
         }
     }
 
+    /// <summary>The resized and cropped RGB image (before scaling and normalisation), for overlays.</summary>
+    public RgbImage Display(RgbImage image)
+    {
+        var (rh, rw) = ResizedSize(image.Height, image.Width);
+        var resized = rh == image.Height && rw == image.Width ? ToFloat(image) : ResizeRgb(image, rh, rw);
+        var (oh, ow) = OutputSize(image.Height, image.Width);
+        int top = (int)Math.Round((rh - oh) / 2.0, MidpointRounding.ToEven), left = (int)Math.Round((rw - ow) / 2.0, MidpointRounding.ToEven);
+        var rgb = new byte[oh * ow * 3];
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+                for (int c = 0; c < 3; c++)
+                    rgb[(y * ow + x) * 3 + c] = (byte)Math.Clamp(Math.Round(resized[((top + y) * rw + left + x) * 3 + c]), 0, 255);
+        return new RgbImage(ow, oh, rgb);
+    }
+
     private static float[] ToFloat(RgbImage image)
     {
         var f = new float[image.Rgb.Length];
