@@ -105,7 +105,8 @@ internal sealed class ElfImage
         if (verdef is null) return result;
         var strings = LinkedSection(verdef);
         int at = verdef.Offset;
-        for (int n = 0; n < Math.Max(1, (int)verdef.Info) + 1024; n++)
+        // sh_info counts the entries, which bounds the walk even if a vd_next chain is corrupt.
+        for (int n = 0; n < (int)verdef.Info; n++)
         {
             var d = Slice(at, 20, verdef);
             uint aux = BinaryPrimitives.ReadUInt32LittleEndian(d[12..]);
@@ -113,10 +114,10 @@ internal sealed class ElfImage
             // The first Verdaux of each Verdef holds the version's own name (the others name its parents).
             var a = Slice(at + (int)aux, 8, verdef);
             result.Add(ReadString(strings, BinaryPrimitives.ReadUInt32LittleEndian(a)));
-            if (next == 0) return result;
+            if (next == 0) break;
             at += (int)next;
         }
-        throw Error("has a .gnu.version_d chain that does not end");
+        return result;
     }
 
     /// <summary>
@@ -130,7 +131,7 @@ internal sealed class ElfImage
         if (verneed is null) return result;
         var strings = LinkedSection(verneed);
         int at = verneed.Offset;
-        for (int n = 0; n < Math.Max(1, (int)verneed.Info) + 1024; n++)
+        for (int n = 0; n < (int)verneed.Info; n++)
         {
             var v = Slice(at, 16, verneed);
             int count = BinaryPrimitives.ReadUInt16LittleEndian(v[2..]);
@@ -151,10 +152,10 @@ internal sealed class ElfImage
                 if (anext == 0) break;
                 a += (int)anext;
             }
-            if (next == 0) return result;
+            if (next == 0) break;
             at += (int)next;
         }
-        throw Error("has a .gnu.version_r chain that does not end");
+        return result;
     }
 
     Span<byte> Slice(int offset, int length, ElfSection within)
