@@ -53,8 +53,8 @@ public static class TorchRuntime
 
     /// <summary>
     /// Prepares and loads TorchSharp's native backend (CPU). Idempotent and thread-safe: the first successful call
-    /// does the work, later calls return at once. On a system that needs the Debian 12 fix, the first call in a
-    /// user account costs about 20 ms to write the patched copy; later processes reuse it.
+    /// does the work, later calls return at once. On a system that needs the Debian 12 fix, the first process of a user
+    /// writes the patched copy (2.4 MB); later processes only hash it and reuse it.
     /// </summary>
     /// <exception cref="TorchRuntimeException">The backend cannot be loaded; the message includes <see cref="Diagnostics"/>.</exception>
     /// <exception cref="ElfLayoutException">libLibTorchSharp.so or libstdc++ is not laid out as expected; the message names the file.</exception>
