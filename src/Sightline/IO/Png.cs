@@ -189,7 +189,8 @@ public static class Png
         int bitsPerPixel = channels * depth;
         long rawSize = 0;
         foreach (var (pw, ph) in Passes(width, height, interlace))
-            rawSize += (long)ph * (1 + ((long)pw * bitsPerPixel + 7) / 8);
+            if (pw > 0 && ph > 0) // empty Adam7 passes contribute no bytes, not even filter bytes
+                rawSize += (long)ph * (1 + ((long)pw * bitsPerPixel + 7) / 8);
         if (rawSize > int.MaxValue) throw new InputDataException($"{name}: PNG of {width}×{height} is too large to decode.");
         var raw = new byte[rawSize];
         idat.Position = 0;

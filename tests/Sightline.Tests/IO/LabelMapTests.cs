@@ -44,7 +44,7 @@ public sealed class LabelMapTests : IDisposable
         Assert.Equal(new[] { 3, 15 }, map.Classes());
         Assert.Equal(new byte[] { 0, 1, 0, 1, 1, 0 }, map.ToBinary());
         Assert.Equal(new byte[] { 0, 1, 0, 1, 0, 0 }, map.ToBinary(new HashSet<int> { 15, 255 }));
-        Assert.Equal(new byte[] { 0, 0, 0, 0, 0, 1 }, map.ToBinary(l => l == 0));
+        Assert.Equal(new byte[] { 1, 0, 0, 0, 0, 1 }, map.ToBinary(l => l == 0));
 
         var noIgnore = LabelMap.Read(path, MaskEncoding.Palette, ignoreValue: null);
         Assert.Null(noIgnore.IgnoreLabel);
