@@ -111,7 +111,7 @@ public static class Npz
             }
             if (entry.Method != 8)
                 throw new InputDataException($"{name}: unsupported zip compression method {entry.Method}; save with numpy.savez or savez_compressed.");
-            var (temp, tempPath) = Inflate(file, name, handle, dataStart, entry);
+            var (temp, tempPath) = Inflate(file, name, dataStart, entry);
             handle.Dispose();
             try
             {
@@ -134,7 +134,7 @@ public static class Npz
     private static string Names(List<ZipEntryInfo> entries) =>
         entries.Count == 0 ? "none" : string.Join(", ", entries.Select(e => StripNpy(e.Name)));
 
-    private static (SafeFileHandle Handle, string Path) Inflate(string file, string name, SafeFileHandle source, long dataStart, ZipEntryInfo entry)
+    private static (SafeFileHandle Handle, string Path) Inflate(string file, string name, long dataStart, ZipEntryInfo entry)
     {
         string tempPath = Path.Combine(Path.GetTempPath(), $"sightline-npz-{Guid.NewGuid():N}.npy");
         var temp = File.OpenHandle(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);

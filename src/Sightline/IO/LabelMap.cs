@@ -1,0 +1,203 @@
+namespace Sightline.IO;
+
+/// <summary>How class labels are stored in a PNG mask.</summary>
+public enum MaskEncoding
+{
+    /// <summary>Palette image → <see cref="Palette"/>; gray (± alpha) → <see cref="Grayscale"/>; RGB(A) → <see cref="Rgb"/>.</summary>
+    Auto,
+    /// <summary>Any non-zero sample is 1 (for RGB/RGBA any non-zero colour channel; alpha is ignored). Palette images use the index.</summary>
+    Binary,
+    /// <summary>Label = gray value (8 or 16 bit; lower depths use the raw sample).</summary>
+    Grayscale,
+    /// <summary>Label = palette index (Pascal VOC style; 255 is "ignore" by default).</summary>
+    Palette,
+    /// <summary>Label = G·256 + R of an 8-bit RGB(A) image (ImageNet-S style); blue and alpha are ignored.</summary>
+    Rgb,
+}
+
+/// <summary>
+/// A per-pixel class-id map decoded from a PNG mask. Label 0 is background; <see cref="IgnoreLabel"/>, when set,
+/// marks pixels that belong to no class (VOC borders, ImageNet-S "other") and never count as a target.
+/// </summary>
+public sealed class LabelMap
+{
+    /// <summary>The VOC convention for palette masks.</summary>
+    public const int PaletteIgnoreDefault = 255;
+
+    /// <summary>Creates a label map; <paramref name="labels"/> is row-major <c>Height×Width</c>.</summary>
+    public LabelMap(int height, int width, int[] labels, int? ignoreLabel)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (height <= 0 || width <= 0 || labels.Length != (long)height * width)
+            throw new ArgumentException($"Expected {height}×{width} labels, got {labels.Length}.", nameof(labels));
+        Height = height;
+        Width = width;
+        Labels = labels;
+        IgnoreLabel = ignoreLabel;
+    }
+
+    /// <summary>Rows.</summary>
+    public int Height { get; }
+
+    /// <summary>Columns.</summary>
+    public int Width { get; }
+
+    /// <summary>Class id per pixel, row-major.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>The "ignore" label, or null when every label is a class or background.</summary>
+    public int? IgnoreLabel { get; }
+
+    /// <summary>
+    /// Reads a PNG mask with the encoding's default ignore label: 255 for palette masks (VOC), none otherwise
+    /// (pass <c>1000</c> explicitly for ImageNet-S via the other overload).
+    /// </summary>
+    public static LabelMap Read(string pngPath, MaskEncoding encoding = MaskEncoding.Auto) =>
+        FromImage(Png.Read(pngPath), encoding, pngPath, useDefaultIgnore: true, ignoreValue: null);
+
+    /// <summary>Reads a PNG mask with an explicit ignore label (null: no ignore label).</summary>
+    public static LabelMap Read(string pngPath, MaskEncoding encoding, int? ignoreValue) =>
+        FromImage(Png.Read(pngPath), encoding, pngPath, useDefaultIgnore: false, ignoreValue);
+
+    /// <summary>Interprets a decoded image as labels; <paramref name="name"/> is used in error messages.</summary>
+    public static LabelMap FromImage(PngImage image, MaskEncoding encoding, string name, int? ignoreValue) =>
+        FromImage(image, encoding, name, useDefaultIgnore: false, ignoreValue);
+
+    /// <summary>The encoding <see cref="MaskEncoding.Auto"/> resolves to for an image.</summary>
+    public static MaskEncoding Resolve(PngImage image, MaskEncoding encoding) =>
+        encoding != MaskEncoding.Auto ? encoding : image.ColorType switch
+        {
+            PngColorType.Palette => MaskEncoding.Palette,
+            PngColorType.Gray or PngColorType.GrayAlpha => MaskEncoding.Grayscale,
+            _ => MaskEncoding.Rgb,
+        };
+
+    private static LabelMap FromImage(PngImage image, MaskEncoding encoding, string name, bool useDefaultIgnore, int? ignoreValue)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var resolved = Resolve(image, encoding);
+        int? ignore = useDefaultIgnore ? (resolved == MaskEncoding.Palette ? PaletteIgnoreDefault : null) : ignoreValue;
+        int n = image.Width * image.Height;
+        int ch = image.Channels;
+        var s = image.Samples;
+        var labels = new int[n];
+        switch (resolved)
+        {
+            case MaskEncoding.Binary:
+            {
+                // Alpha (last channel of GA/RGBA) says nothing about the class, so only colour channels count.
+                int colour = image.ColorType is PngColorType.GrayAlpha or PngColorType.Rgba ? ch - 1 : ch;
+                for (int i = 0; i < n; i++)
+                {
+                    int v = 0;
+                    for (int c = 0; c < colour; c++) v |= s[i * ch + c];
+                    labels[i] = v != 0 ? 1 : 0;
+                }
+                ignore = null;
+                break;
+            }
+            case MaskEncoding.Grayscale:
+                if (image.ColorType is not (PngColorType.Gray or PngColorType.GrayAlpha))
+                    throw new InputDataException($"{name}: grayscale mask encoding needs a gray PNG but this is {image.ColorType}; use the {Resolve(image, MaskEncoding.Auto).ToString().ToLowerInvariant()} encoding.");
+                for (int i = 0; i < n; i++) labels[i] = s[i * ch];
+                break;
+            case MaskEncoding.Palette:
+                if (image.ColorType != PngColorType.Palette)
+                    throw new InputDataException($"{name}: palette mask encoding needs a palette PNG but this is {image.ColorType}; use the {Resolve(image, MaskEncoding.Auto).ToString().ToLowerInvariant()} encoding.");
+                for (int i = 0; i < n; i++) labels[i] = s[i];
+                break;
+            case MaskEncoding.Rgb:
+                if (image.ColorType is not (PngColorType.Rgb or PngColorType.Rgba) || image.BitDepth != 8)
+                    throw new InputDataException($"{name}: RGB mask encoding (label = G·256 + R) needs an 8-bit RGB/RGBA PNG but this is {image.BitDepth}-bit {image.ColorType}.");
+                for (int i = 0; i < n; i++) labels[i] = s[i * ch + 1] * 256 + s[i * ch];
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(encoding), encoding, "Unknown mask encoding.");
+        }
+        return new LabelMap(image.Height, image.Width, labels, ignore);
+    }
+
+    /// <summary>1 where the label is a target (and not the ignore label), else 0.</summary>
+    public byte[] ToBinary(Func<int, bool> isTarget)
+    {
+        ArgumentNullException.ThrowIfNull(isTarget);
+        var mask = new byte[Labels.Length];
+        for (int i = 0; i < mask.Length; i++)
+        {
+            int l = Labels[i];
+            mask[i] = l != IgnoreLabel && isTarget(l) ? (byte)1 : (byte)0;
+        }
+        return mask;
+    }
+
+    /// <summary>1 where the label is in <paramref name="classes"/> (and not the ignore label), else 0.</summary>
+    public byte[] ToBinary(IReadOnlySet<int> classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        return ToBinary(classes.Contains);
+    }
+
+    /// <summary>1 for every foreground pixel: non-zero and not the ignore label.</summary>
+    public byte[] ToBinary() => ToBinary(static l => l != 0);
+
+    /// <summary>Distinct labels present, ascending, excluding background 0 and the ignore label.</summary>
+    public IReadOnlyList<int> Classes()
+    {
+        var set = new SortedSet<int>();
+        foreach (int l in Labels)
+            if (l != 0 && l != IgnoreLabel) set.Add(l);
+        return set.ToArray();
+    }
+}
+
+/// <summary>An N×H×W stack of binary masks (0/1 bytes) loaded from a folder of PNGs.</summary>
+/// <param name="Files">Source files in stack order (ordinal by file name).</param>
+/// <param name="Height">Rows per mask.</param>
+/// <param name="Width">Columns per mask.</param>
+/// <param name="Masks">Row-major <c>Count×Height×Width</c> bytes, 0 or 1.</param>
+public sealed record MaskStack(IReadOnlyList<string> Files, int Height, int Width, byte[] Masks)
+{
+    /// <summary>Number of masks.</summary>
+    public int Count => Files.Count;
+
+    /// <summary>The <paramref name="index"/>-th mask.</summary>
+    public ReadOnlySpan<byte> this[int index] => Masks.AsSpan(index * Height * Width, Height * Width);
+
+    /// <summary>
+    /// Loads every <c>*.png</c> in <paramref name="folder"/> (sorted by ordinal file name) as a binary mask: a pixel is 1
+    /// when its label is non-zero, or, with <paramref name="classes"/>, when it is one of those class ids; the ignore
+    /// label (255 for palette masks by default) is never 1. All masks must share one size.
+    /// </summary>
+    /// <exception cref="InputDataException">Missing or empty folder, an unreadable PNG, or a PNG whose size differs from the first.</exception>
+    public static MaskStack Load(string folder, MaskEncoding encoding = MaskEncoding.Auto, IReadOnlySet<int>? classes = null)
+    {
+        if (!Directory.Exists(folder))
+            throw new InputDataException($"{folder}: mask folder not found; check the path.");
+        string[] files = Directory.GetFiles(folder, "*.png");
+        Array.Sort(files, (a, b) => string.CompareOrdinal(Path.GetFileName(a), Path.GetFileName(b)));
+        if (files.Length == 0)
+            throw new InputDataException($"{folder}: no .png masks found.");
+        byte[]? masks = null;
+        int height = 0, width = 0;
+        for (int k = 0; k < files.Length; k++)
+        {
+            var map = LabelMap.Read(files[k], encoding);
+            if (masks is null)
+            {
+                height = map.Height;
+                width = map.Width;
+                long total = (long)files.Length * height * width;
+                if (total > Array.MaxLength)
+                    throw new InputDataException($"{folder}: {files.Length} masks of {height}×{width} do not fit in memory at once; load them in batches.");
+                masks = new byte[total];
+            }
+            else if (map.Height != height || map.Width != width)
+            {
+                throw new InputDataException($"{files[k]}: mask is {map.Height}×{map.Width} but {Path.GetFileName(files[0])} is {height}×{width}; all masks in {folder} must share one size.");
+            }
+            byte[] binary = classes is null ? map.ToBinary() : map.ToBinary(classes);
+            binary.CopyTo(masks.AsSpan(k * height * width));
+        }
+        return new MaskStack(files, height, width, masks!);
+    }
+}
