@@ -50,7 +50,7 @@ public sealed class SanityTestsTests
     public void Inverse_auprc_extra_labels_column_is_the_coin_flip_around_ninety_percent_of_the_paper()
     {
         var r = Row("inverse_auprc");
-        Assert.Equal(100, r.MissingDecrease);
+        Assert.InRange(r.MissingDecrease, 95, 100);
         Assert.InRange(r.ExtraDecrease, 85, 95);
         var at0499 = r.PerFrequency.Single(f => f.Gamma == 0.499);
         Assert.InRange(at0499.ExtraDecrease, 25, 75);
