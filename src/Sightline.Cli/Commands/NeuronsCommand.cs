@@ -1,0 +1,259 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Sightline.IO;
+using Sightline.Neurons;
+using Sightline.Neurons.Sanity;
+using Sightline.Results;
+
+namespace Sightline.Cli.Commands;
+
+/// <summary><c>sightline neurons</c>: evaluate neuron explanations (Oikarinen, Yan, Weng, ICML 2025): <c>score</c> and <c>sanity</c>.</summary>
+public static class NeuronsCommand
+{
+    /// <summary>Builds the command group.</summary>
+    public static Command Build(CliContext context)
+    {
+        var command = new Command("neurons", "Evaluate neuron explanations: score neurons against concept labels, and sanity-test the metrics (Oikarinen, Yan, Weng, ICML 2025).");
+        command.Add(BuildScore(context));
+        command.Add(BuildSanity(context));
+        return command;
+    }
+
+    private sealed record MetricOptionSet(Option<string> Alpha, Option<double> Lambda, Option<int> K, Option<double> TrAlpha, Option<int> Seed, Option<bool> Compat, Option<string> Ties);
+
+    private static MetricOptionSet MetricOptions(string alphaDefault)
+    {
+        var alpha = new Option<string>("--alpha") { Description = "Top-α fraction that binarises each neuron (k = ⌈αN⌉, ties at the cut-off included); 'none' disables binarisation (raw 0/1 activations).", DefaultValueFactory = _ => alphaDefault, HelpName = "α|none" };
+        var lambda = new Option<double>("--lambda") { Description = "λ of wpmi.", DefaultValueFactory = _ => 1.0, HelpName = "λ" };
+        var k = new Option<int>("--k") { Description = "k of the top-and-random variants (k top + k random inputs per neuron).", DefaultValueFactory = _ => 25 };
+        var trAlpha = new Option<double>("--tr-alpha") { Description = "α of the continuous top-and-random variants (top set = ⌈αN⌉ largest).", DefaultValueFactory = _ => 0.002, HelpName = "α" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random draws (top-and-random sampling, random tie-breaking, perturbations).", DefaultValueFactory = _ => 0 };
+        var compat = new Option<bool>("--reference-compat") { Description = "Binary top-and-random variants: take all active inputs plus k random, as the reference code does." };
+        var ties = new Option<string>("--ties") { Description = "Ties in rank metrics: 'midrank' (deterministic) or 'random' (seeded random order, approximates the reference's noise).", DefaultValueFactory = _ => "midrank", HelpName = "midrank|random" };
+        ties.AcceptOnlyFromAmong("midrank", "random");
+        return new MetricOptionSet(alpha, lambda, k, trAlpha, seed, compat, ties);
+    }
+
+    private static NeuronMetricOptions ReadOptions(ParseResult parse, MetricOptionSet o)
+    {
+        var alphaText = parse.GetValue(o.Alpha)!;
+        double? alpha;
+        if (alphaText.Equals("none", StringComparison.OrdinalIgnoreCase)) alpha = 0;
+        else if (double.TryParse(alphaText, NumberStyles.Float, CultureInfo.InvariantCulture, out var a) && a > 0 && a <= 1) alpha = a;
+        else throw new InputDataException($"--alpha '{alphaText}' must be a number in (0, 1] or 'none'.");
+        int k = parse.GetValue(o.K);
+        if (k < 1) throw new InputDataException("--k must be a positive integer.");
+        double tr = parse.GetValue(o.TrAlpha);
+        if (!(tr > 0 && tr <= 1)) throw new InputDataException("--tr-alpha must be in (0, 1].");
+        return new NeuronMetricOptions
+        {
+            Alpha = alpha,
+            Lambda = parse.GetValue(o.Lambda),
+            TopRandomK = k,
+            TopRandomAlpha = tr,
+            Seed = (ulong)parse.GetValue(o.Seed),
+            ReferenceCompat = parse.GetValue(o.Compat),
+            Ties = parse.GetValue(o.Ties) == "random" ? RankTies.Random : RankTies.Midrank,
+        };
+    }
+
+    private static void AddAll(Command c, MetricOptionSet o)
+    {
+        c.Add(o.Alpha); c.Add(o.Lambda); c.Add(o.K); c.Add(o.TrAlpha); c.Add(o.Seed); c.Add(o.Compat); c.Add(o.Ties);
+    }
+
+    private static Command BuildScore(CliContext context)
+    {
+        var activations = new Option<string>("--activations") { Description = "Activations: NPY of shape N×n_neurons (any numeric dtype).", Required = true, HelpName = "A.npy" };
+        var concepts = new Option<string>("--concepts") { Description = "Concept labels: NPY of shape N×n_concepts, binary or probabilities in [0, 1].", Required = true, HelpName = "C.npy" };
+        var output = new Option<string>("--out") { Description = "Scores. .npy: float64 n_metrics×n_neurons×n_concepts (n_neurons×n_concepts for one metric); .csv/.json/.parquet: long format with columns neuron,concept,metric,value,reason (with --top: neuron,rank,concept,metric,value).", Required = true, HelpName = "scores.npy" };
+        var metrics = new Option<string>("--metrics") { Description = "Comma-separated metric names, or 'all'.", DefaultValueFactory = _ => "all", HelpName = "a,b,..." };
+        var names = new Option<string?>("--concept-names") { Description = "Text file with one concept name per line; names replace indices in the concept column.", HelpName = "names.txt" };
+        var top = new Option<int>("--top") { Description = "Write only the best N concepts per neuron and metric (highest value first, NaN last); tabular outputs only.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var o = MetricOptions("0.005");
+        var command = new Command("score", "Score every neuron against every concept with the chosen metrics.") { activations, concepts, output, metrics, names, top };
+        AddAll(command, o);
+        command.SetAction(parse =>
+        {
+            var clock = Stopwatch.StartNew();
+            var options = ReadOptions(parse, o);
+            var descriptors = ParseMetrics(parse.GetValue(metrics)!);
+            var outPath = parse.GetValue(output)!;
+            bool npy = outPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
+            if (!npy) ResultWriter.FormatOf(outPath);
+            int topN = parse.GetValue(top);
+            if (topN < 0) throw new InputDataException("--top must be ≥ 0.");
+            if (npy && topN > 0) throw new InputDataException("--top writes a table; give a .csv, .json or .parquet --out.");
+            var probe = LoadProbe(parse.GetValue(activations)!, parse.GetValue(concepts)!);
+            var conceptNames = ReadNames(parse.GetValue(names), probe.Concepts);
+            var results = new List<ScoreMatrix>();
+            using (var progress = new ConsoleProgress(context, "neurons score", descriptors.Count))
+                foreach (var d in descriptors)
+                {
+                    results.Add(d.Create(options).Evaluate(probe));
+                    progress.Report(results.Count);
+                }
+            if (npy) WriteNpy(outPath, results, probe);
+            else ResultWriter.Write(topN > 0 ? TopTable(descriptors, results, conceptNames, topN) : LongTable(descriptors, results, probe, conceptNames, options), outPath);
+            context.Out.WriteLine($"Scored {probe.Neurons} neurons × {probe.Concepts} concepts over N = {probe.Samples} with {descriptors.Count} metric(s) in {clock.Elapsed.TotalSeconds:0.00} s → {outPath}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command BuildSanity(CliContext context)
+    {
+        var metrics = new Option<string>("--metrics") { Description = "Comma-separated metric names, or 'all'.", DefaultValueFactory = _ => "all", HelpName = "a,b,..." };
+        var output = new Option<string>("--out") { Description = "The pass/fail table (.csv, .json or .parquet): metric, missing_labels_pass, extra_labels_pass, missing_labels_decrease, extra_labels_decrease (Decrease%), missing_labels_mean_delta, extra_labels_mean_delta (+ meta_auprc for the experimental test).", Required = true, HelpName = "table.csv" };
+        var activations = new Option<string?>("--activations") { Description = "Experimental test: activations NPY (N×n_neurons). Without it the theoretical (simulated) test runs.", HelpName = "A.npy" };
+        var concepts = new Option<string?>("--concepts") { Description = "Experimental test: concept labels NPY (N×n_concepts).", HelpName = "C.npy" };
+        var known = new Option<string?>("--known-concepts") { Description = "Experimental test: the correct concept index per neuron (NPY of n_neurons integers); default neuron i ↔ concept i.", HelpName = "K.npy" };
+        var epsilon = new Option<double>("--epsilon") { Description = "ε: a decrease counts when the normalised Δ < −ε.", DefaultValueFactory = _ => 0.001, HelpName = "ε" };
+        var inputs = new Option<int>("--inputs") { Description = "Theoretical test: number of simulated inputs N (the paper uses 500000).", DefaultValueFactory = _ => 100_000, HelpName = "N" };
+        var draws = new Option<int>("--draws") { Description = "Theoretical test: independent perturbation draws (the paper uses 1000).", DefaultValueFactory = _ => 100, HelpName = "D" };
+        var o = MetricOptions("0.005");
+        var command = new Command("sanity", "Missing-labels and extra-labels sanity tests: theoretical (simulated ideal neurons) or, with --activations/--concepts, experimental; plus Meta-AUPRC.")
+        {
+            metrics, output, activations, concepts, known, epsilon, inputs, draws,
+        };
+        AddAll(command, o);
+        command.SetAction(parse =>
+        {
+            var clock = Stopwatch.StartNew();
+            var options = ReadOptions(parse, o);
+            var descriptors = ParseMetrics(parse.GetValue(metrics)!);
+            var outPath = parse.GetValue(output)!;
+            ResultWriter.FormatOf(outPath);
+            double eps = parse.GetValue(epsilon);
+            var aPath = parse.GetValue(activations);
+            var cPath = parse.GetValue(concepts);
+            IReadOnlyList<SanityResult> results;
+            bool experimental = aPath is not null || cPath is not null;
+            if (experimental)
+            {
+                if (aPath is null || cPath is null) throw new InputDataException("The experimental test needs both --activations and --concepts.");
+                var probe = LoadProbe(aPath, cPath);
+                int[] correct;
+                if (parse.GetValue(known) is { } kp)
+                {
+                    using var r = NpyReader.Open(kp);
+                    correct = [.. r.ReadAll<long>().Select(v => (int)v)];
+                }
+                else
+                {
+                    if (probe.Neurons > probe.Concepts)
+                        throw new InputDataException($"{probe.Neurons} neurons but {probe.Concepts} concepts: give --known-concepts (neuron i ↔ concept i needs n_neurons ≤ n_concepts).");
+                    correct = [.. Enumerable.Range(0, probe.Neurons)];
+                }
+                results = SanityTests.Experimental(descriptors, probe, correct, options, eps, options.Seed);
+            }
+            else
+            {
+                var t = new TheoreticalSanityOptions { Epsilon = eps, Inputs = parse.GetValue(inputs), Draws = parse.GetValue(draws), Seed = options.Seed };
+                if (t.Inputs < 20_000) throw new InputDataException("--inputs must be at least 20000 (γ = 0.0001 needs ≥ 2 positives).");
+                if (t.Draws < 1) throw new InputDataException("--draws must be ≥ 1.");
+                using var progress = new ConsoleProgress(context, "neurons sanity", t.Draws);
+                results = SanityTests.Theoretical(descriptors, t, options, progress);
+            }
+            var table = new ResultTable()
+                .Add(new StringColumn("metric", [.. results.Select(r => (string?)r.Metric)]))
+                .Add(new StringColumn("missing_labels_pass", [.. results.Select(r => (string?)(r.MissingPass ? "true" : "false"))]))
+                .Add(new StringColumn("extra_labels_pass", [.. results.Select(r => (string?)(r.ExtraPass ? "true" : "false"))]))
+                .Add(new DoubleColumn("missing_labels_decrease", [.. results.Select(r => r.MissingDecrease)]))
+                .Add(new DoubleColumn("extra_labels_decrease", [.. results.Select(r => r.ExtraDecrease)]))
+                .Add(new DoubleColumn("missing_labels_mean_delta", [.. results.Select(r => r.MissingMeanDelta)]))
+                .Add(new DoubleColumn("extra_labels_mean_delta", [.. results.Select(r => r.ExtraMeanDelta)]));
+            if (experimental) table.Add(new DoubleColumn("meta_auprc", [.. results.Select(r => r.MetaAuprc)]));
+            ResultWriter.Write(table, outPath);
+            context.Out.WriteLine($"{"metric",-30} {"missing",8} {"extra",8}  pass");
+            foreach (var r in results)
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Metric,-30} {r.MissingDecrease,8:0.00} {r.ExtraDecrease,8:0.00}  {(r.Pass ? "yes" : "no")}"));
+            context.Out.WriteLine($"{(experimental ? "Experimental" : "Theoretical")} sanity test of {results.Count} metric(s) in {clock.Elapsed.TotalSeconds:0.00} s → {outPath}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static IReadOnlyList<NeuronMetricDescriptor> ParseMetrics(string text)
+    {
+        try { return NeuronMetricRegistry.Parse(text); }
+        catch (KeyNotFoundException e) { throw new InputDataException("--metrics: " + e.Message); }
+    }
+
+    internal static NeuronProbe LoadProbe(string activationsPath, string conceptsPath)
+    {
+        using var ra = NpyReader.Open(activationsPath);
+        using var rc = NpyReader.Open(conceptsPath);
+        var sa = ra.Shape;
+        var sc = rc.Shape;
+        if (sa.Length != 2) throw new InputDataException($"{activationsPath}: activations must be 2-D (N × n_neurons), got shape ({string.Join(", ", sa)}).");
+        if (sc.Length != 2) throw new InputDataException($"{conceptsPath}: concept labels must be 2-D (N × n_concepts), got shape ({string.Join(", ", sc)}).");
+        if (sa[0] != sc[0]) throw new InputDataException($"The probing sets differ: {activationsPath} has N = {sa[0]} rows, {conceptsPath} has N = {sc[0]}; both must list the same inputs in the same order.");
+        var a = ra.ReadAll<double>();
+        var c = rc.ReadAll<double>();
+        try { return NeuronProbe.FromRowMajor(a, c, sa[0], sa[1], sc[1]); }
+        catch (InputDataException e) { throw new InputDataException($"{(e.Message.StartsWith("Activations", StringComparison.Ordinal) ? activationsPath : conceptsPath)}: {e.Message}"); }
+    }
+
+    private static string[] ReadNames(string? path, int count)
+    {
+        if (path is null) return [.. Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+        var lines = File.ReadAllLines(path);
+        if (lines.Length > count && lines.Skip(count).All(string.IsNullOrWhiteSpace)) lines = lines[..count];
+        if (lines.Length != count) throw new InputDataException($"{path}: {lines.Length} concept names for {count} concepts (one name per line).");
+        return lines;
+    }
+
+    private static void WriteNpy(string path, List<ScoreMatrix> results, NeuronProbe probe)
+    {
+        int n = probe.Neurons, m = probe.Concepts;
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        using var w = results.Count == 1 ? NpyWriter.Create(path, NpyDType.Float64, n, m) : NpyWriter.Create(path, NpyDType.Float64, results.Count, n, m);
+        foreach (var r in results) w.Write<double>(r.Values);
+        w.Complete();
+    }
+
+    private static ResultTable LongTable(IReadOnlyList<NeuronMetricDescriptor> descriptors, List<ScoreMatrix> results, NeuronProbe probe, string[] names, NeuronMetricOptions options)
+    {
+        int n = probe.Neurons, m = probe.Concepts, rows = descriptors.Count * n * m;
+        var neuron = new long[rows];
+        var concept = new string?[rows];
+        var metric = new string?[rows];
+        var value = new double[rows];
+        var reason = new string?[rows];
+        int row = 0;
+        for (int d = 0; d < descriptors.Count; d++)
+            for (int k = 0; k < n; k++)
+                for (int t = 0; t < m; t++, row++)
+                {
+                    neuron[row] = k; concept[row] = names[t]; metric[row] = descriptors[d].Name;
+                    double v = results[d][k, t];
+                    value[row] = v;
+                    if (!double.IsFinite(v)) reason[row] = NeuronScoreReasons.Explain(probe, descriptors[d], options, k, t, v);
+                }
+        return new ResultTable().Add(new Int64Column("neuron", neuron)).Add(new StringColumn("concept", concept))
+            .Add(new StringColumn("metric", metric)).Add(new DoubleColumn("value", value)).Add(new StringColumn("reason", reason));
+    }
+
+    private static ResultTable TopTable(IReadOnlyList<NeuronMetricDescriptor> descriptors, List<ScoreMatrix> results, string[] names, int topN)
+    {
+        var neuron = new List<long>(); var rank = new List<long>(); var concept = new List<string?>(); var metric = new List<string?>(); var value = new List<double>();
+        for (int d = 0; d < descriptors.Count; d++)
+        {
+            var s = results[d];
+            for (int k = 0; k < s.Neurons; k++)
+            {
+                var order = Enumerable.Range(0, s.Concepts).OrderByDescending(t => double.IsNaN(s[k, t]) ? double.NegativeInfinity : s[k, t]).ThenBy(t => t).Take(topN);
+                int r = 1;
+                foreach (int t in order)
+                {
+                    neuron.Add(k); rank.Add(r++); concept.Add(names[t]); metric.Add(descriptors[d].Name); value.Add(s[k, t]);
+                }
+            }
+        }
+        return new ResultTable().Add(new Int64Column("neuron", [.. neuron])).Add(new Int64Column("rank", [.. rank]))
+            .Add(new StringColumn("concept", [.. concept])).Add(new StringColumn("metric", [.. metric])).Add(new DoubleColumn("value", [.. value]));
+    }
+}

@@ -1,0 +1,118 @@
+using System.Reflection;
+using Sightline.Metrics;
+
+namespace Sightline.Neurons;
+
+/// <summary>
+/// A neuron-explanation metric (Oikarinen, Yan, Weng, ICML 2025, unified framework): scores every neuron's activation column
+/// a_k against every concept-label column c_t of a <see cref="NeuronProbe"/> and returns S[k,t] = sim(a_k, c_t).
+/// Implementations are stateless apart from their options; each class carries a <see cref="MetricAttribute"/> with
+/// <see cref="MetricFamily.Neuron"/> and provides <c>public static INeuronMetric Create(NeuronMetricOptions)</c>.
+/// </summary>
+public interface INeuronMetric
+{
+    /// <summary>The stable snake_case name (from the class's <see cref="MetricAttribute"/>).</summary>
+    string Name { get; }
+
+    /// <summary>The options the metric was created with.</summary>
+    NeuronMetricOptions Options { get; }
+
+    /// <summary>Scores all neuron–concept pairs of <paramref name="probe"/>.</summary>
+    ScoreMatrix Evaluate(NeuronProbe probe);
+}
+
+/// <summary>Base class of the built-in metrics: name from the attribute, options stored.</summary>
+public abstract class NeuronMetric(NeuronMetricOptions options) : INeuronMetric
+{
+    /// <inheritdoc/>
+    public string Name => GetType().GetCustomAttribute<MetricAttribute>()?.Name ?? GetType().Name;
+
+    /// <inheritdoc/>
+    public NeuronMetricOptions Options { get; } = options;
+
+    /// <inheritdoc/>
+    public abstract ScoreMatrix Evaluate(NeuronProbe probe);
+
+    /// <summary>H(x, y) = 2xy/(x + y), unguarded: H(0, 0) = NaN (the reference's harmonic mean).</summary>
+    public static double Harmonic(double x, double y) => 2 * x * y / (x + y);
+}
+
+/// <summary>A registered neuron metric: its declared metadata and its factory.</summary>
+/// <param name="Info">The class's <see cref="MetricAttribute"/>.</param>
+/// <param name="Type">The metric class.</param>
+/// <param name="Factory">Builds the metric from options.</param>
+public sealed record NeuronMetricDescriptor(MetricAttribute Info, Type Type, Func<NeuronMetricOptions, INeuronMetric> Factory)
+{
+    /// <summary>The stable name.</summary>
+    public string Name => Info.Name;
+
+    /// <summary>Builds the metric.</summary>
+    public INeuronMetric Create(NeuronMetricOptions options) => Factory(options);
+
+    /// <summary>max − min of the declared range (2 for correlations, 1 for [0,1] metrics); +∞ when unbounded (wpmi, mad), in
+    /// which case the sanity tests take the range from the data (§6 step 4).</summary>
+    public double Range => Info.Maximum - Info.Minimum;
+}
+
+/// <summary>
+/// The catalogue of neuron metrics, discovered by reflection from the <see cref="MetricAttribute"/> (family
+/// <see cref="MetricFamily.Neuron"/>) of each class implementing <see cref="INeuronMetric"/>, so it cannot drift from the code.
+/// </summary>
+public static class NeuronMetricRegistry
+{
+    private static readonly Lazy<IReadOnlyList<NeuronMetricDescriptor>> _all = new(Discover);
+
+    /// <summary>Catalogue order (the paper's table order, then the sampled variants and the combinations).</summary>
+    public static readonly IReadOnlyList<string> CatalogueOrder =
+    [
+        "recall", "precision", "f1", "iou", "accuracy", "balanced_accuracy", "inverse_balanced_accuracy", "auc", "inverse_auc",
+        "correlation", "correlation_top_random", "spearman", "spearman_top_random", "cosine", "wpmi", "mad", "auprc", "inverse_auprc",
+        "correlation_top_random_binary", "spearman_top_random_binary",
+        "combined_auc", "combined_balanced_acc", "recall_auc", "recall_inv_auc", "precision_bal_acc", "precision_inverse_bal_acc",
+    ];
+
+    /// <summary>All neuron metrics in <see cref="CatalogueOrder"/>.</summary>
+    public static IReadOnlyList<NeuronMetricDescriptor> All => _all.Value;
+
+    /// <summary>Finds a metric by name (case-insensitive).</summary>
+    /// <exception cref="KeyNotFoundException">Unknown name; the message lists the known names.</exception>
+    public static NeuronMetricDescriptor Get(string name) =>
+        All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new KeyNotFoundException($"Unknown neuron metric '{name}'. Known metrics: {string.Join(", ", All.Select(d => d.Name))}.");
+
+    /// <summary>Parses a comma-separated list of names, or <c>all</c>.</summary>
+    /// <exception cref="KeyNotFoundException">An unknown name.</exception>
+    public static IReadOnlyList<NeuronMetricDescriptor> Parse(string text)
+    {
+        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return All;
+        var list = new List<NeuronMetricDescriptor>();
+        foreach (var name in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var d = Get(name);
+            if (!list.Contains(d)) list.Add(d);
+        }
+        return list;
+    }
+
+    private static IReadOnlyList<NeuronMetricDescriptor> Discover()
+    {
+        var list = new List<NeuronMetricDescriptor>();
+        foreach (var type in typeof(NeuronMetricRegistry).Assembly.GetTypes())
+        {
+            var info = type.GetCustomAttribute<MetricAttribute>();
+            if (info is null || !typeof(INeuronMetric).IsAssignableFrom(type) || type.IsAbstract) continue;
+            if (info.Family != MetricFamily.Neuron) throw new InvalidOperationException($"Neuron metric {type.Name} must declare MetricFamily.Neuron.");
+            var create = type.GetMethod("Create", BindingFlags.Public | BindingFlags.Static, [typeof(NeuronMetricOptions)])
+                ?? throw new InvalidOperationException($"Neuron metric {type.Name} lacks public static Create(NeuronMetricOptions).");
+            list.Add(new NeuronMetricDescriptor(info, type, create.CreateDelegate<Func<NeuronMetricOptions, INeuronMetric>>()));
+        }
+        var dup = list.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) throw new InvalidOperationException($"Two neuron metric classes share the name '{dup.Key}'.");
+        int Rank(NeuronMetricDescriptor d)
+        {
+            int i = ((List<string>)[.. CatalogueOrder]).IndexOf(d.Name);
+            return i < 0 ? int.MaxValue : i;
+        }
+        return [.. list.OrderBy(Rank).ThenBy(d => d.Name, StringComparer.Ordinal)];
+    }
+}

@@ -1,0 +1,30 @@
+using Sightline.Metrics;
+
+namespace Sightline.Neurons.Metrics;
+
+/// <summary>
+/// AUC of the raw activations at separating the concept's positives Ĉ = 1[c ≥ 0.5]:
+/// inverse_auc = [Σ_{i:Ĉᵢ=1} r(a)ᵢ − m₁(m₁−1)/2] / max(m₁m₀, 1), midranks; an empty class gives 0. No α.
+/// One sparse product of Ĉ with the rank matrix of A: O(n·N log N + Σ_t m₁·n). Oikarinen, Yan, Weng, ICML 2025 (Table 1).
+/// </summary>
+[Metric("inverse_auc", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Summary = "AUC of the activations against the concept's positives.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+public sealed class InverseAuc(NeuronMetricOptions options) : NeuronMetric(options)
+{
+    /// <summary>Creates the metric.</summary>
+    public static INeuronMetric Create(NeuronMetricOptions options) => new InverseAuc(options);
+
+    /// <inheritdoc/>
+    public override ScoreMatrix Evaluate(NeuronProbe probe)
+    {
+        var cs = probe.ConceptSets();
+        int n = probe.Neurons, m = probe.Concepts;
+        var sums = NeuronKernels.SparseRowSums(cs.Indices, null, probe.RankRows(false, Options.Ties, Options.Seed), n);
+        var v = new double[n * m];
+        for (int t = 0; t < m; t++)
+        {
+            double m1 = cs.Active[t], m0 = cs.Inactive[t];
+            for (int k = 0; k < n; k++) v[k * m + t] = (sums[t * n + k] - m1 * (m1 - 1) / 2) / Math.Max(m1 * m0, 1);
+        }
+        return new ScoreMatrix(n, m, v);
+    }
+}

@@ -1,0 +1,318 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using Sightline.Statistics;
+
+namespace Sightline.Neurons;
+
+/// <summary>
+/// The dense kernels behind the neuron metrics: a blocked, vectorised double GEMM over column-major matrices, bit-packed
+/// popcount products for binary×binary counts, sparse row sums, ranks and average precision. All are pure functions of their
+/// arguments; parallelism is over output rows.
+/// </summary>
+public static class NeuronKernels
+{
+    private const int RowBlock = 128;
+
+    /// <summary>
+    /// R[k, t] = Σᵢ a[k·len + i] · b[t·len + i]: the product Aᵀ·B of two column-major matrices (columns of length
+    /// <paramref name="len"/>), R row-major n × m. Blocked over rows (128 at a time, so a block of all B columns stays in
+    /// L2) with a 2×4 register tile of <see cref="Vector256{T}"/> fused multiply-adds, parallel over neuron blocks.
+    /// Cost n·m·len multiply-adds.
+    /// </summary>
+    public static double[] MultiplyColumns(double[] a, int n, double[] b, int m, int len)
+    {
+        var result = new double[n * m];
+        if (n == 0 || m == 0 || len == 0) return result;
+        const int NeuronBlock = 8;
+        int blocks = (n + NeuronBlock - 1) / NeuronBlock;
+        Parallel.For(0, blocks, blk =>
+        {
+            int k0 = blk * NeuronBlock, k1 = Math.Min(n, k0 + NeuronBlock);
+            for (int r0 = 0; r0 < len; r0 += RowBlock)
+            {
+                int rl = Math.Min(RowBlock, len - r0);
+                int k = k0;
+                for (; k + 1 < k1; k += 2)
+                {
+                    int t = 0;
+                    for (; t + 3 < m; t += 4) Tile2x4(a, b, k, t, r0, rl, len, result, m);
+                    for (; t < m; t++)
+                    {
+                        result[k * m + t] += TensorPrimitives.Dot(a.AsSpan(k * len + r0, rl), b.AsSpan(t * len + r0, rl));
+                        result[(k + 1) * m + t] += TensorPrimitives.Dot(a.AsSpan((k + 1) * len + r0, rl), b.AsSpan(t * len + r0, rl));
+                    }
+                }
+                for (; k < k1; k++)
+                    for (int t = 0; t < m; t++)
+                        result[k * m + t] += TensorPrimitives.Dot(a.AsSpan(k * len + r0, rl), b.AsSpan(t * len + r0, rl));
+            }
+        });
+        return result;
+    }
+
+    private static unsafe void Tile2x4(double[] a, double[] b, int k, int t, int r0, int rl, int len, double[] result, int m)
+    {
+        fixed (double* pa = a, pb = b)
+        {
+            double* a0 = pa + (long)k * len + r0, a1 = a0 + len;
+            double* b0 = pb + (long)t * len + r0, b1 = b0 + len, b2 = b1 + len, b3 = b2 + len;
+            var c00 = Vector256<double>.Zero; var c01 = c00; var c02 = c00; var c03 = c00;
+            var c10 = c00; var c11 = c00; var c12 = c00; var c13 = c00;
+            int i = 0;
+            for (; i + 4 <= rl; i += 4)
+            {
+                var x0 = Vector256.Load(a0 + i); var x1 = Vector256.Load(a1 + i);
+                var y = Vector256.Load(b0 + i);
+                c00 = Vector256.FusedMultiplyAdd(x0, y, c00); c10 = Vector256.FusedMultiplyAdd(x1, y, c10);
+                y = Vector256.Load(b1 + i);
+                c01 = Vector256.FusedMultiplyAdd(x0, y, c01); c11 = Vector256.FusedMultiplyAdd(x1, y, c11);
+                y = Vector256.Load(b2 + i);
+                c02 = Vector256.FusedMultiplyAdd(x0, y, c02); c12 = Vector256.FusedMultiplyAdd(x1, y, c12);
+                y = Vector256.Load(b3 + i);
+                c03 = Vector256.FusedMultiplyAdd(x0, y, c03); c13 = Vector256.FusedMultiplyAdd(x1, y, c13);
+            }
+            double s00 = Vector256.Sum(c00), s01 = Vector256.Sum(c01), s02 = Vector256.Sum(c02), s03 = Vector256.Sum(c03);
+            double s10 = Vector256.Sum(c10), s11 = Vector256.Sum(c11), s12 = Vector256.Sum(c12), s13 = Vector256.Sum(c13);
+            for (; i < rl; i++)
+            {
+                s00 += a0[i] * b0[i]; s01 += a0[i] * b1[i]; s02 += a0[i] * b2[i]; s03 += a0[i] * b3[i];
+                s10 += a1[i] * b0[i]; s11 += a1[i] * b1[i]; s12 += a1[i] * b2[i]; s13 += a1[i] * b3[i];
+            }
+            int o0 = k * m + t, o1 = o0 + m;
+            result[o0] += s00; result[o0 + 1] += s01; result[o0 + 2] += s02; result[o0 + 3] += s03;
+            result[o1] += s10; result[o1 + 1] += s11; result[o1 + 2] += s12; result[o1 + 3] += s13;
+        }
+    }
+
+    /// <summary>Packs a 0/1 indicator given by its set indices into ⌈len/64⌉ little-endian <see cref="ulong"/> words.</summary>
+    public static ulong[] PackBits(ReadOnlySpan<int> indices, int len)
+    {
+        var words = new ulong[(len + 63) >> 6];
+        foreach (int i in indices) words[i >> 6] |= 1ul << (i & 63);
+        return words;
+    }
+
+    /// <summary>
+    /// R[k, t] = |A_k ∩ B_t| = popcount(a_k AND b_t) for bit-packed sets (all with the same word count), R row-major.
+    /// Four neurons share each concept word load; parallel over neuron blocks. Cost n·m·⌈N/64⌉ popcounts.
+    /// </summary>
+    public static double[] IntersectionCounts(ulong[][] a, ulong[][] b)
+    {
+        int n = a.Length, m = b.Length;
+        var result = new double[n * m];
+        if (n == 0 || m == 0) return result;
+        int words = a[0].Length;
+        Parallel.For(0, (n + 3) / 4, blk =>
+        {
+            int k0 = blk * 4;
+            if (k0 + 4 <= n)
+            {
+                ulong[] w0 = a[k0], w1 = a[k0 + 1], w2 = a[k0 + 2], w3 = a[k0 + 3];
+                for (int t = 0; t < m; t++)
+                {
+                    var bt = b[t];
+                    long s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                    for (int w = 0; w < words; w++)
+                    {
+                        ulong x = bt[w];
+                        if (x == 0) continue;
+                        s0 += BitOperations.PopCount(w0[w] & x); s1 += BitOperations.PopCount(w1[w] & x);
+                        s2 += BitOperations.PopCount(w2[w] & x); s3 += BitOperations.PopCount(w3[w] & x);
+                    }
+                    result[k0 * m + t] = s0; result[(k0 + 1) * m + t] = s1; result[(k0 + 2) * m + t] = s2; result[(k0 + 3) * m + t] = s3;
+                }
+            }
+            else
+            {
+                for (int k = k0; k < n; k++)
+                    for (int t = 0; t < m; t++)
+                    {
+                        long s = 0;
+                        for (int w = 0; w < words; w++) s += BitOperations.PopCount(a[k][w] & b[t][w]);
+                        result[k * m + t] = s;
+                    }
+            }
+        });
+        return result;
+    }
+
+    /// <summary>
+    /// R[s, :] = Σ_{i ∈ sets[s]} wᵢ · M[i, :] for a row-major matrix M (N × cols), weights 1 when <paramref name="weights"/> is null:
+    /// the product of a sparse (top-α) indicator with a dense matrix. Cost Σ|sets| · cols; parallel over sets.
+    /// </summary>
+    public static double[] SparseRowSums(int[][] sets, double[][]? weights, double[] rowMajor, int cols)
+    {
+        var result = new double[sets.Length * cols];
+        Parallel.For(0, sets.Length, s =>
+        {
+            var acc = result.AsSpan(s * cols, cols);
+            var set = sets[s];
+            var w = weights?[s];
+            for (int j = 0; j < set.Length; j++)
+            {
+                var row = rowMajor.AsSpan(set[j] * cols, cols);
+                if (w is null) TensorPrimitives.Add(acc, row, acc);
+                else TensorPrimitives.MultiplyAdd(row, w[j], acc, acc);
+            }
+        });
+        return result;
+    }
+
+    /// <summary>Same as <see cref="SparseRowSums(int[][], double[][], double[], int)"/> over a float matrix, accumulated in double.</summary>
+    public static double[] SparseRowSums(int[][] sets, double[][]? weights, float[] rowMajor, int cols)
+    {
+        var result = new double[sets.Length * cols];
+        Parallel.For(0, sets.Length, () => new double[cols], (s, _, buffer) =>
+        {
+            var acc = result.AsSpan(s * cols, cols);
+            var set = sets[s];
+            var w = weights?[s];
+            for (int j = 0; j < set.Length; j++)
+            {
+                TensorPrimitives.ConvertChecked<float, double>(rowMajor.AsSpan(set[j] * cols, cols), buffer);
+                if (w is null) TensorPrimitives.Add(acc, buffer, acc);
+                else TensorPrimitives.MultiplyAdd(buffer, w[j], acc, acc);
+            }
+            return buffer;
+        }, _ => { });
+        return result;
+    }
+
+    /// <summary>
+    /// 0-based ascending ranks of <paramref name="x"/> into <paramref name="ranks"/>: midranks (tied values get the mean of their
+    /// positions) or, with <paramref name="random"/>, a uniform random order within ties. O(N log N); O(N) for 0/1 columns
+    /// with midranks.
+    /// </summary>
+    public static void Ranks(ReadOnlySpan<double> x, Span<double> ranks, SplitMix? random = null)
+    {
+        int n = x.Length;
+        if (random is null && IsBinary(x))
+        {
+            int zeros = 0;
+            foreach (var v in x) if (v == 0) zeros++;
+            double r0 = (zeros - 1) / 2.0, r1 = zeros + (n - zeros - 1) / 2.0;
+            for (int i = 0; i < n; i++) ranks[i] = x[i] == 0 ? r0 : r1;
+            return;
+        }
+        var keys = x.ToArray();
+        var idx = new int[n];
+        for (int i = 0; i < n; i++) idx[i] = i;
+        Array.Sort(keys, idx);
+        var rng = random ?? default;
+        int start = 0;
+        while (start < n)
+        {
+            int end = start + 1;
+            while (end < n && keys[end] == keys[start]) end++;
+            if (random is null)
+            {
+                double mid = (start + end - 1) / 2.0;
+                for (int j = start; j < end; j++) ranks[idx[j]] = mid;
+            }
+            else
+            {
+                for (int j = end - 1; j > start; j--)
+                {
+                    int r = start + rng.NextInt(j - start + 1);
+                    (idx[j], idx[r]) = (idx[r], idx[j]);
+                }
+                for (int j = start; j < end; j++) ranks[idx[j]] = j;
+            }
+            start = end;
+        }
+    }
+
+    /// <summary>True when every value is exactly 0 or 1.</summary>
+    public static bool IsBinary(ReadOnlySpan<double> x)
+    {
+        foreach (var v in x) if (v != 0 && v != 1) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// The reference's standardised correlation, (1/N)·Σᵢ z(x)ᵢ z(y)ᵢ with z = (x − x̄)/max(s, 10⁻⁹) and s the unbiased standard
+    /// deviation; = Pearson·(N−1)/N; 0 when a column is constant.
+    /// </summary>
+    public static double ReferenceCorrelation(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        int n = x.Length;
+        double mx = TensorPrimitives.Sum(x) / n, my = TensorPrimitives.Sum(y) / n;
+        double sxx = 0, syy = 0, sxy = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double dx = x[i] - mx, dy = y[i] - my;
+            sxx += dx * dx; syy += dy * dy; sxy += dx * dy;
+        }
+        double sx = n > 1 ? Math.Sqrt(sxx / (n - 1)) : 0, sy = n > 1 ? Math.Sqrt(syy / (n - 1)) : 0;
+        return sxy / (Math.Max(sx, 1e-9) * Math.Max(sy, 1e-9)) / n;
+    }
+
+    /// <summary>Writes z = (x − x̄)/max(s, 10⁻⁹) (s unbiased) into <paramref name="z"/>.</summary>
+    public static void Standardise(ReadOnlySpan<double> x, Span<double> z)
+    {
+        int n = x.Length;
+        double mean = TensorPrimitives.Sum(x) / n;
+        double ss = 0;
+        foreach (var v in x) ss += (v - mean) * (v - mean);
+        double s = n > 1 ? Math.Sqrt(ss / (n - 1)) : 0;
+        double inv = 1 / Math.Max(s, 1e-9);
+        for (int i = 0; i < n; i++) z[i] = (x[i] - mean) * inv;
+    }
+
+    /// <summary>
+    /// Average precision with torcheval <c>binary_auprc</c> semantics (each distinct score is one threshold, ties grouped):
+    /// AP = Σ_k (R_k − R_{k−1})·P_k. Scores of the positives are given (sorted in place, descending) and
+    /// <paramref name="sortedAscending"/> holds all N scores ascending, so the count of items with score ≥ v is a binary search.
+    /// No positives gives 0. Cost O(P log P + groups·log N).
+    /// </summary>
+    public static double AveragePrecision(Span<double> positiveScores, ReadOnlySpan<double> sortedAscending)
+    {
+        int p = positiveScores.Length;
+        if (p == 0) return 0;
+        positiveScores.Sort();
+        positiveScores.Reverse();
+        int n = sortedAscending.Length;
+        double ap = 0;
+        int tp = 0, i = 0;
+        while (i < p)
+        {
+            double v = positiveScores[i];
+            int j = i;
+            while (j < p && positiveScores[j] == v) j++;
+            tp += j - i;
+            int atLeast = n - LowerBound(sortedAscending, v);
+            ap += (double)(j - i) / p * tp / atLeast;
+            i = j;
+        }
+        return ap;
+    }
+
+    /// <summary>AP of arbitrary scores against 0/1 labels (<see cref="AveragePrecision(Span{double}, ReadOnlySpan{double})"/>).
+    /// NaN scores rank below every number (a documented policy; the reference does not handle NaN).</summary>
+    public static double AveragePrecision(ReadOnlySpan<double> scores, ReadOnlySpan<bool> labels)
+    {
+        var all = new double[scores.Length];
+        var pos = new List<double>();
+        for (int i = 0; i < scores.Length; i++)
+        {
+            double s = double.IsNaN(scores[i]) ? double.NegativeInfinity : scores[i];
+            all[i] = s;
+            if (labels[i]) pos.Add(s);
+        }
+        Array.Sort(all);
+        var p = pos.ToArray();
+        return AveragePrecision(p, all);
+    }
+
+    private static int LowerBound(ReadOnlySpan<double> sorted, double v)
+    {
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] < v) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+}

@@ -1,0 +1,43 @@
+namespace Sightline.Neurons.Sanity;
+
+/// <summary>One row of the paper's pass/fail table (Decrease%, main results figure).</summary>
+/// <param name="Metric">Metric name (the CLI name; the T&amp;R rows use the continuous variants for Exp and the binary ones for Theo).</param>
+/// <param name="MissingExperimental">Missing labels, experimental test.</param>
+/// <param name="MissingTheoretical">Missing labels, theoretical test.</param>
+/// <param name="ExtraExperimental">Extra labels, experimental test.</param>
+/// <param name="ExtraTheoretical">Extra labels, theoretical test.</param>
+public sealed record PaperRow(string Metric, double MissingExperimental, double MissingTheoretical, double ExtraExperimental, double ExtraTheoretical)
+{
+    /// <summary>The paper's verdict: all four Decrease% ≥ 90 (threshold inferred from the figure's colouring).</summary>
+    public bool Pass => MissingExperimental >= 90 && MissingTheoretical >= 90 && ExtraExperimental >= 90 && ExtraTheoretical >= 90;
+}
+
+/// <summary>
+/// The published sanity-test table of Oikarinen, Yan, Weng, "Evaluating Neuron Explanations", ICML 2025 (main results figure;
+/// spec §8). Only correlation, cosine, auprc, f1 and iou pass.
+/// </summary>
+public static class PaperResults
+{
+    /// <summary>The 18 rows in the paper's order.</summary>
+    public static IReadOnlyList<PaperRow> Table { get; } =
+    [
+        new("recall", 98.66, 100, 0, 0),
+        new("precision", 45.73, 0, 99.81, 100),
+        new("f1", 93.68, 100, 99.82, 100),
+        new("iou", 93.62, 100, 99.81, 100),
+        new("accuracy", 23.79, 60, 70.37, 69.68),
+        new("balanced_accuracy", 98.65, 100, 53.67, 60),
+        new("inverse_balanced_accuracy", 64.18, 60, 99.50, 100),
+        new("auc", 94.96, 100, 59.18, 60),
+        new("inverse_auc", 52.81, 60, 99.99, 100),
+        new("correlation", 99.41, 100, 99.92, 100),
+        new("correlation_top_random", 87.83, 100, 60.26, 43.64),
+        new("spearman", 64.05, 67.20, 49.21, 44.08),
+        new("spearman_top_random", 80.04, 100, 59.81, 19.68),
+        new("cosine", 99.45, 100, 99.26, 100),
+        new("wpmi", 95.89, 100, 58.84, 100),
+        new("mad", 59.81, 60, 99.34, 100),
+        new("auprc", 95.61, 100, 99.46, 100),
+        new("inverse_auprc", 99.15, 100, 95.58, 89.54),
+    ];
+}

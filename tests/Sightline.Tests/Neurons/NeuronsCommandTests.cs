@@ -1,0 +1,117 @@
+using Sightline.IO;
+using Sightline.Tests.Cli;
+
+namespace Sightline.Tests.Neurons;
+
+public sealed class NeuronsCommandTests
+{
+    private static void WriteInputs(TempDir dir, int n = 40)
+    {
+        var a = new float[n * 2];
+        var c = new float[n * 3];
+        for (int i = 0; i < n; i++)
+        {
+            a[i * 2] = i % 4 == 0 ? 1f + i * 0.001f : 0.1f * (i % 3);
+            a[i * 2 + 1] = (float)Math.Sin(i);
+            c[i * 3] = i % 4 == 0 ? 1 : 0;
+            c[i * 3 + 1] = i % 2;
+            c[i * 3 + 2] = 0; // all-zero concept
+        }
+        Npy.Write<float>(dir.File("a.npy"), a, n, 2);
+        Npy.Write<float>(dir.File("c.npy"), c, n, 3);
+    }
+
+    [Fact]
+    public void Score_writes_a_metrics_by_neurons_by_concepts_npy_that_reads_back()
+    {
+        using var dir = new TempDir();
+        WriteInputs(dir);
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
+            "--alpha", "0.25", "--metrics", "iou,correlation", "--out", dir.File("s.npy"));
+        Assert.True(code == 0, err);
+        using var r = NpyReader.Open(dir.File("s.npy"));
+        Assert.Equal([2, 2, 3], r.Shape);
+        var v = r.ReadAll<double>();
+        Assert.Equal(1.0, v[0], 1e-12); // neuron 0 fires exactly on concept 0
+        var (code1, _, _) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
+            "--metrics", "iou", "--out", dir.File("one.npy"));
+        Assert.Equal(0, code1);
+        using var r1 = NpyReader.Open(dir.File("one.npy"));
+        Assert.Equal([2, 3], r1.Shape);
+    }
+
+    [Fact]
+    public void Score_csv_is_long_format_with_names_and_reasons_for_undefined_cells()
+    {
+        using var dir = new TempDir();
+        WriteInputs(dir);
+        File.WriteAllLines(dir.File("names.txt"), ["dog", "even", "nothing"]);
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
+            "--alpha", "0.25", "--metrics", "recall_auc,wpmi", "--concept-names", dir.File("names.txt"), "--out", dir.File("s.csv"));
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(dir.File("s.csv"));
+        Assert.Equal("neuron,concept,metric,value,reason", lines[0]);
+        Assert.Equal(1 + 2 * 2 * 3, lines.Length);
+        Assert.StartsWith("0,dog,recall_auc,", lines[1]);
+        Assert.Contains(lines, l => l.Contains(",nothing,wpmi,inf,") && l.Contains("all zero"));
+    }
+
+    [Fact]
+    public void Score_top_writes_the_best_concepts_per_neuron()
+    {
+        using var dir = new TempDir();
+        WriteInputs(dir);
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
+            "--alpha", "0.25", "--metrics", "iou", "--top", "1", "--out", dir.File("top.csv"));
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(dir.File("top.csv"));
+        Assert.Equal("neuron,rank,concept,metric,value", lines[0]);
+        Assert.Equal("0,1,0,iou,1", lines[1]);
+        Assert.Equal(3, lines.Length);
+    }
+
+    [Fact]
+    public void Bad_inputs_exit_with_code_2_and_one_clear_line()
+    {
+        using var dir = new TempDir();
+        WriteInputs(dir);
+        Npy.Write<float>(dir.File("short.npy"), new float[30], 10, 3);
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("short.npy"), "--out", dir.File("s.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("N = 40", err);
+        var nan = new float[80]; nan[3] = float.NaN;
+        Npy.Write<float>(dir.File("nan.npy"), nan, 40, 2);
+        (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("nan.npy"), "--concepts", dir.File("c.npy"), "--out", dir.File("s.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("not finite", err);
+        (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"), "--metrics", "nope", "--out", dir.File("s.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("nope", err);
+    }
+
+    [Fact]
+    public void Sanity_writes_the_pass_fail_table_theoretically_and_experimentally()
+    {
+        using var dir = new TempDir();
+        var (code, _, err) = CliRunner.Run("neurons", "sanity", "--metrics", "iou,recall", "--inputs", "50000", "--draws", "3", "--out", dir.File("t.csv"));
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(dir.File("t.csv"));
+        Assert.Equal("metric,missing_labels_pass,extra_labels_pass,missing_labels_decrease,extra_labels_decrease,missing_labels_mean_delta,extra_labels_mean_delta", lines[0]);
+        Assert.StartsWith("iou,true,true,", lines[1]);
+        Assert.StartsWith("recall,true,false,", lines[2]);
+        WriteInputs(dir);
+        (code, _, err) = CliRunner.Run("neurons", "sanity", "--metrics", "correlation", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"), "--out", dir.File("e.csv"));
+        Assert.True(code == 0, err);
+        Assert.EndsWith("meta_auprc", File.ReadAllLines(dir.File("e.csv"))[0]);
+    }
+
+    [Theory]
+    [InlineData("score")]
+    [InlineData("sanity")]
+    public void Help_text_matches_the_snapshot(string sub)
+    {
+        var (code, stdout, _) = CliRunner.Run("neurons", sub, "--help");
+        Assert.Equal(0, code);
+        Snapshot.Match($"neurons-{sub}-help.txt", stdout);
+    }
+}

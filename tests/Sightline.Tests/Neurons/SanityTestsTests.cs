@@ -1,0 +1,116 @@
+using Sightline.Neurons;
+using Sightline.Neurons.Sanity;
+
+namespace Sightline.Tests.Neurons;
+
+public sealed class SanityTestsTests
+{
+    private static readonly TheoreticalSanityOptions Small = new() { Inputs = 50_000, Draws = 20, Seed = 0 };
+    private static readonly Lazy<IReadOnlyList<SanityResult>> Table = new(() =>
+        SanityTests.Theoretical(NeuronMetricRegistry.All, Small, new NeuronMetricOptions { ReferenceCompat = true }));
+
+    private static SanityResult Row(string name) => Table.Value.Single(r => r.Metric == name);
+
+    [Fact]
+    public void Theoretical_test_with_the_paper_experimental_columns_reproduces_the_paper_pass_fail_table()
+    {
+        // Theoretical columns are ours (T&R rows use the binary variants, as the paper's theoretical test does); the
+        // experimental columns are the paper's published ones (§8). inverse_auprc's theoretical extra column is a Monte-Carlo
+        // coin flip (E[Δ] = −ε exactly at γ = 0.499: paper 89.54, repository rerun 90.46), so its verdict is not asserted;
+        // its own test checks that the column sits in the coin-flip band around 90.
+        var passing = new List<string>();
+        foreach (var paper in PaperResults.Table)
+        {
+            string theoName = paper.Metric.EndsWith("_top_random", StringComparison.Ordinal) ? paper.Metric + "_binary" : paper.Metric;
+            var ours = Row(theoName);
+            if (paper.Metric == "inverse_auprc") continue;
+            bool pass = ours.MissingPass && ours.ExtraPass && paper.MissingExperimental >= 90 && paper.ExtraExperimental >= 90;
+            Assert.True(pass == paper.Pass, $"{paper.Metric}: ours {pass}, paper {paper.Pass}");
+            if (pass) passing.Add(paper.Metric);
+        }
+        Assert.Equal(["f1", "iou", "correlation", "cosine", "auprc"], passing);
+    }
+
+    [Fact]
+    public void Theoretical_verdicts_follow_the_closed_form_decrease_columns()
+    {
+        string[] pass = ["f1", "iou", "correlation", "cosine", "wpmi", "auprc", "spearman", "combined_auc", "combined_balanced_acc", "recall_inv_auc", "precision_bal_acc"];
+        string[] fail = ["recall", "precision", "accuracy", "balanced_accuracy", "inverse_balanced_accuracy", "auc", "inverse_auc", "mad",
+            "recall_auc", "precision_inverse_bal_acc", "correlation_top_random_binary", "spearman_top_random_binary"];
+        Assert.All(pass, n => Assert.True(Row(n).Pass, n));
+        Assert.All(fail, n => Assert.False(Row(n).Pass, n));
+        Assert.Equal(0, Row("recall").ExtraDecrease);
+        Assert.Equal(0, Row("precision").MissingDecrease);
+        Assert.Equal(60, Row("mad").MissingDecrease);
+        Assert.Equal(60, Row("auc").ExtraDecrease);
+        Assert.Equal(60, Row("inverse_auc").MissingDecrease);
+    }
+
+    [Fact]
+    public void Inverse_auprc_extra_labels_column_is_the_coin_flip_around_ninety_percent_of_the_paper()
+    {
+        var r = Row("inverse_auprc");
+        Assert.InRange(r.MissingDecrease, 95, 100);
+        Assert.InRange(r.ExtraDecrease, 85, 95);
+        var at0499 = r.PerFrequency.Single(f => f.Gamma == 0.499);
+        Assert.InRange(at0499.ExtraDecrease, 25, 75);
+        Assert.Equal(-0.001, at0499.ExtraDelta, 0.0005);
+    }
+
+    public static double H(double x, double y) => 2 * x * y / (x + y);
+
+    public static TheoryData<string, double, double> ClosedForms()
+    {
+        var d = new TheoryData<string, double, double>();
+        foreach (var g in new[] { 0.499, 0.1, 0.01 })
+        {
+            double p = g / (1 - g), q = g / (4 - 2 * g);
+            void Add(string name, double missing, double extra) { d.Add(name + "@" + g, missing, extra); }
+            Add("recall", -0.5, 0); Add("precision", 0, -0.5); Add("f1", -1.0 / 3, -1.0 / 3); Add("iou", -0.5, -0.5);
+            Add("accuracy", -g / 2, -g); Add("balanced_accuracy", -0.25, -p / 2); Add("auc", -0.25, -p / 2);
+            Add("inverse_balanced_accuracy", -q, -0.25); Add("inverse_auc", -q, -0.25);
+            Add("correlation", (Math.Sqrt((1 - g) / (2 - g)) - 1) / 2, (Math.Sqrt((1 - 2 * g) / (2 * (1 - g))) - 1) / 2);
+            Add("cosine", (1 / Math.Sqrt(2) - 1) / 2, (1 / Math.Sqrt(2) - 1) / 2);
+            Add("auprc", -(1 - g) / 2, -0.5); Add("inverse_auprc", -0.5, -(0.5 - g));
+            Add("combined_auc", H(0.75, 1 - q) - 1, H(1 - p / 2, 0.75) - 1);
+            Add("recall_auc", -0.4, H(1, 1 - p / 2) - 1); Add("recall_inv_auc", H(0.5, 1 - q) - 1, -1.0 / 7);
+            Add("precision_bal_acc", -1.0 / 7, H(0.5, 1 - p / 2) - 1); Add("precision_inverse_bal_acc", H(1, 1 - q) - 1, -0.4);
+        }
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(ClosedForms))]
+    public void Mean_normalised_decreases_match_the_closed_forms(string metricAtGamma, double missing, double extra)
+    {
+        var parts = metricAtGamma.Split('@');
+        double g = double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+        var per = Row(parts[0]).PerFrequency.Single(f => f.Gamma == g);
+        double tol = parts[0] == "correlation" || parts[0] == "cosine" ? 0.01 : 0.02;
+        Assert.Equal(missing, per.MissingDelta, tol);
+        Assert.Equal(extra, per.ExtraDelta, tol);
+    }
+
+    [Fact]
+    public void Experimental_test_on_class_neurons_reports_decreases_and_meta_auprc()
+    {
+        // 3 class neurons over 600 inputs: neuron t fires (noisily) on class t.
+        var rng = new Random(3);
+        int n = 600;
+        var a = new double[3][]; var c = new double[3][];
+        for (int t = 0; t < 3; t++) { a[t] = new double[n]; c[t] = new double[n]; }
+        for (int i = 0; i < n; i++)
+        {
+            int label = i % 3;
+            c[label][i] = 1;
+            for (int t = 0; t < 3; t++) a[t][i] = (t == label ? 1 : 0) + 0.3 * rng.NextDouble();
+        }
+        var probe = NeuronProbe.FromColumns(a, c);
+        var results = SanityTests.Experimental([NeuronMetricRegistry.Get("correlation"), NeuronMetricRegistry.Get("recall")], probe, [0, 1, 2],
+            new NeuronMetricOptions { Alpha = 0.2 });
+        Assert.True(results[0].Pass);
+        Assert.Equal(1, results[0].MetaAuprc, 1e-12);
+        Assert.Equal(0, results[1].ExtraDecrease);
+        Assert.Throws<InputDataException>(() => SanityTests.Experimental([NeuronMetricRegistry.Get("recall")], probe, [0, 1, 5], NeuronMetricOptions.Default));
+    }
+}
