@@ -1,0 +1,371 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text.Json;
+using Sightline.Alignment;
+using Sightline.Data;
+using Sightline.Demo;
+using Sightline.Explainers;
+using Sightline.Metrics;
+using Sightline.Results;
+using Sightline.Statistics;
+using Sightline.Torch;
+using Sightline.Torch.Training;
+
+namespace Sightline.Cli.Demo;
+
+/// <summary>Options of the demo.</summary>
+public sealed record DemoOptions
+{
+    /// <summary>Fashion-MNIST folder (IDX files).</summary>
+    public string DataDir { get; init; } = "/usr/share/datasets/fashion-mnist";
+    /// <summary>Output folder.</summary>
+    public string OutDir { get; init; } = "sightline-demo";
+    /// <summary>Correlation of square colour and class in the spurious model's training set.</summary>
+    public double Correlation { get; init; } = 1.0;
+    /// <summary>Training images per model.</summary>
+    public int TrainSize { get; init; } = 12000;
+    /// <summary>Training epochs.</summary>
+    public int Epochs { get; init; } = 3;
+    /// <summary>Test images explained and scored.</summary>
+    public int Samples { get; init; } = 1000;
+    /// <summary>Force retraining.</summary>
+    public bool Retrain { get; init; }
+    /// <summary>Seed of everything.</summary>
+    public int Seed { get; init; }
+    /// <summary>Integrated-gradients steps.</summary>
+    public int IgSteps { get; init; } = 32;
+    /// <summary>Bootstrap resamples / permutations for the comparisons.</summary>
+    public int Resamples { get; init; } = 1000;
+}
+
+/// <summary>
+/// The coloured-square experiment of Explanation Alignment, end to end: data with a planted cue, two small CNNs
+/// trained in-process (clean: random square colours; spurious: colour = class), accuracy on matching and shuffled
+/// squares, explanations (gradcam, saliency, integrated_gradients), alignment scores against the object and the
+/// square masks, per-model summaries with CIs, paired comparisons, examples, and a verdict.
+/// </summary>
+public sealed class DemoPipeline(DemoOptions options, CliContext context)
+{
+    private static readonly string[] MetricNames = ["sss", "iou", "gtc", "sc", "pointing_game"];
+    private static readonly string[] Methods = ["gradcam", "saliency", "integrated_gradients"];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    private void Say(string line) => context.Error.WriteLine($"[{_clock.Elapsed:mm\\:ss}] {line}");
+
+    /// <summary>Runs the demo; returns the exit code (0 when the expected separation is found).</summary>
+    public int Run()
+    {
+        TorchRuntime.EnsureInitialized();
+        Directory.CreateDirectory(options.OutDir);
+        var (train, testMatch, testShuffled, source) = LoadData();
+        const int size = 28;
+        int[] shape = [3, size, size];
+
+        var models = new Dictionary<string, SmallCnnModel>();
+        foreach (var (name, data) in new[] { ("clean", train.Clean), ("spurious", train.Spurious) })
+            models[name] = TrainOrLoad(name, data, shape, source);
+
+        var accuracy = new Dictionary<string, Dictionary<string, double>>();
+        foreach (var (name, m) in models)
+            accuracy[name] = new() { ["matching"] = Accuracy(m, testMatch), ["shuffled"] = Accuracy(m, testShuffled) };
+        foreach (var (name, acc) in accuracy)
+            Say($"{name,-8} accuracy: matching squares {acc["matching"]:P1}, shuffled squares {acc["shuffled"]:P1}");
+
+        int n = Math.Min(options.Samples, testMatch.Count);
+        var inputs = testMatch.Images.AsSpan(0, n * 3 * size * size).ToArray();
+        var objectMasks = testMatch.ObjectMasks.AsSpan(0, n * size * size).ToArray().Select(b => (float)b).ToArray();
+        var square = testMatch.SquareMask();
+        var squareMasks = Enumerable.Range(0, n).SelectMany(_ => square).Select(b => (float)b).ToArray();
+        var labels = testMatch.Labels.Take(n).ToArray();
+
+        var rows = new List<(string Model, string Method, string Mask, AlignmentResult Result, int[] Predicted)>();
+        var maps = new Dictionary<(string, string), float[]>();
+        foreach (var (name, model) in models)
+        {
+            var logits = new float[n * 10];
+            model.Forward(inputs, n, logits);
+            var predicted = Enumerable.Range(0, n).Select(i => TensorPrimitives.IndexOfMax(logits.AsSpan(i * 10, 10))).ToArray();
+            foreach (var method in Methods)
+            {
+                var sw = Stopwatch.StartNew();
+                var explainer = ExplainerCatalog.Create(method, new ExplainerOptions
+                {
+                    Layer = SmallCnn.FeatureLayer,
+                    IntegratedGradients = new IntegratedGradientsOptions { Steps = options.IgSteps },
+                });
+                var m = new float[n * size * size];
+                explainer.Explain(model, inputs, n, predicted, m, new ExplainSettings { BatchSize = 256, Seed = options.Seed });
+                // SemScore's threshold assumes CAM-like maps in [0,1]: scale every map per sample (rank metrics are unaffected).
+                for (int i = 0; i < n; i++) ExplainMath.ScaleMinMax(m.AsSpan(i * size * size, size * size));
+                maps[(name, method)] = m;
+                foreach (var (maskName, maskValues) in new[] { ("object", objectMasks), ("square", squareMasks) })
+                {
+                    var result = AlignmentScorer.Run(new ArraySampleSource("maps", m, n, size, size), new ArraySampleSource(maskName + "-masks", maskValues, n, size, size),
+                        new AlignmentOptions { Metrics = MetricNames });
+                    rows.Add((name, method, maskName, result, predicted));
+                }
+                Say($"{name,-8} {method,-20} explained and scored {n} images in {sw.Elapsed.TotalSeconds:0.0} s");
+            }
+        }
+
+        WriteScores(rows, labels);
+        var summaries = WriteSummaries(rows, labels);
+        var (comparisons, verdict) = Compare(rows, summaries, accuracy);
+        WriteExamples(testMatch, maps, rows, n);
+        PrintVerdict(summaries, accuracy, verdict);
+        Say($"done; results in {Path.GetFullPath(options.OutDir)}");
+        foreach (var m in models.Values) m.Dispose();
+        return verdict.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private ((SpuriousCueData Clean, SpuriousCueData Spurious) Train, SpuriousCueData TestMatch, SpuriousCueData TestShuffled, string Source) LoadData()
+    {
+        var trainRaw = SpuriousCueData.LoadFashionMnist(options.DataDir, train: true);
+        var testRaw = SpuriousCueData.LoadFashionMnist(options.DataDir, train: false);
+        string source = "fashion-mnist";
+        byte[] trainGray, testGray;
+        int[] trainLabels, testLabels;
+        int testCount;
+        if (trainRaw is { } tr && testRaw is { } te)
+        {
+            (trainGray, trainLabels) = (tr.Gray, tr.Labels);
+            (testGray, testLabels, testCount) = (te.Gray, te.Labels, Math.Min(te.Count, 10000));
+            Say($"data: Fashion-MNIST from {options.DataDir}");
+        }
+        else
+        {
+            context.Error.WriteLine($"sightline demo: Fashion-MNIST not found in {options.DataDir}. Install it with 'sudo apt-get install dataset-fashion-mnist' (or pass --data DIR); running on the built-in shapes data set instead.");
+            source = "shapes";
+            (trainGray, trainLabels) = SpuriousCueData.Shapes(options.TrainSize, (ulong)options.Seed + 1);
+            testCount = 4000;
+            (testGray, testLabels) = SpuriousCueData.Shapes(testCount, (ulong)options.Seed + 2);
+        }
+        int trainCount = Math.Min(options.TrainSize, trainLabels.Length);
+        var clean = SpuriousCueData.Build(trainGray, trainLabels, trainCount, 28, correlation: 0.0, shuffle: false, (ulong)options.Seed + 10, source);
+        var spurious = SpuriousCueData.Build(trainGray, trainLabels, trainCount, 28, options.Correlation, shuffle: false, (ulong)options.Seed + 11, source);
+        var match = SpuriousCueData.Build(testGray, testLabels, testCount, 28, 1.0, shuffle: false, (ulong)options.Seed + 12, source);
+        var shuffled = SpuriousCueData.Build(testGray, testLabels, testCount, 28, 1.0, shuffle: true, (ulong)options.Seed + 13, source);
+        return ((clean, spurious), match, shuffled, source);
+    }
+
+    private SmallCnnModel TrainOrLoad(string name, SpuriousCueData data, int[] shape, string source)
+    {
+        var dir = Path.Combine(options.OutDir, "models");
+        Directory.CreateDirectory(dir);
+        var weights = Path.Combine(dir, name + ".weights");
+        var keyPath = weights + ".json";
+        var key = JsonSerializer.Serialize(new { name, source, data.Count, options.Epochs, options.Seed, correlation = name == "clean" ? 0.0 : options.Correlation, version = 1 });
+        TorchSharp.torch.manual_seed(options.Seed + (name == "clean" ? 100 : 200));
+        var net = new SmallCnn(10);
+        if (!options.Retrain && File.Exists(weights) && File.Exists(keyPath) && File.ReadAllText(keyPath) == key)
+        {
+            net.load(weights);
+            Say($"{name,-8} model loaded from cache ({weights}); --retrain to train again");
+        }
+        else
+        {
+            var sw = Stopwatch.StartNew();
+            int batches = options.Epochs * ((data.Count + 63) / 64);
+            double loss;
+            using (var progress = new ConsoleProgress(context, $"training {name}", batches))
+                loss = Trainer.Train(net, data.Images, data.Labels, shape, new TrainingOptions(options.Epochs, 64, 1e-3, options.Seed), progress);
+            net.save(weights);
+            File.WriteAllText(keyPath, key);
+            Say($"{name,-8} model trained in {sw.Elapsed.TotalSeconds:0.0} s (final loss {loss:0.000})");
+        }
+        return new SmallCnnModel(net, name, shape, 10);
+    }
+
+    private static double Accuracy(SmallCnnModel model, SpuriousCueData data)
+    {
+        var logits = new float[data.Count * 10];
+        Batched.Forward(model, data.Images, data.Count, logits, 512);
+        int correct = 0;
+        for (int i = 0; i < data.Count; i++) if (TensorPrimitives.IndexOfMax(logits.AsSpan(i * 10, 10)) == data.Labels[i]) correct++;
+        return (double)correct / data.Count;
+    }
+
+    private void WriteScores(List<(string Model, string Method, string Mask, AlignmentResult Result, int[] Predicted)> rows, int[] labels)
+    {
+        int n = labels.Length, total = rows.Count * n;
+        var table = new ResultTable();
+        table.Add(new StringColumn("model", [.. rows.SelectMany(r => Enumerable.Repeat(r.Model, n))]));
+        table.Add(new StringColumn("method", [.. rows.SelectMany(r => Enumerable.Repeat(r.Method, n))]));
+        table.Add(new StringColumn("mask", [.. rows.SelectMany(r => Enumerable.Repeat(r.Mask, n))]));
+        table.Add(new Int64Column("index", [.. rows.SelectMany(_ => Enumerable.Range(0, n).Select(i => (long)i))]));
+        foreach (var metric in MetricNames)
+            table.Add(new DoubleColumn(metric, [.. rows.SelectMany(r => r.Result.Scores[metric])]));
+        table.Add(new Int64Column("label", [.. rows.SelectMany(_ => labels.Select(l => (long)l))]));
+        table.Add(new Int64Column("predicted", [.. rows.SelectMany(r => r.Predicted.Select(p => (long)p))]));
+        ResultWriter.Write(table, Path.Combine(options.OutDir, "scores.csv"));
+        ResultWriter.Write(table, Path.Combine(options.OutDir, "scores.parquet"));
+        _ = total;
+    }
+
+    private Dictionary<string, AlignmentSummary> WriteSummaries(List<(string Model, string Method, string Mask, AlignmentResult Result, int[] Predicted)> rows, int[] labels)
+    {
+        var dir = Path.Combine(options.OutDir, "summaries");
+        Directory.CreateDirectory(dir);
+        var result = new Dictionary<string, AlignmentSummary>();
+        foreach (var r in rows)
+        {
+            string group = $"{r.Model}/{r.Method}/{r.Mask}";
+            var s = AlignmentSummary.Build(r.Result, labels, new SummaryOptions(options.Resamples, (ulong)options.Seed + 42));
+            s.WriteJson(Path.Combine(dir, $"{r.Model}_{r.Method}_{r.Mask}.json"), new Dictionary<string, string> { ["group"] = group, ["model"] = r.Model, ["method"] = r.Method, ["mask"] = r.Mask });
+            result[group] = s;
+        }
+        return result;
+    }
+
+    /// <summary>The verdict of the demo.</summary>
+    public sealed record Verdict(bool Passed, List<string> Lines);
+
+    private (List<object> Comparisons, Verdict Verdict) Compare(List<(string Model, string Method, string Mask, AlignmentResult Result, int[] Predicted)> rows,
+        Dictionary<string, AlignmentSummary> summaries, Dictionary<string, Dictionary<string, double>> accuracy)
+    {
+        var comparisons = new List<object>();
+        var lookup = rows.ToDictionary(r => (r.Model, r.Method, r.Mask), r => r.Result);
+        var paired = new Dictionary<(string Method, string Mask, string Metric), PairedComparison>();
+        foreach (var method in Methods)
+            foreach (var mask in new[] { "object", "square" })
+                foreach (var metric in MetricNames)
+                {
+                    var a = lookup[("clean", method, mask)].Scores[metric];
+                    var b = lookup[("spurious", method, mask)].Scores[metric];
+                    var p = PairedComparison.Of(a, b, options.Resamples, 2000, (ulong)options.Seed + 7);
+                    paired[(method, mask, metric)] = p;
+                    comparisons.Add(new Dictionary<string, object?>
+                    {
+                        ["metric"] = metric, ["mask"] = mask, ["method"] = method, ["a"] = "clean", ["b"] = "spurious", ["n"] = p.N,
+                        ["mean_difference"] = Finite(p.MeanDifference), ["ci95"] = new[] { Finite(p.CiLow), Finite(p.CiHigh) }, ["p_value"] = Finite(p.PValue),
+                    });
+                }
+
+        // Expected separation, judged as Explanation Alignment does (vanilla-gradient saliency): the clean model's object
+        // IoU is clearly above the spurious one's (the CI of the paired difference excludes 0), the spurious model points
+        // at the square far more often than the clean one, and its accuracy collapses when the squares are shuffled.
+        const string judge = "saliency";
+        var lines = new List<string>();
+        var iouDiff = paired[(judge, "object", "iou")];
+        bool objectSeparated = iouDiff.CiLow > 0;
+        lines.Add($"object alignment ({judge} IoU): clean − spurious = {iouDiff.MeanDifference:0.000} [95% CI {iouDiff.CiLow:0.000}, {iouDiff.CiHigh:0.000}], p = {iouDiff.PValue:0.0000} → {(objectSeparated ? "clean model clearly better aligned" : "NOT separated")}");
+        double spuriousSquarePg = summaries[$"spurious/{judge}/square"].Metrics["pointing_game"].Mean;
+        double cleanSquarePg = summaries[$"clean/{judge}/square"].Metrics["pointing_game"].Mean;
+        bool pointsAtSquare = spuriousSquarePg >= 0.5 && spuriousSquarePg > cleanSquarePg + 0.25;
+        lines.Add($"pointing at the square ({judge} pointing game): spurious {spuriousSquarePg:0.000}, clean {cleanSquarePg:0.000} → {(pointsAtSquare ? "the spurious model points at the cue" : "NOT pointing at the cue")}");
+        double collapse = accuracy["spurious"]["matching"] - accuracy["spurious"]["shuffled"];
+        lines.Add($"accuracy with matching → shuffled squares: spurious {accuracy["spurious"]["matching"]:P1} → {accuracy["spurious"]["shuffled"]:P1}, clean {accuracy["clean"]["matching"]:P1} → {accuracy["clean"]["shuffled"]:P1}");
+        bool passed = objectSeparated && pointsAtSquare && collapse > 0.2;
+        lines.Add(passed ? "VERDICT: Sightline tells the models apart: the clean model is right for the right reason, the spurious one for the cue."
+                         : "VERDICT: the expected separation was NOT found.");
+        var verdict = new Verdict(passed, lines);
+
+        using var stream = File.Create(Path.Combine(options.OutDir, "comparison.json"));
+        JsonSerializer.Serialize(stream, new Dictionary<string, object>
+        {
+            ["comparisons"] = comparisons,
+            ["accuracy"] = accuracy,
+            ["verdict"] = new Dictionary<string, object> { ["passed"] = passed, ["lines"] = lines },
+        }, new JsonSerializerOptions { WriteIndented = true });
+        return (comparisons, verdict);
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+
+    private void WriteExamples(SpuriousCueData data, Dictionary<(string, string), float[]> maps, List<(string Model, string Method, string Mask, AlignmentResult Result, int[] Predicted)> rows, int n)
+    {
+        const int size = 28, scale = 4, big = size * scale;
+        var dir = Path.Combine(options.OutDir, "examples");
+        Directory.CreateDirectory(dir);
+        var names = SpuriousCueData.ClassNames(data.Source);
+        var cleanIou = rows.First(r => r is { Model: "clean", Method: "gradcam", Mask: "object" }).Result.Scores["iou"];
+        var examples = new List<object>();
+        foreach (var i in Enumerable.Range(0, Math.Min(n, 12)))
+        {
+            var rgb = Upscale(data.Images.AsSpan(i * 3 * size * size, 3 * size * size), size, scale);
+            var input = $"examples/{i:D6}_input.png";
+            WriteRgb(Path.Combine(options.OutDir, input), rgb, big);
+            var panels = new List<object>();
+            foreach (var ((model, method), m) in maps)
+            {
+                var plane = new float[big * big];
+                ExplainMath.ResizeNearest(m.AsSpan(i * size * size, size * size), size, size, plane, big, big);
+                var rgba = new byte[big * big * 4];
+                Colormap.Overlay(rgb, plane, big, big, rgba);
+                DrawOutline(rgba, data.ObjectMasks.AsSpan(i * size * size, size * size), size, scale, (255, 255, 255));
+                DrawOutline(rgba, data.SquareMask(), size, scale, (255, 64, 64));
+                var path = $"examples/{i:D6}_{model}_{method}.png";
+                ImageDecoder.WritePng(Path.Combine(options.OutDir, path), big, big, rgba);
+                var scores = rows.Where(r => r.Model == model && r.Method == method)
+                    .SelectMany(r => MetricNames.Select(metric => ($"{metric}_{r.Mask}", r.Result.Scores[metric][i])))
+                    .Where(kv => double.IsFinite(kv.Item2)).ToDictionary(kv => kv.Item1, kv => kv.Item2);
+                panels.Add(new Dictionary<string, object> { ["model"] = model, ["method"] = method, ["image"] = path, ["scores"] = scores });
+            }
+            examples.Add(new Dictionary<string, object>
+            {
+                ["index"] = i,
+                ["title"] = $"{names[data.Labels[i]]} (label {data.Labels[i]}); clean gradcam object IoU {cleanIou[i].ToString("0.00", CultureInfo.InvariantCulture)}",
+                ["input"] = input,
+                ["panels"] = panels,
+            });
+        }
+        using var stream = File.Create(Path.Combine(options.OutDir, "examples.json"));
+        JsonSerializer.Serialize(stream, new Dictionary<string, object> { ["examples"] = examples, ["legend"] = "white outline: object mask; red outline: planted square" }, new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static byte[] Upscale(ReadOnlySpan<float> chw, int size, int scale)
+    {
+        int big = size * scale;
+        var rgb = new byte[big * big * 3];
+        for (int y = 0; y < big; y++)
+            for (int x = 0; x < big; x++)
+                for (int c = 0; c < 3; c++)
+                    rgb[(y * big + x) * 3 + c] = (byte)Math.Round(255 * Math.Clamp(chw[c * size * size + y / scale * size + x / scale], 0, 1));
+        return rgb;
+    }
+
+    private static void WriteRgb(string path, byte[] rgb, int side)
+    {
+        var rgba = new byte[side * side * 4];
+        for (int p = 0; p < side * side; p++) { rgba[p * 4] = rgb[p * 3]; rgba[p * 4 + 1] = rgb[p * 3 + 1]; rgba[p * 4 + 2] = rgb[p * 3 + 2]; rgba[p * 4 + 3] = 255; }
+        ImageDecoder.WritePng(path, side, side, rgba);
+    }
+
+    private static void DrawOutline(byte[] rgba, ReadOnlySpan<byte> mask, int size, int scale, (byte R, byte G, byte B) colour)
+    {
+        int big = size * scale;
+        for (int y = 0; y < big; y++)
+            for (int x = 0; x < big; x++)
+            {
+                bool inside = mask[y / scale * size + x / scale] != 0;
+                if (!inside) continue;
+                bool edge = false;
+                foreach (var (dy, dx) in new[] { (-1, 0), (1, 0), (0, -1), (0, 1) })
+                {
+                    int yy = y + dy, xx = x + dx;
+                    if (yy < 0 || xx < 0 || yy >= big || xx >= big || mask[yy / scale * size + xx / scale] == 0) { edge = true; break; }
+                }
+                if (!edge) continue;
+                int p = (y * big + x) * 4;
+                rgba[p] = colour.R; rgba[p + 1] = colour.G; rgba[p + 2] = colour.B;
+            }
+    }
+
+    private void PrintVerdict(Dictionary<string, AlignmentSummary> summaries, Dictionary<string, Dictionary<string, double>> accuracy, Verdict verdict)
+    {
+        var o = context.Out;
+        o.WriteLine();
+        o.WriteLine($"{"model",-9} {"acc match",9} {"acc shuf",9} | {"method",-20} {"mask",-7} {"iou",18} {"pointing_game",18} {"sss",18}");
+        foreach (var model in new[] { "clean", "spurious" })
+            foreach (var method in Methods)
+                foreach (var mask in new[] { "object", "square" })
+                {
+                    var s = summaries[$"{model}/{method}/{mask}"].Metrics;
+                    string F(string metric) => $"{s[metric].Mean:0.000} [{s[metric].CiLow:0.00},{s[metric].CiHigh:0.00}]";
+                    o.WriteLine($"{model,-9} {accuracy[model]["matching"],9:P1} {accuracy[model]["shuffled"],9:P1} | {method,-20} {mask,-7} {F("iou"),18} {F("pointing_game"),18} {F("sss"),18}");
+                }
+        o.WriteLine();
+        foreach (var line in verdict.Lines) o.WriteLine(line);
+    }
+}
