@@ -125,6 +125,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
         var testRaw = SpuriousCueData.LoadFashionMnist(options.DataDir, train: false);
         string source = "fashion-mnist";
         byte[] trainGray, testGray;
+        byte[]? trainMasks = null, testMasks = null;
         int[] trainLabels, testLabels;
         int testCount;
         if (trainRaw is { } tr && testRaw is { } te)
@@ -137,15 +138,15 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
         {
             context.Error.WriteLine($"sightline demo: Fashion-MNIST not found in {options.DataDir}. Install it with 'sudo apt-get install dataset-fashion-mnist' (or pass --data DIR); running on the built-in shapes data set instead.");
             source = "shapes";
-            (trainGray, trainLabels) = SpuriousCueData.Shapes(options.TrainSize, (ulong)options.Seed + 1);
+            (trainGray, trainLabels, trainMasks) = SpuriousCueData.Shapes(options.TrainSize, (ulong)options.Seed + 1);
             testCount = 4000;
-            (testGray, testLabels) = SpuriousCueData.Shapes(testCount, (ulong)options.Seed + 2);
+            (testGray, testLabels, testMasks) = SpuriousCueData.Shapes(testCount, (ulong)options.Seed + 2);
         }
         int trainCount = Math.Min(options.TrainSize, trainLabels.Length);
-        var clean = SpuriousCueData.Build(trainGray, trainLabels, trainCount, 28, correlation: 0.0, shuffle: false, (ulong)options.Seed + 10, source);
-        var spurious = SpuriousCueData.Build(trainGray, trainLabels, trainCount, 28, options.Correlation, shuffle: false, (ulong)options.Seed + 11, source);
-        var match = SpuriousCueData.Build(testGray, testLabels, testCount, 28, 1.0, shuffle: false, (ulong)options.Seed + 12, source);
-        var shuffled = SpuriousCueData.Build(testGray, testLabels, testCount, 28, 1.0, shuffle: true, (ulong)options.Seed + 13, source);
+        var clean = SpuriousCueData.Build(trainGray, trainLabels, trainCount, 28, correlation: 0.0, shuffle: false, (ulong)options.Seed + 10, source, trainMasks);
+        var spurious = SpuriousCueData.Build(trainGray, trainLabels, trainCount, 28, options.Correlation, shuffle: false, (ulong)options.Seed + 11, source, trainMasks);
+        var match = SpuriousCueData.Build(testGray, testLabels, testCount, 28, 1.0, shuffle: false, (ulong)options.Seed + 12, source, testMasks);
+        var shuffled = SpuriousCueData.Build(testGray, testLabels, testCount, 28, 1.0, shuffle: true, (ulong)options.Seed + 13, source, testMasks);
         return ((clean, spurious), match, shuffled, source);
     }
 

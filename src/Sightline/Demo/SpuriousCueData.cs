@@ -55,12 +55,12 @@ public sealed class SpuriousCueData
         : ["disc", "square", "triangle", "cross", "ring", "bar", "diamond", "ellipse", "plus", "frame"];
 
     /// <summary>
-    /// Builds a set from grayscale objects: the square's colour is the label with probability
+    /// Builds a set from grayscale objects (object mask = pixels &gt; 0, or <paramref name="objectMasks"/> when given): the square's colour is the label with probability
     /// <paramref name="correlation"/>, otherwise a uniformly random palette index (seeded). With
     /// <paramref name="shuffle"/> set, colours follow a fixed random permutation of the classes (the "uncorrelated
     /// test" of the experiment), so a model that reads the square is misled systematically.
     /// </summary>
-    public static SpuriousCueData Build(byte[] gray, int[] labels, int count, int size, double correlation, bool shuffle, ulong seed, string source)
+    public static SpuriousCueData Build(byte[] gray, int[] labels, int count, int size, double correlation, bool shuffle, ulong seed, string source, byte[]? objectMasks = null)
     {
         var rng = new SplitMix(seed);
         var perm = Enumerable.Range(0, 10).ToArray();
@@ -82,7 +82,7 @@ public sealed class SpuriousCueData
             for (int p = 0; p < pixels; p++)
             {
                 byte g = gray[n * pixels + p];
-                masks[n * pixels + p] = g > 0 ? (byte)1 : (byte)0;
+                masks[n * pixels + p] = objectMasks is not null ? objectMasks[n * pixels + p] : g > 0 ? (byte)1 : (byte)0;
                 float v = g / 255f;
                 for (int c = 0; c < 3; c++) images[(n * 3 + c) * pixels + p] = v;
             }
@@ -122,20 +122,23 @@ public sealed class SpuriousCueData
 
     /// <summary>
     /// A procedurally generated 10-class shape set (28×28, exact object masks), used when Fashion-MNIST is not installed:
-    /// each class is a distinct shape at a random position and scale, drawn away from the top-left square.
+    /// each class is a distinct shape at a random position, scale and intensity over random background clutter, drawn away from the top-left square; the object mask is the exact shape.
     /// </summary>
-    public static (byte[] Gray, int[] Labels) Shapes(int count, ulong seed)
+    public static (byte[] Gray, int[] Labels, byte[] Masks) Shapes(int count, ulong seed)
     {
         const int s = 28;
         var rng = new SplitMix(seed);
         var gray = new byte[count * s * s];
         var labels = new int[count];
+        var masks = new byte[count * s * s];
         for (int n = 0; n < count; n++)
         {
             int label = rng.NextInt(10);
+            // Background clutter makes the shapes harder to read than the square, as real objects are.
+            for (int p = 0; p < s * s; p++) gray[n * s * s + p] = (byte)rng.NextInt(50);
             labels[n] = label;
-            double cx = 14 + (rng.NextDouble() * 6 - 2), cy = 14 + (rng.NextDouble() * 6 - 2), r = 6 + rng.NextDouble() * 3;
-            byte intensity = (byte)(150 + rng.NextInt(100));
+            double cx = 15 + (rng.NextDouble() * 8 - 3), cy = 15 + (rng.NextDouble() * 8 - 3), r = 4.5 + rng.NextDouble() * 3.5;
+            byte intensity = (byte)(110 + rng.NextInt(110));
             for (int y = 0; y < s; y++)
                 for (int x = 0; x < s; x++)
                 {
@@ -154,9 +157,13 @@ public sealed class SpuriousCueData
                         8 => (Math.Abs(dx) <= 1.5 && Math.Abs(dy) <= r) || (Math.Abs(dy) <= 1.5 && Math.Abs(dx) <= r),
                         _ => Math.Max(Math.Abs(dx), Math.Abs(dy)) <= r && Math.Max(Math.Abs(dx), Math.Abs(dy)) >= r - 2,
                     };
-                    if (on) gray[n * s * s + y * s + x] = intensity;
+                    if (on)
+                    {
+                        gray[n * s * s + y * s + x] = (byte)Math.Min(255, intensity + rng.NextInt(40));
+                        masks[n * s * s + y * s + x] = 1;
+                    }
                 }
         }
-        return (gray, labels);
+        return (gray, labels, masks);
     }
 }
