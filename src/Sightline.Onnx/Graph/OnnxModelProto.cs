@@ -320,7 +320,7 @@ public sealed class OnnxModelProto
                 }
             }
             return new OnnxTensor(name, dataType, dims.ToArray(),
-                raw is { } rr ? new ReadOnlyMemory<byte>(bytes, rr.Offset, rr.Length) : null,
+                raw is { } rr ? (ReadOnlyMemory<byte>?)new ReadOnlyMemory<byte>(bytes, rr.Offset, rr.Length) : null,
                 floats?.ToArray(), int32s?.Select(v => unchecked((int)v)).ToArray(), int64s?.ToArray(), doubles?.ToArray(),
                 uint64s?.Select(v => unchecked((ulong)v)).ToArray(), strings?.ToArray(), external, source);
         }
