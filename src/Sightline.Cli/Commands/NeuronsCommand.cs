@@ -17,6 +17,8 @@ public static class NeuronsCommand
         var command = new Command("neurons", "Evaluate neuron explanations: score neurons against concept labels, and sanity-test the metrics (Oikarinen, Yan, Weng, ICML 2025).");
         command.Add(BuildScore(context));
         command.Add(BuildSanity(context));
+        command.Add(NeuronsDataCommands.BuildExtract(context));
+        command.Add(NeuronsDataCommands.BuildConcepts(context));
         return command;
     }
 

@@ -61,9 +61,9 @@ public sealed record Preprocessing
     public int[]? Size { get; init; }
     /// <summary>Centre-crop side; null = no crop.</summary>
     public int? Crop { get; init; } = 224;
-    /// <summary>Per-channel mean (after scaling), RGB order.</summary>
+    /// <summary>Per-channel mean (after scaling), in the model's channel order.</summary>
     public float[] Mean { get; init; } = [0.485f, 0.456f, 0.406f];
-    /// <summary>Per-channel std, RGB order.</summary>
+    /// <summary>Per-channel std, in the model's channel order.</summary>
     public float[] Std { get; init; } = [0.229f, 0.224f, 0.225f];
     /// <summary>Pixel values are divided by this (255 gives [0,1]).</summary>
     public float Scale { get; init; } = 255f;
