@@ -92,7 +92,7 @@ public static class HtmlReport
         ".verdict p{margin:3px 0}.example{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start;border-top:1px solid #eee;padding:8px 0}" +
         ".example .cap{flex-basis:100%;font-weight:600}.tile{width:140px;font-size:11px;color:#333}.tile img{width:128px;height:128px;object-fit:contain;image-rendering:pixelated;border:1px solid #ccc;display:block}" +
         ".tile .scores{margin:2px 0 0;padding:0;list-style:none}.rank{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:11px;margin-right:6px}" +
-        ".rank.best{background:#009E73}.rank.worst{background:#D55E00}.rank.first{background:#555}details{margin:4px 0}summary{cursor:pointer;font-weight:600}";
+        ".rank.best{background:#009E73}.rank.worst{background:#D55E00}.rank.first{background:#555}details{margin:4px 0}.scroll{overflow-x:auto}summary{cursor:pointer;font-weight:600}";
 
     // ---- statistics per group -------------------------------------------------------------------------------------
 
@@ -193,7 +193,7 @@ public static class HtmlReport
             var metrics = OrderMetrics(perClass.Keys);
             var classes = perClass.Values.SelectMany(d => d.Keys).Distinct()
                 .OrderBy(c => long.TryParse(c, out var v) ? v : long.MaxValue).ThenBy(c => c, StringComparer.Ordinal).ToList();
-            sb.Append($"<details{(i == 0 ? " open" : "")}><summary>{Html(with[i].Key.Name)}</summary>\n<table><thead><tr><th>class</th><th>n</th>");
+            sb.Append($"<details{(i == 0 ? " open" : "")}><summary>{Html(with[i].Key.Name)}</summary>\n<div class=\"scroll\"><table><thead><tr><th>class</th><th>n</th>");
             foreach (var m in metrics) sb.Append($"<th>{Html(m)}</th>");
             sb.Append("</tr></thead><tbody>");
             foreach (var c in classes)
@@ -203,7 +203,7 @@ public static class HtmlReport
                 foreach (var m in metrics) sb.Append($"<td>{(perClass[m].TryGetValue(c, out var s) ? Number(s.Mean) : "")}</td>");
                 sb.Append("</tr>");
             }
-            sb.Append("</tbody></table></details>\n");
+            sb.Append("</tbody></table></div></details>\n");
         }
         return sb.ToString();
     }
@@ -236,21 +236,26 @@ public static class HtmlReport
     {
         if (groups.Count == 0) return null;
         var sb = new StringBuilder("<p class=\"note\">Share of samples per score bin (10 bins; bounded metrics span their declared range). Undefined (NaN) scores are left out; n is the defined count. One colour per model/group.</p>\n");
+        // With one panel per metric the figures share one row; with several (methods, masks) each metric gets its own.
+        bool single = groups.Select(g => g.Key.Context).Distinct().Count() == 1;
+        if (single) sb.Append("<div class=\"figures\">");
         foreach (var metric in OrderMetrics(groups.SelectMany(g => g.Metrics)))
         {
             var withMetric = groups.Where(g => g.Scores.ContainsKey(metric)).ToList();
             var values = withMetric.SelectMany(g => g.Scores[metric]).Where(double.IsFinite).ToList();
             if (values.Count == 0) continue;
             var (lo, hi) = MetricInfo.Bounds(metric) ?? (values.Min(), values.Max() > values.Min() ? values.Max() : values.Min() + 1);
-            sb.Append($"<h3>{Html(metric)} <span class=\"note\">({MetricInfo.DirectionText(MetricInfo.Direction(metric))})</span></h3>\n<div class=\"figures\">");
+            string direction = MetricInfo.DirectionText(MetricInfo.Direction(metric));
+            if (!single) sb.Append($"<h3>{Html(metric)} <span class=\"note\">({direction})</span></h3>\n<div class=\"figures\">");
             foreach (var context in withMetric.GroupBy(g => g.Key.Context))
             {
                 var series = context.Select(g => (new ChartSeries(g.Key.Series, colors[g.Key.Series]), g.Scores[metric])).ToList();
                 string title = context.Key.Length > 0 ? $"{metric}: {context.Key}" : metric;
-                sb.Append("<figure>").Append(SvgCharts.Histogram(title, $"{metric} score", series, lo, hi)).Append("</figure>");
+                sb.Append("<figure>").Append(SvgCharts.Histogram(title, $"{metric} score ({direction})", series, lo, hi)).Append("</figure>");
             }
-            sb.Append("</div>\n");
+            if (!single) sb.Append("</div>\n");
         }
+        if (single) sb.Append("</div>\n");
         return sb.ToString();
     }
 
@@ -395,7 +400,7 @@ public static class HtmlReport
         Array.Fill(gray, (byte)128);
         var rgba = new byte[w * h * 4];
         Colormap.Overlay(gray, map, w, h, rgba, alpha: 0.9);
-        int scale = Math.Clamp((int)Math.Ceiling(128.0 / Math.Max(w, h)), 1, 8);
+        int scale = Math.Clamp((int)Math.Ceiling(128.0 / Math.Max(w, h)), 1, 32);
         int bw = w * scale, bh = h * scale;
         var big = new byte[bw * bh * 4];
         bool In(int x, int y) => x >= 0 && y >= 0 && x < w && y < h && mask[y * w + x] > 0.5f;

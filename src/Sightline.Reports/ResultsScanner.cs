@@ -144,7 +144,7 @@ public static class ResultsScanner
             {
                 semscore[p.Name] = p.Value.ValueKind switch
                 {
-                    JsonValueKind.Number => Format.Number(p.Value.GetDouble()),
+                    JsonValueKind.Number => p.Value.GetRawText().IndexOfAny(['.', 'e', 'E']) < 0 ? p.Value.GetRawText() : Format.Number(p.Value.GetDouble()),
                     JsonValueKind.Null => "NaN",
                     JsonValueKind.Array => string.Join(", ", p.Value.EnumerateArray().Select(c =>
                         c.ValueKind == JsonValueKind.Object && c.TryGetProperty("class", out var k)

@@ -147,9 +147,11 @@ public static class SvgCharts
 
     private static void YAxis(StringBuilder sb, double lo, double hi, string label)
     {
-        for (int i = 0; i <= 4; i++)
+        // 4 or 5 intervals, whichever gives round tick values (0.5 → 0.1 steps rather than 0.125).
+        int segments = new[] { 4, 5, 2 }.FirstOrDefault(k => Math.Abs(Math.Round((hi - lo) / k, 2) - (hi - lo) / k) < 1e-9, 4);
+        for (int i = 0; i <= segments; i++)
         {
-            double v = lo + (hi - lo) * i / 4, y = Bottom - (double)(Bottom - Top) * i / 4;
+            double v = lo + (hi - lo) * i / segments, y = Bottom - (double)(Bottom - Top) * i / segments;
             sb.Append($"<line x1=\"{Left}\" y1=\"{Coord(y)}\" x2=\"{Right}\" y2=\"{Coord(y)}\" stroke=\"#e4e4e4\"/>")
               .Append($"<text x=\"{Left - 6}\" y=\"{Coord(y + 4)}\" text-anchor=\"end\">{Tick(v)}</text>");
         }
