@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using Sightline.Metrics;
 
 namespace Sightline.Reports;
@@ -27,7 +26,8 @@ internal static class Format
     public static string Coord(double v) => Math.Round(v, 2).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>HTML-escapes text (also safe inside attribute values).</summary>
-    public static string Html(string? text) => WebUtility.HtmlEncode(text ?? "");
+    public static string Html(string? text) =>
+        (text ?? "").Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("'", "&#39;");
 }
 
 /// <summary>Metric metadata from the registry: direction and bounds.</summary>

@@ -25,8 +25,8 @@ public sealed class ReportCommandTests
         Assert.Contains("Shared Interest cases: context_confusion 4, context_dependent 4, human_aligned 16", html);
         // Heat maps rendered from the saliency and mask files the summary records: 2 best + 2 worst by sss.
         Assert.Contains("ranked by <strong>sss</strong> (lower is better)", html);
-        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "best · #").Count);
-        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "worst · #").Count);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "<div>best · #").Count);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "<div>worst · #").Count);
         Assert.DoesNotContain("http://", html);
         Assert.DoesNotContain("https://", html);
     }

@@ -71,24 +71,24 @@ internal static class SyntheticResults
                 ImageDecoder.WritePng(Path.Combine(dir, "examples", $"{e:D6}_{model}_gradcam.png"), size, size, overlay);
                 // Example e's clean iou is 0.1·(e+1) (so example 5 is the best and 0 the worst).
                 double iou = model == "clean" ? 0.1 * (e + 1) : 0.05;
-                panels.Add($$"""{"model":"{{model}}","method":"gradcam","image":"examples/{{e:D6}}_{{model}}_gradcam.png","scores":{"iou_object":{{F(iou)}},"pointing_game_object":1}}""");
+                panels.Add("{\"model\":\"" + model + "\",\"method\":\"gradcam\",\"image\":\"examples/" + e.ToString("D6") + "_" + model + "_gradcam.png\",\"scores\":{\"iou_object\":" + F(iou) + ",\"pointing_game_object\":1}}");
             }
-            items.Add($$"""{"index":{{e}},"title":"Ellipse (label {{e % 3}})","input":"examples/{{e:D6}}_input.png","panels":[{{string.Join(",", panels)}}]}""");
+            items.Add("{\"index\":" + e + ",\"title\":\"Ellipse (label " + e % 3 + ")\",\"input\":\"examples/" + e.ToString("D6") + "_input.png\",\"panels\":[" + string.Join(",", panels) + "]}");
         }
-        File.WriteAllText(Path.Combine(dir, "examples.json"), $$"""{"examples":[{{string.Join(",", items)}}],"legend":"white outline: object mask"}""");
+        File.WriteAllText(Path.Combine(dir, "examples.json"), "{\"examples\":[" + string.Join(",", items) + "],\"legend\":\"white outline: object mask\"}");
     }
 
-    private static string Summary(string group, double iou, double lo, double hi, double pg, double sss) => $$"""
+    private static string Summary(string group, double iou, double lo, double hi, double pg, double sss) => $$$$"""
         {"samples":120,"failed_samples":0,"screened_samples":120,
-         "settings":{"group":"{{group}}"},
+         "settings":{"group":"{{{{group}}}}"},
          "metrics":{
-           "iou":{"mean":{{F(iou)}},"std":0.18,"n":120,"nan":0,"median":{{F(iou)}},"ci95":[{{F(lo)}},{{F(hi)}}],"direction":"higher_is_better"},
-           "pointing_game":{"mean":{{F(pg)}},"std":0.4,"n":120,"nan":0,"median":1,"ci95":[{{F(pg - 0.07)}},{{F(pg + 0.07)}}],"direction":"higher_is_better"},
-           "sss":{"mean":{{F(sss)}},"std":0.2,"n":113,"nan":7,"median":{{F(sss)}},"ci95":[{{F(sss - 0.04)}},{{F(sss + 0.04)}}],"direction":"lower_is_better"}},
+           "iou":{"mean":{{{{F(iou)}}}},"std":0.18,"n":120,"nan":0,"median":{{{{F(iou)}}}},"ci95":[{{{{F(lo)}}}},{{{{F(hi)}}}}],"direction":"higher_is_better"},
+           "pointing_game":{"mean":{{{{F(pg)}}}},"std":0.4,"n":120,"nan":0,"median":1,"ci95":[{{{{F(pg - 0.07)}}}},{{{{F(pg + 0.07)}}}}],"direction":"higher_is_better"},
+           "sss":{"mean":{{{{F(sss)}}}},"std":0.2,"n":113,"nan":7,"median":{{{{F(sss)}}}},"ci95":[{{{{F(sss - 0.04)}}}},{{{{F(sss + 0.04)}}}}],"direction":"lower_is_better"}},
          "per_class":{
            "iou":{"0":{"mean":0.5011,"std":0.1,"n":40,"nan":0,"median":0.5,"ci95":[0.45,0.55]},"1":{"mean":0.4213,"std":0.1,"n":40,"nan":0,"median":0.42,"ci95":[0.37,0.47]}},
            "sss":{"0":{"mean":0.2,"std":0.1,"n":38,"nan":2,"median":0.2,"ci95":[0.15,0.25]},"1":{"mean":0.4,"std":0.1,"n":37,"nan":3,"median":0.4,"ci95":[0.35,0.45]}}},
-         "semscore":{"ppa":{{F(sss)}},"pia":{{F(sss)}},"screening_rate":1,"undefined_predictions":7,"top_classes":[{"class":0,"mean":0.2,"n":38}],"bottom_classes":[{"class":1,"mean":0.4,"n":37}]},
+         "semscore":{"ppa":{{{{F(sss)}}}},"pia":{{{{F(sss)}}}},"screening_rate":1,"undefined_predictions":7,"top_classes":[{"class":0,"mean":0.2,"n":38}],"bottom_classes":[{"class":1,"mean":0.4,"n":37}]},
          "si_case_counts":{"human_aligned":80,"context_dependent":40}}
         """;
 
