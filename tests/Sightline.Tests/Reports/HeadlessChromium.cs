@@ -127,6 +127,14 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         return Convert.FromBase64String(shot.GetProperty("data").GetString()!);
     }
 
+    /// <summary>A screenshot of the page region starting at <paramref name="top"/> (CSS pixels), beyond the viewport.</summary>
+    public async Task<byte[]> ScreenshotRegionAsync(int width, int top, int height)
+    {
+        var clip = new JsonObject { ["x"] = 0, ["y"] = top, ["width"] = width, ["height"] = height, ["scale"] = 1 };
+        var shot = await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png", ["clip"] = clip, ["captureBeyondViewport"] = true });
+        return Convert.FromBase64String(shot.GetProperty("data").GetString()!);
+    }
+
     private async Task ReceiveLoop()
     {
         var buffer = new byte[1 << 16];
