@@ -62,6 +62,15 @@ public sealed class ReportCommandTests
     }
 
     [Fact]
+    public void Readme_lists_every_report_option_exactly_as_help_prints_it()
+    {
+        var (_, help, _) = CliRunner.Run("report", "--help");
+        var readme = File.ReadAllText(Path.Combine(AlignCommandTests.RepoRoot(), "README.md"));
+        Assert.Contains("## Reports: `sightline report`", readme);
+        foreach (var line in help.Split("Options:\n", 2)[1].Split('\n', StringSplitOptions.RemoveEmptyEntries)) Assert.Contains(line.TrimEnd(), readme);
+    }
+
+    [Fact]
     public void Help_text_matches_the_snapshot()
     {
         var (code, stdout, _) = CliRunner.Run("report", "--help");
