@@ -35,6 +35,7 @@ public static class CliApp
         root.Add(AlignCommand.Build(context));
         root.Add(DemoCommand.Build(context));
         root.Add(NeuronsCommand.Build(context));
+        root.Add(ReportCommand.Build(context));
         return root;
     }
 

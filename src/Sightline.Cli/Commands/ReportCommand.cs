@@ -1,0 +1,40 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Sightline.Reports;
+
+namespace Sightline.Cli.Commands;
+
+/// <summary><c>sightline report</c>: one self-contained HTML report from an align, explain or demo output folder.</summary>
+public static class ReportCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Build(CliContext context)
+    {
+        var results = new Argument<string>("RESULTS_DIR") { Description = "Output folder of 'align', 'explain' or 'demo' (searched 3 levels deep)." };
+        var output = new Option<string>("--out") { Description = "The HTML file to write (images embedded; no network, scripts or external files).", Required = true, HelpName = "report.html" };
+        var title = new Option<string?>("--title") { Description = "Report title. Default: 'Sightline report: <folder name>'.", HelpName = "T" };
+        var examples = new Option<int>("--examples") { Description = "Examples shown per example set: half the best, half the worst by the first metric.", DefaultValueFactory = _ => 8, HelpName = "N" };
+        var command = new Command("report", "Build one self-contained HTML report (headline table, per-class means, score distributions, model comparison, heat-map examples) from a results folder.")
+        {
+            results, output, title, examples,
+        };
+        command.SetAction(parse =>
+        {
+            var clock = Stopwatch.StartNew();
+            int n = parse.GetValue(examples);
+            if (n < 0) throw new InputDataException("--examples must be ≥ 0.");
+            var outPath = parse.GetValue(output)!;
+            var inputs = HtmlReport.Write(parse.GetValue(results)!, outPath, new ReportOptions { Title = parse.GetValue(title), Examples = n });
+            var found = new List<string>();
+            if (inputs.Summaries.Count > 0) found.Add($"{inputs.Summaries.Count} summaries");
+            if (inputs.ScoreGroups.Count > 0) found.Add($"{inputs.ScoreGroups.Count} score groups");
+            if (inputs.Comparison is not null) found.Add("comparison");
+            if (inputs.ExampleSets.Count > 0) found.Add($"{inputs.ExampleSets.Sum(e => e.Examples.Count)} examples");
+            if (inputs.ExplainOutputs.Count > 0) found.Add($"{inputs.ExplainOutputs.Count} explain runs");
+            foreach (var s in inputs.Skipped) context.Error.WriteLine($"sightline: warning: skipped {s}");
+            context.Out.WriteLine($"Report ({string.Join(", ", found)}) in {clock.Elapsed.TotalSeconds:0.00} s → {outPath}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,182 @@
+using System.Text;
+using Sightline.Data;
+using static Sightline.Reports.Format;
+
+namespace Sightline.Reports;
+
+/// <summary>One coloured series of a chart.</summary>
+/// <param name="Name">Legend text.</param>
+/// <param name="Color">CSS colour.</param>
+public sealed record ChartSeries(string Name, string Color);
+
+/// <summary>A bar of <see cref="SvgCharts.GroupedBars"/>: mean with a 95% CI (NaN ends draw no whisker).</summary>
+/// <param name="Mean">Bar height.</param>
+/// <param name="Low">Lower whisker end.</param>
+/// <param name="High">Upper whisker end.</param>
+public sealed record BarValue(double Mean, double Low, double High);
+
+/// <summary>
+/// Hand-written SVG charts (no native dependency, crisp at any zoom, a few kilobytes each): histograms, grouped bar
+/// charts with CI whiskers and the viridis colour bar. Series colours come from <see cref="Palette"/> (Okabe–Ito,
+/// distinguishable with the common colour-vision deficiencies).
+/// </summary>
+public static class SvgCharts
+{
+    /// <summary>The Okabe–Ito palette, yellow last (weak on white).</summary>
+    public static readonly IReadOnlyList<string> Palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"];
+
+    private const int Width = 440, Height = 250, Left = 52, Right = 300, Top = 28, Bottom = 200;
+
+    /// <summary>
+    /// A histogram of <paramref name="values"/> per series over [<paramref name="min"/>, <paramref name="max"/>] in
+    /// <paramref name="bins"/> equal bins (values outside are clamped into the end bins, NaN ignored); bar heights are
+    /// the share of each series' defined values, so series of different sizes compare; bars of a bin are side by side.
+    /// </summary>
+    public static string Histogram(string title, string xLabel, IReadOnlyList<(ChartSeries Series, double[] Values)> values, double min, double max, int bins = 10)
+    {
+        var shares = values.Select(v =>
+        {
+            var counts = new double[bins];
+            int n = 0;
+            foreach (var x in v.Values)
+            {
+                if (double.IsNaN(x)) continue;
+                int b = (int)Math.Floor((x - min) / (max - min) * bins);
+                counts[Math.Clamp(b, 0, bins - 1)]++;
+                n++;
+            }
+            if (n > 0) for (int b = 0; b < bins; b++) counts[b] /= n;
+            return (v.Series, counts, n);
+        }).ToList();
+        double top = NiceMax(shares.SelectMany(s => s.counts).DefaultIfEmpty(0).Max());
+        var sb = Begin(title);
+        YAxis(sb, 0, top, "share of samples");
+        double binWidth = (double)(Right - Left) / bins;
+        int k = Math.Max(1, shares.Count);
+        for (int b = 0; b < bins; b++)
+            for (int s = 0; s < shares.Count; s++)
+            {
+                double h = shares[s].counts[b] / top * (Bottom - Top);
+                double x = Left + b * binWidth + 1 + s * (binWidth - 2) / k;
+                sb.Append($"<rect x=\"{Coord(x)}\" y=\"{Coord(Bottom - h)}\" width=\"{Coord((binWidth - 2) / k)}\" height=\"{Coord(h)}\" fill=\"{shares[s].Series.Color}\">")
+                  .Append($"<title>{Html(shares[s].Series.Name)}: {Percent(shares[s].counts[b])} in [{Tick(min + b * (max - min) / bins)}, {Tick(min + (b + 1) * (max - min) / bins)}]</title></rect>");
+            }
+        for (int b = 0; b <= bins; b += 2)
+        {
+            double x = Left + b * binWidth;
+            sb.Append($"<line x1=\"{Coord(x)}\" y1=\"{Bottom}\" x2=\"{Coord(x)}\" y2=\"{Bottom + 4}\" stroke=\"#333\"/>")
+              .Append($"<text x=\"{Coord(x)}\" y=\"{Bottom + 16}\" text-anchor=\"middle\">{Tick(min + b * (max - min) / bins)}</text>");
+        }
+        sb.Append($"<line x1=\"{Left}\" y1=\"{Bottom}\" x2=\"{Right}\" y2=\"{Bottom}\" stroke=\"#333\"/>");
+        sb.Append($"<text x=\"{(Left + Right) / 2}\" y=\"{Bottom + 34}\" text-anchor=\"middle\" class=\"axis-label\">{Html(xLabel)}</text>");
+        Legend(sb, shares.Select(s => s.Series with { Name = $"{Shorten(s.Series.Name, 14)} n={s.n}" }).ToList());
+        return sb.Append("</svg>").ToString();
+    }
+
+    /// <summary>
+    /// A grouped bar chart: one cluster per category (metric), one bar per series (model) with its 95% CI as a whisker;
+    /// missing or NaN means leave a gap. The y axis spans [0, 1] unless a value lies outside.
+    /// </summary>
+    public static string GroupedBars(string title, IReadOnlyList<string> categories, IReadOnlyList<ChartSeries> series, Func<int, int, BarValue?> value)
+    {
+        var all = new List<double> { 0, 1 };
+        for (int c = 0; c < categories.Count; c++)
+            for (int s = 0; s < series.Count; s++)
+                if (value(c, s) is { } v) all.AddRange(new[] { v.Mean, v.Low, v.High }.Where(double.IsFinite));
+        double lo = all.Min(), hi = all.Max();
+        if (hi > 1) hi = NiceMax(hi);
+        if (lo < 0) lo = -NiceMax(-lo);
+        var sb = Begin(title);
+        YAxis(sb, lo, hi, "mean (95% CI)");
+        double Y(double v) => Bottom - (v - lo) / (hi - lo) * (Bottom - Top);
+        double clusterWidth = (double)(Right - Left) / Math.Max(1, categories.Count);
+        double barWidth = (clusterWidth - 8) / Math.Max(1, series.Count);
+        for (int c = 0; c < categories.Count; c++)
+        {
+            double x0 = Left + c * clusterWidth + 4;
+            for (int s = 0; s < series.Count; s++)
+            {
+                if (value(c, s) is not { } v || double.IsNaN(v.Mean)) continue;
+                double x = x0 + s * barWidth, y = Y(Math.Max(v.Mean, lo)), zero = Y(Math.Max(0, lo));
+                sb.Append($"<rect x=\"{Coord(x + 0.5)}\" y=\"{Coord(Math.Min(y, zero))}\" width=\"{Coord(barWidth - 1)}\" height=\"{Coord(Math.Abs(zero - y))}\" fill=\"{series[s].Color}\">")
+                  .Append($"<title>{Html(series[s].Name)}, {Html(categories[c])}: {Number(v.Mean)} {Interval(v.Low, v.High)}</title></rect>");
+                if (double.IsFinite(v.Low) && double.IsFinite(v.High))
+                {
+                    double cx = x + barWidth / 2;
+                    sb.Append($"<path d=\"M{Coord(cx)} {Coord(Y(v.Low))}V{Coord(Y(v.High))}M{Coord(cx - 3)} {Coord(Y(v.Low))}h6M{Coord(cx - 3)} {Coord(Y(v.High))}h6\" stroke=\"#222\" stroke-width=\"1.2\" fill=\"none\"/>");
+                }
+            }
+            sb.Append($"<text x=\"{Coord(x0 + (clusterWidth - 8) / 2)}\" y=\"{Bottom + 16}\" text-anchor=\"middle\">{Html(Shorten(categories[c], (int)(clusterWidth / 6.5)))}</text>");
+        }
+        sb.Append($"<line x1=\"{Left}\" y1=\"{Coord(Y(Math.Max(0, lo)))}\" x2=\"{Right}\" y2=\"{Coord(Y(Math.Max(0, lo)))}\" stroke=\"#333\"/>");
+        sb.Append($"<text x=\"{(Left + Right) / 2}\" y=\"{Bottom + 34}\" text-anchor=\"middle\" class=\"axis-label\">metric</text>");
+        Legend(sb, series);
+        return sb.Append("</svg>").ToString();
+    }
+
+    /// <summary>The viridis colour bar from 0 to 1 with ticks and the caption the report promises.</summary>
+    public static string ColorBar(string caption = "viridis: perceptually uniform, low → high saliency")
+    {
+        var sb = new StringBuilder();
+        sb.Append($"<svg width=\"360\" height=\"58\" viewBox=\"0 0 360 58\" role=\"img\" aria-label=\"{Html(caption)}\">");
+        sb.Append("<defs><linearGradient id=\"viridis-gradient\" x1=\"0\" x2=\"1\" y1=\"0\" y2=\"0\">");
+        for (int i = 0; i <= 16; i++)
+        {
+            var (r, g, b) = Colormap.Viridis(i / 16.0);
+            sb.Append($"<stop offset=\"{Coord(i / 16.0)}\" stop-color=\"#{r:X2}{g:X2}{b:X2}\"/>");
+        }
+        sb.Append("</linearGradient></defs>");
+        sb.Append("<rect x=\"10\" y=\"4\" width=\"340\" height=\"16\" fill=\"url(#viridis-gradient)\" stroke=\"#333\" stroke-width=\"0.5\"/>");
+        foreach (var t in new[] { 0.0, 0.25, 0.5, 0.75, 1.0 })
+        {
+            double x = 10 + 340 * t;
+            sb.Append($"<line x1=\"{Coord(x)}\" y1=\"20\" x2=\"{Coord(x)}\" y2=\"24\" stroke=\"#333\"/><text x=\"{Coord(x)}\" y=\"35\" text-anchor=\"middle\">{Tick(t)}</text>");
+        }
+        sb.Append($"<text x=\"180\" y=\"52\" text-anchor=\"middle\">{Html(caption)}</text></svg>");
+        return sb.ToString();
+    }
+
+    private static StringBuilder Begin(string title)
+    {
+        var sb = new StringBuilder();
+        sb.Append($"<svg width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" role=\"img\" aria-label=\"{Html(title)}\" class=\"chart\">");
+        sb.Append($"<title>{Html(title)}</title>");
+        sb.Append($"<text x=\"{Left}\" y=\"16\" class=\"chart-title\">{Html(Shorten(title, 60))}</text>");
+        return sb;
+    }
+
+    private static void YAxis(StringBuilder sb, double lo, double hi, string label)
+    {
+        // 4 or 5 intervals, whichever gives round tick values (0.5 → 0.1 steps rather than 0.125).
+        int segments = new[] { 4, 5, 2 }.FirstOrDefault(k => Math.Abs(Math.Round((hi - lo) / k, 2) - (hi - lo) / k) < 1e-9, 4);
+        for (int i = 0; i <= segments; i++)
+        {
+            double v = lo + (hi - lo) * i / segments, y = Bottom - (double)(Bottom - Top) * i / segments;
+            sb.Append($"<line x1=\"{Left}\" y1=\"{Coord(y)}\" x2=\"{Right}\" y2=\"{Coord(y)}\" stroke=\"#e4e4e4\"/>")
+              .Append($"<text x=\"{Left - 6}\" y=\"{Coord(y + 4)}\" text-anchor=\"end\">{Tick(v)}</text>");
+        }
+        sb.Append($"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{Bottom}\" stroke=\"#333\"/>");
+        sb.Append($"<text transform=\"translate(14 {(Top + Bottom) / 2}) rotate(-90)\" text-anchor=\"middle\" class=\"axis-label\">{Html(label)}</text>");
+    }
+
+    private static void Legend(StringBuilder sb, IReadOnlyList<ChartSeries> series)
+    {
+        for (int i = 0; i < series.Count; i++)
+        {
+            double y = Top + 4 + i * 18;
+            sb.Append($"<rect x=\"{Right + 12}\" y=\"{Coord(y)}\" width=\"11\" height=\"11\" fill=\"{series[i].Color}\"/>")
+              .Append($"<text x=\"{Right + 28}\" y=\"{Coord(y + 10)}\">{Html(Shorten(series[i].Name, 22))}</text>");
+        }
+    }
+
+    private static string Shorten(string s, int max) => s.Length <= max || max < 4 ? s : s[..(max - 1)] + "…";
+
+    private static double NiceMax(double v)
+    {
+        if (!(v > 0)) return 1;
+        double p = Math.Pow(10, Math.Floor(Math.Log10(v)));
+        foreach (var m in new[] { 1, 2, 2.5, 5, 10 })
+            if (m * p >= v * 1.0000001) return m * p;
+        return 10 * p;
+    }
+}

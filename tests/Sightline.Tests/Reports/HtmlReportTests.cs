@@ -1,0 +1,184 @@
+using System.Text.RegularExpressions;
+using Sightline.Data;
+using Sightline.Reports;
+using Sightline.Results;
+using Sightline.Tests.Cli;
+
+namespace Sightline.Tests.Reports;
+
+public sealed class HtmlReportTests
+{
+    private static (string Html, ReportInputs Inputs) Build(string dir, int examples = 8)
+    {
+        var inputs = ResultsScanner.Scan(dir);
+        return (HtmlReport.Build(inputs, new ReportOptions { Examples = examples, Resamples = 200 }), inputs);
+    }
+
+    private static int Count(string html, string text) => Regex.Matches(html, Regex.Escape(text)).Count;
+
+    [Fact]
+    public void Report_of_a_demo_like_folder_has_every_section_with_formatted_numbers()
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path);
+        var (html, inputs) = Build(dir.Path);
+        Assert.Equal(4, inputs.ScoreGroups.Count);
+        Assert.Equal(2, inputs.Summaries.Count);
+        foreach (var id in new[] { "verdict", "headline", "per-class", "distributions", "comparison", "examples" })
+            Assert.Contains($"<section id=\"{id}\">", html);
+        Assert.Contains("id=\"colormap\"", html);
+        Assert.Contains("viridis: perceptually uniform, low → high saliency", html);
+        Assert.Contains("<td>0.4603</td>", html);
+        Assert.Contains("[0.4100, 0.5100]", html);
+        Assert.Contains("lower is better", html);
+        Assert.Contains("clean/gradcam/object", html);
+        Assert.Contains("VERDICT: Sightline tells the models apart.", html);
+        Assert.Contains("99.0%", html);                 // accuracy table
+        Assert.Contains("<td>0.0005</td>", html);
+        Assert.Contains("<td>0.3091</td>", html);
+    }
+
+    [Fact]
+    public void Report_is_self_contained_and_well_formed()
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path);
+        var (html, _) = Build(dir.Path);
+        Assert.Contains("data:image/png;base64,", html);
+        Assert.DoesNotContain("http://", html);
+        Assert.DoesNotContain("https://", html);
+        Assert.DoesNotContain("src=\"/", html);
+        Assert.DoesNotContain("<script", html);
+        Assert.DoesNotContain("<link", html);
+        Assert.DoesNotContain("url(http", html);
+        foreach (var tag in new[] { "section", "svg", "table", "figure", "div", "details", "ul" })
+            Assert.True(Count(html, $"<{tag}") == Count(html, $"</{tag}>"), $"<{tag}> opened {Count(html, $"<{tag}")} times, closed {Count(html, $"</{tag}>")} times.");
+        Assert.StartsWith("<!DOCTYPE html>", html);
+        Assert.EndsWith("</html>\n", html);
+        // Every src is a data URI of a decodable PNG.
+        foreach (Match m in Regex.Matches(html, "src=\"data:image/png;base64,([^\"]+)\""))
+        {
+            var bytes = Convert.FromBase64String(m.Groups[1].Value);
+            Assert.Equal(0x89, bytes[0]);
+        }
+    }
+
+    [Fact]
+    public void Histograms_and_bar_charts_are_drawn_per_metric_with_one_colour_per_model()
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path);
+        var (html, _) = Build(dir.Path);
+        var distributions = Regex.Match(html, "<section id=\"distributions\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value;
+        // 3 metrics × 2 masks (one panel per method/mask), each with both models in the legend.
+        Assert.Equal(6, Count(distributions, "<svg"));
+        Assert.Contains("share of samples", distributions);
+        Assert.Contains("iou: gradcam/object", distributions);
+        Assert.Contains("#0072B2", distributions);
+        Assert.Contains("#E69F00", distributions);
+        Assert.Contains("clean n=120", distributions);
+        var comparison = Regex.Match(html, "<section id=\"comparison\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains("mean (95% CI)", comparison);
+        Assert.Contains("<path d=\"M", comparison);      // CI whiskers
+        Assert.Contains("mean difference", comparison);
+    }
+
+    [Fact]
+    public void Examples_show_the_best_then_the_worst_by_the_first_score()
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path, examples: 6);
+        var (html, _) = Build(dir.Path, examples: 2);
+        var section = Regex.Match(html, "<section id=\"examples\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains("ranked by <strong>iou_object</strong> of clean/gradcam (higher is better)", section);
+        var shown = Regex.Matches(section, "</span>#(\\d+):").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+        Assert.Equal([5, 0], shown);
+        Assert.Contains("white outline: object mask", section);
+        // input + two panels per example, all embedded.
+        Assert.Equal(6, Count(section, "<img src=\"data:image/png;base64,"));
+    }
+
+    [Fact]
+    public void Score_groups_without_model_columns_take_the_file_name_and_parquet_twins_are_read_once()
+    {
+        using var dir = new TempDir();
+        var table = new ResultTable();
+        table.Add(new Int64Column("index", [0, 1, 2, 3]));
+        table.Add(new DoubleColumn("iou", [0.1, 0.2, double.NaN, 0.9]));
+        table.Add(new StringColumn("si_case", ["a", "b", null, "a"]));
+        ResultWriter.Write(table, dir.File("run/scores.csv"));
+        ResultWriter.Write(table, dir.File("run/scores.parquet"));
+        ResultWriter.Write(table, dir.File("other/pq_only.parquet"));
+        var inputs = ResultsScanner.Scan(dir.Path);
+        Assert.Equal(2, inputs.ScoreGroups.Count);
+        var pq = inputs.ScoreGroups.Single(g => g.Key.Name == "pq_only");
+        Assert.Equal(new long[] { 0, 1, 2, 3 }, pq.Index);
+        Assert.True(double.IsNaN(pq.Scores["iou"][2]));
+        Assert.Equal(0.9, pq.Scores["iou"][3]);
+        var (html, _) = Build(dir.Path);
+        // Without summaries the headline is computed from the scores: mean of 0.1, 0.2, 0.9 with one NaN.
+        Assert.Contains("computed from the per-sample scores", html);
+        Assert.Contains("<td>0.4000</td>", html);
+        Assert.Contains("<td>3</td><td>1</td>", html);
+    }
+
+    [Fact]
+    public void An_explain_folder_gives_an_overlay_grid_and_class_counts()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("predictions.csv"), "index,path,label,predicted,probability,target\n0,a.png,1,1,0.93,1\n1,b.png,2,1,0.55,1\n2,c.png,2,2,0.8,2\n");
+        var rgba = Enumerable.Repeat((byte)200, 8 * 8 * 4).ToArray();
+        for (int i = 0; i < 3; i++) ImageDecoder.WritePng(dir.File($"overlays/{i:D6}.png"), 8, 8, rgba);
+        var (html, inputs) = Build(dir.Path, examples: 2);
+        Assert.Single(inputs.ExplainOutputs);
+        Assert.Contains("<section id=\"classes\">", html);
+        Assert.Contains("accuracy 66.7%", html);
+        Assert.Contains("#0: predicted 1, p = 0.9300 ✓", html);
+        Assert.Contains("#1: predicted 1, p = 0.5500 ✗ (label 2)", html);
+        Assert.DoesNotContain("#2: predicted", html);
+        Assert.Equal(2, Count(html, "<img src=\"data:image/png;base64,"));
+    }
+
+    [Fact]
+    public void An_empty_folder_is_an_input_error_naming_the_expected_files()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("notes.txt"), "nothing here");
+        var e = Assert.Throws<InputDataException>(() => HtmlReport.Write(dir.Path, dir.File("r.html"), new ReportOptions()));
+        Assert.Contains("no results found", e.Message);
+        Assert.Contains("comparison.json", e.Message);
+        Assert.Contains("predictions.csv", e.Message);
+        Assert.False(File.Exists(dir.File("r.html")));
+    }
+
+    [Fact]
+    public void Heat_maps_outline_the_mask_in_white()
+    {
+        var map = new float[16];
+        map[5] = 1;
+        var mask = new float[16];
+        mask[5] = mask[6] = 1;
+        var png = HtmlReport.HeatMap(map, mask, 4, 4);
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir.File("h.png"), png);
+        var image = ImageDecoder.Decode(dir.File("h.png"));
+        Assert.Equal(128, image.Width);                 // 4 px × 32
+        int Pixel(int x, int y) => (y * image.Width + x) * 3;
+        Assert.Equal(255, image.Rgb[Pixel(32, 40)]);    // left edge of mask cell (1,1)
+        Assert.Equal(255, image.Rgb[Pixel(32, 40) + 1]);
+        Assert.NotEqual(255, image.Rgb[Pixel(48, 48) + 1]); // inside the cell: the heat colour
+    }
+
+    [Fact]
+    public void Png_encoder_round_trips_through_the_decoder()
+    {
+        var rgba = new byte[3 * 2 * 4];
+        for (int i = 0; i < rgba.Length; i++) rgba[i] = (byte)(i % 4 == 3 ? 255 : i * 9);
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir.File("x.png"), PngEncoder.EncodeRgba(3, 2, rgba));
+        var image = ImageDecoder.Decode(dir.File("x.png"));
+        Assert.Equal((3, 2), (image.Width, image.Height));
+        for (int p = 0; p < 6; p++)
+            for (int c = 0; c < 3; c++) Assert.Equal(rgba[p * 4 + c], image.Rgb[p * 3 + c]);
+    }
+}
