@@ -113,7 +113,10 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
         var summaries = WriteSummaries(rows, labels);
         var (comparisons, verdict) = Compare(rows, summaries, accuracy);
         WriteExamples(testMatch, maps, rows, n);
+        var reportPath = Path.Combine(options.OutDir, "report.html");
+        Sightline.Reports.HtmlReport.Write(options.OutDir, reportPath, new Sightline.Reports.ReportOptions { Title = "Sightline demo: a planted coloured square", Examples = 8 });
         PrintVerdict(summaries, accuracy, verdict);
+        context.Out.WriteLine($"Report: {Path.GetFullPath(reportPath)}");
         Say($"done; results in {Path.GetFullPath(options.OutDir)}");
         foreach (var m in models.Values) m.Dispose();
         return verdict.Passed ? ExitCodes.Ok : ExitCodes.Failed;

@@ -56,3 +56,16 @@ public sealed class DemoCommandTests
         Assert.Contains("--correlation", err);
     }
 }
+
+public sealed class DemoHelpTests
+{
+    [Fact]
+    public void Demo_help_matches_the_snapshot_and_the_readme()
+    {
+        var (code, stdout, _) = CliRunner.Run("demo", "--help");
+        Assert.Equal(0, code);
+        Snapshot.Match("demo-help.txt", stdout);
+        var readme = File.ReadAllText(Path.Combine(AlignCommandTests.RepoRoot(), "README.md"));
+        foreach (var line in stdout.Split("Options:\n", 2)[1].Split('\n', StringSplitOptions.RemoveEmptyEntries)) Assert.Contains(line.TrimEnd(), readme);
+    }
+}
