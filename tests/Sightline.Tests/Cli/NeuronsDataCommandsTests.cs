@@ -1,0 +1,91 @@
+using Sightline.IO;
+using Sightline.Onnx.Runtime;
+
+namespace Sightline.Tests.Cli;
+
+public sealed class NeuronsDataCommandsTests
+{
+    private static string Fixtures => Path.Combine(AlignCommandTests.RepoRoot(), "tests", "fixtures", "models");
+    private const string Layer = "/features/features.5/relu_1/Relu_output_0";
+
+    [Theory]
+    [InlineData("mean")]
+    [InlineData("max")]
+    [InlineData("none")]
+    public void Extract_reduces_the_layer_activations_onnx_runtime_reports(string reduce)
+    {
+        using var dir = new TempDir();
+        var model = Path.Combine(Fixtures, "resnet_tiny.onnx");
+        var inputs = Path.Combine(Fixtures, "inputs.npy");
+        var (code, stdout, err) = CliRunner.Run("neurons", "extract", "--model", model, "--layer", Layer, "--inputs", inputs,
+            "--out", dir.File("A.npy"), "--reduce", reduce, "--batch-size", "3");
+        Assert.True(code == 0, stdout + err);
+
+        using var ort = OnnxRuntimeModel.Open(model, [Layer]);
+        var x = NpyReader.Open(inputs).ReadAll<float>();
+        var act = ort.Activations(Layer, x, 4, out var shape);
+        int c = shape[0], hw = shape[1] * shape[2];
+        using var a = NpyReader.Open(dir.File("A.npy"));
+        var got = a.ReadAll<float>();
+        int per = reduce == "none" ? hw : 1;
+        Assert.Equal(new[] { 4 * per, c }, a.Shape);
+        for (int i = 0; i < 4; i++)
+            for (int k = 0; k < c; k++)
+            {
+                var plane = act.AsSpan((i * c + k) * hw, hw).ToArray();
+                if (reduce == "none")
+                    for (int p = 0; p < hw; p++) Assert.Equal(plane[p], got[(i * hw + p) * c + k], 5);
+                else
+                    Assert.Equal(reduce == "mean" ? plane.Average() : plane.Max(), got[i * c + k], 4);
+            }
+        Assert.Equal(1 + 4 * per, File.ReadAllLines(dir.File("A.rows.csv")).Length);
+    }
+
+    [Fact]
+    public void Concepts_from_label_maps_give_presence_fraction_and_location_rows()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("masks"));
+        // 4×4 map: class 1 in the top-left 2×2, class 2 in one pixel, rest background.
+        var map = new byte[16];
+        map[0] = map[1] = map[4] = map[5] = 1;
+        map[15] = 2;
+        Png.WriteGray8(Path.Combine(dir.File("masks"), "a.png"), 4, 4, map);
+        var (code, _, err) = CliRunner.Run("neurons", "concepts", "--masks", dir.File("masks"), "--classes", "3", "--mode", "fraction", "--out", dir.File("C.npy"));
+        Assert.True(code == 0, err);
+        Assert.Equal(new[] { 4 / 16f, 1 / 16f, 0f }, NpyReader.Open(dir.File("C.npy")).ReadAll<float>());
+        (code, _, err) = CliRunner.Run("neurons", "concepts", "--masks", dir.File("masks"), "--classes", "3", "--mode", "location", "--grid", "2,2", "--out", dir.File("L.npy"));
+        Assert.True(code == 0, err);
+        var loc = NpyReader.Open(dir.File("L.npy")).ReadAll<float>();
+        Assert.Equal(new[] { 1f, 0f, 0f }, loc[..3]);
+        Assert.Equal(new[] { 0f, 0.25f, 0f }, loc[9..12]);
+    }
+
+    [Fact]
+    public void Concepts_from_labels_are_one_hot_and_out_of_range_labels_are_rejected()
+    {
+        using var dir = new TempDir();
+        Npy.Write<long>(dir.File("l.npy"), new long[] { 2, 0 }, 2);
+        var (code, _, _) = CliRunner.Run("neurons", "concepts", "--labels", dir.File("l.npy"), "--classes", "3", "--out", dir.File("C.npy"));
+        Assert.Equal(0, code);
+        Assert.Equal(new[] { 0f, 0, 1, 1, 0, 0 }, NpyReader.Open(dir.File("C.npy")).ReadAll<float>());
+        (code, _, var err) = CliRunner.Run("neurons", "concepts", "--labels", dir.File("l.npy"), "--classes", "2", "--out", dir.File("C.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("outside", err);
+    }
+}
+
+public sealed class NeuronsDataHelpTests
+{
+    [Theory]
+    [InlineData("extract")]
+    [InlineData("concepts")]
+    public void Help_matches_the_snapshot_and_the_readme(string sub)
+    {
+        var (code, stdout, _) = CliRunner.Run("neurons", sub, "--help");
+        Assert.Equal(0, code);
+        Snapshot.Match($"neurons-{sub}-help.txt", stdout);
+        var readme = File.ReadAllText(Path.Combine(AlignCommandTests.RepoRoot(), "README.md"));
+        foreach (var line in stdout.Split("Options:\n", 2)[1].Split('\n', StringSplitOptions.RemoveEmptyEntries)) Assert.Contains(line.TrimEnd(), readme);
+    }
+}
