@@ -82,7 +82,7 @@ public static class NeuronsDataCommands
                         ConceptSources.Reduce(a, c, hw, mode, reduced.AsSpan(i * per * c, per * c));
                         for (int p = 0; p < per; p++)
                             rows.Add(string.Join(',', ((long)(start + i) * per + p).ToString(CultureInfo.InvariantCulture), (start + i).ToString(CultureInfo.InvariantCulture),
-                                Csv(source.PathOf(start + i)), mode == SpatialReduce.None ? (p / w).ToString(CultureInfo.InvariantCulture) : "", mode == SpatialReduce.None ? (p % w).ToString(CultureInfo.InvariantCulture) : ""));
+                                ResultWriter.Quote(source.PathOf(start + i)), mode == SpatialReduce.None ? (p / w).ToString(CultureInfo.InvariantCulture) : "", mode == SpatialReduce.None ? (p % w).ToString(CultureInfo.InvariantCulture) : ""));
                     }
                     stack.Append(reduced.AsSpan(0, m * per * c), rows);
                     progress.Report(start + m);
@@ -145,6 +145,4 @@ public static class NeuronsDataCommands
         });
         return command;
     }
-
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

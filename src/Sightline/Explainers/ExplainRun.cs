@@ -184,7 +184,7 @@ public static class ExplainRun
                     "class" => target.ClassId,
                     _ => predicted,
                 };
-                rows.Add(string.Join(',', (start + i).ToString(CultureInfo.InvariantCulture), Csv(inputs.PathOf(start + i)),
+                rows.Add(string.Join(',', (start + i).ToString(CultureInfo.InvariantCulture), Sightline.Results.ResultWriter.Quote(inputs.PathOf(start + i)),
                     label.ToString(CultureInfo.InvariantCulture), predicted.ToString(CultureInfo.InvariantCulture),
                     probs[predicted].ToString("R", CultureInfo.InvariantCulture), targets[i].ToString(CultureInfo.InvariantCulture)));
             }
@@ -212,6 +212,4 @@ public static class ExplainRun
             ImageDecoder.WritePng(Path.Combine(dir, $"{start + i:D6}.png"), w, h, rgba);
         }
     }
-
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

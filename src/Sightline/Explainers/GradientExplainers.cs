@@ -19,6 +19,25 @@ public static class Batched
         }
     }
 
+    /// <summary>Transforms the gradients of a batch in place, given the inputs (e.g. |g| or x ⊙ g).</summary>
+    public delegate void GradientTransform(ReadOnlySpan<float> inputs, Span<float> gradients);
+
+    /// <summary>
+    /// The shared body of single-gradient pixel methods: ∂y_t/∂x for the batch, a per-method transform, then the channel
+    /// reduction into <paramref name="output"/>.
+    /// </summary>
+    public static void GradientMaps(IModel model, string method, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings, GradientTransform transform)
+    {
+        var gm = ExplainMath.RequireGradients(model, method);
+        var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
+        int size = c * h * w, outC = ExplainMath.PixelOutputChannels(c, settings);
+        var grads = new float[inputs.Length];
+        Gradients(gm, inputs, batch, targets, grads, settings.RowsPerCall(size));
+        transform(inputs, grads);
+        for (int i = 0; i < batch; i++)
+            ExplainMath.Reduce(grads.AsSpan(i * size, size), c, h * w, settings.ChannelReduce, output.Slice(i * outC * h * w, outC * h * w));
+    }
+
     /// <summary>Logits for <paramref name="rows"/> rows, batched.</summary>
     public static void Forward(IModel model, ReadOnlySpan<float> inputs, int rows, Span<float> logits, int rowsPerCall)
     {
@@ -49,17 +68,8 @@ public sealed class Saliency(bool absolute = true) : IExplainer
     public int OutputChannels(int inputChannels, ExplainSettings settings) => ExplainMath.PixelOutputChannels(inputChannels, settings);
 
     /// <inheritdoc/>
-    public void Explain(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings)
-    {
-        var gm = ExplainMath.RequireGradients(model, Name);
-        var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
-        int size = c * h * w, outC = OutputChannels(c, settings);
-        var grads = new float[inputs.Length];
-        Batched.Gradients(gm, inputs, batch, targets, grads, settings.RowsPerCall(size));
-        if (absolute) TensorPrimitives.Abs(grads, grads);
-        for (int i = 0; i < batch; i++)
-            ExplainMath.Reduce(grads.AsSpan(i * size, size), c, h * w, settings.ChannelReduce, output.Slice(i * outC * h * w, outC * h * w));
-    }
+    public void Explain(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings) =>
+        Batched.GradientMaps(model, Name, inputs, batch, targets, output, settings, (_, g) => { if (absolute) TensorPrimitives.Abs(g, g); });
 }
 
 /// <summary>Input × gradient (Shrikumar et al., "Not Just a Black Box", 2016): a = x ⊙ ∂y_t/∂x, then the channel reduction.</summary>
@@ -75,17 +85,8 @@ public sealed class InputXGradient : IExplainer
     public int OutputChannels(int inputChannels, ExplainSettings settings) => ExplainMath.PixelOutputChannels(inputChannels, settings);
 
     /// <inheritdoc/>
-    public void Explain(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings)
-    {
-        var gm = ExplainMath.RequireGradients(model, Name);
-        var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
-        int size = c * h * w, outC = OutputChannels(c, settings);
-        var grads = new float[inputs.Length];
-        Batched.Gradients(gm, inputs, batch, targets, grads, settings.RowsPerCall(size));
-        TensorPrimitives.Multiply(grads, inputs, grads);
-        for (int i = 0; i < batch; i++)
-            ExplainMath.Reduce(grads.AsSpan(i * size, size), c, h * w, settings.ChannelReduce, output.Slice(i * outC * h * w, outC * h * w));
-    }
+    public void Explain(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings) =>
+        Batched.GradientMaps(model, Name, inputs, batch, targets, output, settings, (x, g) => TensorPrimitives.Multiply(g, x, g));
 }
 
 /// <summary>Integration rule of <see cref="IntegratedGradients"/>.</summary>

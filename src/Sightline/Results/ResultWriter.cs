@@ -89,7 +89,8 @@ public static class ResultWriter
         }
     }
 
-    private static string Quote(string s) =>
+    /// <summary>One CSV field, quoted per RFC 4180 when it holds a comma, quote or line break.</summary>
+    public static string Quote(string s) =>
         s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
     /// <summary>Writes a JSON array of row objects.</summary>
