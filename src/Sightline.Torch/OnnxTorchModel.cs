@@ -1,6 +1,7 @@
 using Sightline.Models;
 using Sightline.Torch.Lowering;
 using Sightline.Torch.Models;
+using Sightline.Torch.Native;
 using Sightline.Torch.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -36,6 +37,7 @@ public sealed class OnnxTorchModel : IGradientModel
     {
         TorchRuntime.EnsureInitialized();
         torch.set_num_threads(Environment.ProcessorCount);
+        LibTorchContext.ApplyDefaults();
         var graph = OnnxProtoReader.Load(path);
         executor = new GraphExecutor(graph);
         Name = System.IO.Path.GetFileName(path);

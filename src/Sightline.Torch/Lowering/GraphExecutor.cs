@@ -133,9 +133,9 @@ internal sealed class GraphExecutor : IDisposable
                 observe?.Invoke(name, node, results[k], dependent.Contains(name));
                 if (keep.Contains(name)) kept[name] = results[k];
             }
-            // Free handles whose last reader has run (never constants, the input, kept values or the output).
+            // Free handles whose last reader has run (never constants, the input, the cut, kept values or the output).
             foreach (var name in node.Inputs)
-                if (name.Length > 0 && lastUse.TryGetValue(name, out var last) && last == i && name != Output && !keep.Contains(name)
+                if (name.Length > 0 && lastUse.TryGetValue(name, out var last) && last == i && name != Output && name != cut && !keep.Contains(name)
                     && name != Input.Name && !constants.ContainsKey(name) && env.Remove(name, out var done))
                     done.Dispose();
         }
