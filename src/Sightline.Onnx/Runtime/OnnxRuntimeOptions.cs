@@ -1,0 +1,23 @@
+namespace Sightline.Onnx.Runtime;
+
+/// <summary>Settings of an <see cref="OnnxRuntimeModel"/>.</summary>
+public sealed record OnnxRuntimeOptions
+{
+    /// <summary>Largest number of samples per session run; bigger forwards are split. Default 64.</summary>
+    public int MaxBatch { get; init; } = 64;
+
+    /// <summary>Intra-op threads; 0 (default) uses one per logical core.</summary>
+    public int IntraOpThreads { get; init; }
+
+    /// <summary>Whether ONNX Runtime applies all graph optimisations (default true); false disables them all.</summary>
+    public bool OptimizeGraph { get; init; } = true;
+
+    /// <summary>
+    /// Input height and width for models whose spatial input dimensions are dynamic. When null, the model's
+    /// <see cref="ModelConfig.InputSize"/> (from the JSON file next to it) is used.
+    /// </summary>
+    public (int Height, int Width)? InputSize { get; init; }
+
+    /// <summary>The defaults.</summary>
+    public static OnnxRuntimeOptions Default { get; } = new();
+}
