@@ -38,7 +38,7 @@ public sealed class OnnxTorchModel : IGradientModel
         TorchRuntime.EnsureInitialized();
         torch.set_num_threads(Environment.ProcessorCount);
         LibTorchContext.ApplyDefaults();
-        var graph = OnnxProtoReader.Load(path);
+        var graph = OnnxGraphAdapter.Load(path);
         executor = new GraphExecutor(graph);
         Name = System.IO.Path.GetFileName(path);
         Path = path;

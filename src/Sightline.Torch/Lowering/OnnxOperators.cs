@@ -1,3 +1,4 @@
+using Sightline.Onnx.Graph;
 using Sightline.Torch.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,11 +1,6 @@
-namespace Sightline.Torch.Onnx;
+using Sightline.Onnx.Graph;
 
-/// <summary>ONNX tensor element types (TensorProto.DataType) that the lowering handles.</summary>
-internal enum OnnxDataType
-{
-    Undefined = 0, Float = 1, UInt8 = 2, Int8 = 3, UInt16 = 4, Int16 = 5, Int32 = 6, Int64 = 7, String = 8, Bool = 9,
-    Float16 = 10, Double = 11, UInt32 = 12, UInt64 = 13, BFloat16 = 16,
-}
+namespace Sightline.Torch.Onnx;
 
 /// <summary>
 /// A constant tensor of the graph (initializer or attribute), decoded to managed arrays: floating types as

@@ -84,7 +84,7 @@ internal sealed class OnnxGraphBuilder(long opset = 13)
         return path;
     }
 
-    internal GraphData ToGraph(string path = "test.onnx") => OnnxProtoReader.Parse(ToBytes(), path);
+    internal GraphData ToGraph(string path = "test.onnx") => OnnxGraphAdapter.Parse(ToBytes(), path);
 
     static byte[] ValueInfo(string name, int elemType, long[] dims)
     {
