@@ -163,4 +163,79 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         Assert.True(rawError < 1e-4, $"raw map error {rawError}");
         Assert.True(mapError < 1e-4, $"map error {mapError}");
     }
+    [Fact]
+    public void ViT_token_layer_gradients_match_finite_differences_and_give_a_GradCam_map()
+    {
+        const string layer = "/layers/layers.1/ln_1/LayerNormalization_output_0";
+        using var m = Load("vit_tiny");
+        Assert.Equal([17, 32], m.LayerShape(layer));
+        var x = Npy("inputs.npy").AsSpan(0, 3 * 32 * 32).ToArray();
+        int target = Targets("vit_tiny")[0];
+        var (a, g, l) = (new float[17 * 32], new float[17 * 32], new float[10]);
+        m.LayerActivations(layer, x, 1, [target], a, g, l);
+        var probe = (float[])a.Clone();
+        var logits = new float[10];
+        const float h = 1e-2f;
+        double num = 0, den = 0;
+        for (int i = 0; i < a.Length; i += 3)
+        {
+            probe[i] = a[i] + h;
+            m.ForwardWithLayer(layer, x, probe, 1, logits);
+            double up = logits[target];
+            probe[i] = a[i] - h;
+            m.ForwardWithLayer(layer, x, probe, 1, logits);
+            probe[i] = a[i];
+            double fd = (up - logits[target]) / (2 * h);
+            num += Math.Pow(fd - g[i], 2);
+            den += fd * fd;
+        }
+        double error = Math.Sqrt(num / den);
+        output.WriteLine($"vit_tiny {layer}: layer gradient vs finite differences, rel L2 {error:E2}");
+        Assert.True(error < 1e-3, $"relative error {error}");
+
+        var map = new float[32 * 32];
+        new GradCam(layer).Explain(m, x, 1, [target], map, new ExplainSettings());
+        Assert.All(map, v => Assert.InRange(v, 0f, 1f));
+        Assert.Equal(1f, map.Max(), 4);
+    }
+}
+
+public sealed class BenchModelTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Torchvision_resnet18_lowered_logits_equal_ONNX_Runtime()
+    {
+        string? path = null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null && path is null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "bench", "models", "resnet18_random.onnx");
+            if (File.Exists(candidate)) path = candidate;
+        }
+        Assert.NotNull(path);
+        TorchRuntime.EnsureInitialized();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using var lowered = new OnnxTorchModel(path);
+        output.WriteLine($"load + probe {sw.ElapsedMilliseconds} ms, {lowered.Layers.Count} layers");
+        using var ort = new OnnxRuntimeModel(path);
+        var rng = new Random(1);
+        const int n = 2;
+        var x = Enumerable.Range(0, n * 3 * 224 * 224).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var (a, b) = (new float[n * 1000], new float[n * 1000]);
+        sw.Restart();
+        lowered.Forward(x, n, a);
+        output.WriteLine($"lowered forward {sw.ElapsedMilliseconds} ms");
+        sw.Restart();
+        ort.Forward(x, n, b);
+        output.WriteLine($"ORT forward {sw.ElapsedMilliseconds} ms");
+        double err = 0;
+        for (int i = 0; i < a.Length; i++) err = Math.Max(err, Math.Abs(a[i] - b[i]));
+        output.WriteLine($"|ORT − lowered| max {err:E2}");
+        Assert.True(err < 1e-4);
+        var g = new float[x.Length];
+        sw.Restart();
+        lowered.InputGradients(x, n, [3, 7], g, a);
+        output.WriteLine($"lowered gradients {sw.ElapsedMilliseconds} ms");
+        Assert.All(g, v => Assert.True(float.IsFinite(v)));
+        Assert.Contains(g, v => v != 0);
+    }
 }
