@@ -339,3 +339,63 @@ public sealed class OnnxOperatorsTests
         Close(F(x.matmul(w)), F(Run(13, x, b => b.Node("Einsum", ["x", b.Init("w", F(w), 5, 2)], ("equation", "ij,jk->ik")))), 1e-4);
     }
 }
+
+public sealed class OnnxOperatorsMoreTests
+{
+    public OnnxOperatorsMoreTests() => TorchRuntime.EnsureInitialized();
+
+    static float[] F(Tensor t) => t.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+
+    static Tensor Run(long opset, Tensor x, Func<OnnxGraphBuilder, string> body)
+    {
+        var b = new OnnxGraphBuilder(opset);
+        b.Input("x", x.shape);
+        var y = body(b);
+        b.Output(y);
+        using var executor = new GraphExecutor(b.ToGraph());
+        return executor.Run(x).Output.detach().clone();
+    }
+
+    [Fact]
+    public void ConvTranspose_with_output_padding_and_asymmetric_pads_crops_the_full_result()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(1, 4, 5, 5);
+        var w = randn(4, 3, 3, 3);
+        var full = nn.functional.conv_transpose2d(x, w, strides: [2L, 2L], output_padding: [1L, 1L]);
+        var sym = Run(13, x, b => b.Node("ConvTranspose", ["x", b.Init("w", F(w), 4, 3, 3, 3)], ("strides", new long[] { 2, 2 }), ("pads", new long[] { 1, 1, 1, 1 }), ("output_padding", new long[] { 1, 1 })));
+        var expected = full.slice(2, 1, full.shape[2] - 1, 1).slice(3, 1, full.shape[3] - 1, 1);
+        Assert.Equal(expected.shape, sym.shape);
+        Assert.True((expected - sym).abs().max().item<float>() < 1e-4);
+        var asym = Run(13, x, b => b.Node("ConvTranspose", ["x", b.Init("w", F(w), 4, 3, 3, 3)], ("strides", new long[] { 2, 2 }), ("pads", new long[] { 0, 1, 2, 0 }), ("output_padding", new long[] { 1, 1 })));
+        var expectedAsym = full.slice(2, 0, full.shape[2] - 2, 1).slice(3, 1, full.shape[3], 1);
+        Assert.Equal(expectedAsym.shape, asym.shape);
+        Assert.True((expectedAsym - asym).abs().max().item<float>() < 1e-4);
+    }
+
+    [Fact]
+    public void Concurrent_calls_are_serialised_and_agree()
+    {
+        var dir = Directory.CreateTempSubdirectory("sightline-lower-").FullName;
+        try
+        {
+            using var model = new OnnxTorchModel(TinyNets.SmoothNet(seed: 2).Save(Path.Combine(dir, "smooth.onnx")));
+            var x = TinyNets.RandomInputs(2, seed: 4);
+            var expected = new float[10];
+            model.Forward(x, 2, expected);
+            var results = new float[8][];
+            Parallel.For(0, 8, i =>
+            {
+                var l = new float[10];
+                if (i % 2 == 0) model.Forward(x, 2, l);
+                else model.InputGradients(x, 2, [0, 1], new float[x.Length], l);
+                results[i] = l;
+            });
+            foreach (var r in results) Assert.Equal(expected, r);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
