@@ -17,7 +17,7 @@ namespace Sightline.Torch;
 /// </summary>
 /// <remarks>
 /// Layers are the float node outputs that depend on the input and carry the batch on axis 0, found by running one
-/// all-zero sample at load time. <see cref="ForwardWithLayer"/> skips every node whose result cannot reach the logits
+/// all-zero sample when they are first asked for (or at load time when the output shape is not declared). <see cref="ForwardWithLayer"/> skips every node whose result cannot reach the logits
 /// except through the replaced layer.
 /// </remarks>
 public sealed class OnnxTorchModel : IGradientModel
@@ -28,6 +28,7 @@ public sealed class OnnxTorchModel : IGradientModel
     readonly List<LayerInfo> layers = [];
     readonly Dictionary<string, LayerInfo> layerByName = new(StringComparer.Ordinal);
     bool disposed;
+    bool probed;
 
     /// <summary>Loads <paramref name="path"/> and checks that every operator is supported.</summary>
     /// <param name="path">The .onnx file.</param>
@@ -47,7 +48,11 @@ public sealed class OnnxTorchModel : IGradientModel
         else if (dims is { Length: >= 2 } && dims.Skip(1).All(d => d > 0)) this.inputShape = [.. dims.Skip(1).Select(d => (int)d)];
         else
             throw new InputDataException($"The input '{executor.Input.Name}' of '{path}' has shape ({(dims is null ? "unknown" : string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString())))}); give the per-sample input shape (C, H, W) explicitly.");
-        Probe();
+        // The output size comes from the declared output shape when it is static; otherwise from a probe run, which
+        // also finds the layers (deferred otherwise: it costs one forward pass, and plain forward/gradient use needs none).
+        var outputDims = graph.Outputs[0].Dims;
+        if (outputDims is { Length: >= 1 } && outputDims.Skip(1).All(d => d > 0)) OutputCount = (int)outputDims.Skip(1).Aggregate(1L, (a, b) => a * b);
+        else EnsureProbed();
     }
 
     /// <summary>Loads an ONNX model (same as the constructor).</summary>
@@ -66,7 +71,14 @@ public sealed class OnnxTorchModel : IGradientModel
     public int OutputCount { get; private set; }
 
     /// <inheritdoc/>
-    public IReadOnlyList<LayerInfo> Layers => layers;
+    public IReadOnlyList<LayerInfo> Layers
+    {
+        get
+        {
+            EnsureProbed();
+            return layers;
+        }
+    }
 
     /// <inheritdoc/>
     public IReadOnlyList<int> LayerShape(string layer) => Layer(layer).Shape;
@@ -149,10 +161,24 @@ public sealed class OnnxTorchModel : IGradientModel
         }
     }
 
-    LayerInfo Layer(string layer) =>
-        layerByName.TryGetValue(layer, out var info) ? info : throw TensorSpans.UnknownLayer(layer, Name, layers);
+    LayerInfo Layer(string layer)
+    {
+        EnsureProbed();
+        return layerByName.TryGetValue(layer, out var info) ? info : throw TensorSpans.UnknownLayer(layer, Name, layers);
+    }
 
-    /// <summary>Runs one zero sample to learn the output size and every layer's per-sample shape.</summary>
+    /// <summary>Runs one zero sample (once) to learn the output size and every layer's per-sample shape.</summary>
+    void EnsureProbed()
+    {
+        lock (gate)
+        {
+            if (probed) return;
+            ObjectDisposedException.ThrowIf(disposed, this);
+            Probe();
+            probed = true;
+        }
+    }
+
     void Probe()
     {
         using var scope = NewDisposeScope();
@@ -167,6 +193,8 @@ public sealed class OnnxTorchModel : IGradientModel
         });
         if (y.numel() < 1 || (y.dim() > 0 && y.shape[0] != 1))
             throw new InputDataException($"The output '{executor.Output}' of '{Path}' has shape ({string.Join(", ", y.shape)}) for one sample; a classifier's first output must be N×K logits.");
+        if (OutputCount != 0 && OutputCount != (int)y.numel())
+            throw new InputDataException($"'{Path}' declares {OutputCount} outputs per sample for '{executor.Output}' but computes {y.numel()}.");
         OutputCount = (int)y.numel();
     }
 
