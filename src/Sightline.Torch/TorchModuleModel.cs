@@ -11,7 +11,8 @@ namespace Sightline.Torch;
 /// activations and gradients of any submodule (named by its module path, e.g. <c>features.3</c>), taken with forward
 /// hooks through <c>module.call</c>. For a layer's gradient the hook hands the rest of the network a fresh leaf tensor
 /// holding the layer's output, so ∂y/∂A is that leaf's gradient; <see cref="ForwardWithLayer"/> hands it the given
-/// values instead. The module is put in evaluation mode; calls are serialised.
+/// values instead. The module is put in evaluation mode; calls are serialised. A submodule instance that runs more
+/// than once per forward pass (one ReLU object reused) is a layer only at its last call.
 /// </summary>
 public sealed class TorchModuleModel : IGradientModel
 {
