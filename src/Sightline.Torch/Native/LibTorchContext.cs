@@ -27,6 +27,7 @@ public static class LibTorchContext
     static GlobalContextFn? globalContext;
     static SetBoolFn? setMkldnn;
     static GetBoolFn? getMkldnn;
+    static SetBoolFn? setNnpack;
 
     /// <summary>Whether libtorch may use oneDNN (MKL-DNN) kernels; null when the switch cannot be reached.</summary>
     public static bool? OneDnnEnabled
@@ -49,8 +50,10 @@ public static class LibTorchContext
     }
 
     /// <summary>
-    /// Applies Sightline's defaults once per process (oneDNN off, see the remarks); later calls do nothing, so a caller's
-    /// own <see cref="SetOneDnnEnabled"/> afterwards stands. Every Sightline.Torch model calls this.
+    /// Applies Sightline's defaults once per process; later calls do nothing, so a caller's own
+    /// <see cref="SetOneDnnEnabled"/> afterwards stands. Every Sightline.Torch model calls this. oneDNN goes off (see the
+    /// remarks), and so does NNPACK: with oneDNN off libtorch's convolution asks for NNPACK on every call and, where the
+    /// CPU lacks what NNPACK needs, prints "Could not initialize NNPACK! Reason: Unsupported hardware." each time.
     /// </summary>
     public static void ApplyDefaults()
     {
@@ -60,6 +63,7 @@ public static class LibTorchContext
             defaultsApplied = true;
         }
         SetOneDnnEnabled(false);
+        if (globalContext is not null && setNnpack is not null) setNnpack(globalContext(), false);
     }
 
     static void Resolve()
@@ -79,6 +83,8 @@ public static class LibTorchContext
                     setMkldnn = Marshal.GetDelegateForFunctionPointer<SetBoolFn>(s);
                     getMkldnn = Marshal.GetDelegateForFunctionPointer<GetBoolFn>(u);
                 }
+                if (NativeLibrary.TryGetExport(handle, "_ZN2at7Context20setUserEnabledNNPACKEb", out var n))
+                    setNnpack = Marshal.GetDelegateForFunctionPointer<SetBoolFn>(n);
                 return;
             }
         }

@@ -398,4 +398,39 @@ public sealed class OnnxOperatorsMoreTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void Upsample_and_opset_10_resize_take_scales()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(1, 2, 3, 3);
+        var expected = F(nn.functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest));
+        Assert.Equal(expected, F(Run(9, x, b => b.Node("Upsample", ["x", b.Init("s", [1f, 1f, 2f, 2f], 4)], ("mode", "nearest")))));
+        Assert.Equal(expected, F(Run(10, x, b => b.Node("Resize", ["x", b.Init("s", [1f, 1f, 2f, 2f], 4)], ("mode", "nearest")))));
+    }
+
+    [Fact]
+    public void A_symbolic_image_size_needs_an_explicit_input_shape()
+    {
+        var dir = Directory.CreateTempSubdirectory("sightline-lower-").FullName;
+        try
+        {
+            var b = new OnnxGraphBuilder(13);
+            b.Input("x", -1, 3, -1, -1);
+            var y = b.Node("Flatten", [b.Node("GlobalAveragePool", ["x"])]);
+            b.Output(y, -1, 3);
+            var path = b.Save(Path.Combine(dir, "symbolic.onnx"));
+            var e = Assert.Throws<InputDataException>(() => new OnnxTorchModel(path));
+            Assert.Contains("(?, 3, ?, ?)", e.Message);
+            using var model = new OnnxTorchModel(path, [3, 5, 4]);
+            Assert.Equal(3, model.OutputCount);
+            var logits = new float[3];
+            model.Forward(Enumerable.Repeat(2f, 60).ToArray(), 1, logits);
+            Assert.Equal([2f, 2f, 2f], logits);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
