@@ -33,6 +33,7 @@ public static class CliApp
             new VersionOption(),
         };
         root.Add(AlignCommand.Build(context));
+        root.Add(ExplainCommand.Build(context));
         root.Add(DemoCommand.Build(context));
         root.Add(NeuronsCommand.Build(context));
         root.Add(ReportCommand.Build(context));

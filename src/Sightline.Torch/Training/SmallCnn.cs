@@ -53,6 +53,7 @@ public static class Trainer
     public static double Train(Module<Tensor, Tensor> model, float[] images, int[] labels, int[] shape, TrainingOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
         TorchRuntime.EnsureInitialized();
+        Native.LibTorchContext.ApplyDefaults();
         torch.set_num_threads(Environment.ProcessorCount);
         int n = labels.Length, size = shape[0] * shape[1] * shape[2];
         var rng = new Random(options.Seed);
@@ -110,6 +111,7 @@ public sealed class SmallCnnModel : IGradientModel
     public SmallCnnModel(SmallCnn net, string name, int[] inputShape, int classes)
     {
         TorchRuntime.EnsureInitialized();
+        Native.LibTorchContext.ApplyDefaults();
         _net = net;
         _net.eval();
         Name = name;

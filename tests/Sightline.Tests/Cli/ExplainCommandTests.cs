@@ -1,0 +1,127 @@
+using Sightline.Data;
+using Sightline.IO;
+
+namespace Sightline.Tests.Cli;
+
+public sealed class ExplainCommandTests
+{
+    private static string F(string name) => Path.Combine(AlignCommandTests.RepoRoot(), "tests", "fixtures", "models", name);
+    private const string ResnetLayer = "/features/features.5/relu_1/Relu_output_0";
+
+    [Fact]
+    public void Gradcam_maps_match_pytorch_grad_cam_on_the_fixture()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", F("resnet_tiny.onnx"), "--inputs", F("inputs.npy"),
+            "--method", "gradcam", "--layer", ResnetLayer, "--out", dir.File("maps.npy"));
+        Assert.True(code == 0, stdout + err);
+        var got = NpyReader.Open(dir.File("maps.npy")).ReadAll<float>();
+        var want = NpyReader.Open(F("resnet_tiny.gradcam.npy")).ReadAll<float>();
+        Assert.Equal(want.Length, got.Length);
+        for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) < 1e-4, $"pixel {i}: {got[i]} vs {want[i]}");
+        var targets = NpyReader.Open(F("resnet_tiny.targets.npy")).ReadAll<long>();
+        var rows = File.ReadAllLines(dir.File("predictions.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        Assert.Equal(targets.Select(t => t.ToString()), rows.Select(r => r[3]));
+    }
+
+    [Fact]
+    public void Integrated_gradients_match_captum_style_references_per_channel()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", F("mobilenet_tiny.onnx"), "--inputs", F("inputs.npy"),
+            "--method", "integrated_gradients", "--steps", "32", "--channel-reduce", "none", "--out", dir.File("ig.npy"), "--batch-size", "7");
+        Assert.True(code == 0, stdout + err);
+        var got = NpyReader.Open(dir.File("ig.npy")).ReadAll<float>();
+        var want = NpyReader.Open(F("mobilenet_tiny.ig.npy")).ReadAll<float>();
+        double num = 0, den = 0;
+        for (int i = 0; i < want.Length; i++) { num += (got[i] - want[i]) * (double)(got[i] - want[i]); den += want[i] * (double)want[i]; }
+        Assert.True(Math.Sqrt(num / den) < 1e-4, $"relative error {Math.Sqrt(num / den)}");
+        Assert.Equal(new[] { 4, 3, 32, 32 }, NpyReader.Open(dir.File("ig.npy")).Shape);
+    }
+
+    [Fact]
+    public void Forward_only_methods_run_on_onnx_runtime_and_gradient_methods_refuse_it()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", F("vgg_tiny.onnx"), "--inputs", F("inputs.npy"),
+            "--method", "occlusion", "--window", "8", "--stride", "8", "--backend", "onnxruntime", "--out", dir.File("occ.npy"));
+        Assert.True(code == 0, stdout + err);
+        Assert.Contains("onnxruntime", stdout);
+        (code, _, err) = CliRunner.Run("explain", "--model", F("vgg_tiny.onnx"), "--inputs", F("inputs.npy"),
+            "--method", "saliency", "--backend", "onnxruntime", "--out", dir.File("s.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("gradients", err);
+    }
+
+    [Fact]
+    public void Image_folders_are_preprocessed_and_listed_in_predictions_with_overlays()
+    {
+        using var dir = new TempDir();
+        File.Copy(F("resnet_tiny.onnx"), dir.File("m.onnx"));
+        File.WriteAllText(dir.File("m.json"), """{ "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25] }""");
+        var rng = new Random(4);
+        foreach (var cls in new[] { "cat", "dog" })
+        {
+            Directory.CreateDirectory(Path.Combine(dir.File("images"), cls));
+            for (int i = 0; i < 2; i++)
+            {
+                var px = new byte[40 * 36 * 4];
+                rng.NextBytes(px);
+                ImageDecoder.WritePng(Path.Combine(dir.File("images"), cls, $"{i}.png"), 40, 36, px);
+            }
+        }
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", dir.File("m.onnx"), "--images", dir.File("images"),
+            "--method", "saliency", "--target", "label", "--out", dir.File("out/maps.npy"), "--overlays", dir.File("out/overlays"));
+        Assert.True(code == 0, stdout + err);
+        var rows = File.ReadAllLines(dir.File("out/predictions.csv"));
+        Assert.Equal("index,path,label,predicted,probability,target", rows[0]);
+        Assert.Equal(new[] { "0", "0", "1", "1" }, rows.Skip(1).Select(r => r.Split(',')[2]));
+        Assert.Equal(new[] { "0", "0", "1", "1" }, rows.Skip(1).Select(r => r.Split(',')[5]));
+        Assert.Equal(4, Directory.GetFiles(dir.File("out/overlays"), "*.png").Length);
+        Assert.Equal(new[] { 4, 32, 32 }, NpyReader.Open(dir.File("out/maps.npy")).Shape);
+
+        // The maps feed align directly.
+        Npy.Write<bool>(dir.File("masks.npy"), new bool[4 * 32 * 32], 4, 32, 32);
+        (code, _, err) = CliRunner.Run("align", "--saliency", dir.File("out/maps.npy"), "--masks", dir.File("masks.npy"), "--out", dir.File("scores.csv"), "--metrics", "sss");
+        Assert.True(code == 0, err);
+    }
+
+    [Fact]
+    public void List_layers_prints_node_outputs_with_shapes()
+    {
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", F("resnet_tiny.onnx"), "--list-layers");
+        Assert.True(code == 0, err);
+        Assert.Contains(ResnetLayer, stdout);
+        Assert.Contains("16×8×8", stdout);
+    }
+
+    [Theory]
+    [InlineData("lime", "Unknown method")]
+    [InlineData("gradcam", "--layer")]
+    public void Bad_method_or_missing_layer_is_a_usage_error(string method, string expected)
+    {
+        using var dir = new TempDir();
+        var (code, _, err) = CliRunner.Run("explain", "--model", F("resnet_tiny.onnx"), "--inputs", F("inputs.npy"), "--method", method, "--out", dir.File("m.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+    }
+
+    [Fact]
+    public void Unknown_layer_names_close_candidates()
+    {
+        using var dir = new TempDir();
+        var (code, _, err) = CliRunner.Run("explain", "--model", F("resnet_tiny.onnx"), "--inputs", F("inputs.npy"), "--method", "gradcam", "--layer", "relu_1", "--out", dir.File("m.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("relu_1", err);
+    }
+
+    [Fact]
+    public void Explain_help_matches_the_snapshot_and_the_readme()
+    {
+        var (code, stdout, _) = CliRunner.Run("explain", "--help");
+        Assert.Equal(0, code);
+        Snapshot.Match("explain-help.txt", stdout);
+        var readme = File.ReadAllText(Path.Combine(AlignCommandTests.RepoRoot(), "README.md"));
+        foreach (var line in stdout.Split("Options:\n", 2)[1].Split('\n', StringSplitOptions.RemoveEmptyEntries)) Assert.Contains(line.TrimEnd(), readme);
+    }
+}
