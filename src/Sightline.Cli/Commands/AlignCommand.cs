@@ -14,7 +14,10 @@ public static class AlignCommand
     public static Command Build(CliContext context)
     {
         var saliency = new Option<string>("--saliency") { Description = "Saliency maps: NPY/NPZ of shape N×H×W or N×C×H×W (channels are summed, signed). For an NPZ entry use FILE.npz:NAME.", Required = true, HelpName = "S.npy" };
-        var masks = new Option<string>("--masks") { Description = "Ground-truth masks: NPY/NPZ of shape N×H×W with values 0/1 (bool or numeric).", Required = true, HelpName = "M.npy" };
+        var masks = new Option<string>("--masks") { Description = "Ground-truth masks: NPY/NPZ of shape N×H×W with values 0/1 (bool or numeric), or a folder of PNG masks (one per sample, ordinal file order).", Required = true, HelpName = "M.npy|DIR" };
+        var maskEncoding = new Option<string>("--mask-encoding") { Description = "PNG masks: auto, binary (any non-zero), grayscale (label = gray value), palette (label = index, 255 ignored), rgb (label = G·256 + R).", DefaultValueFactory = _ => "auto", HelpName = "enc" };
+        maskEncoding.AcceptOnlyFromAmong("auto", "binary", "grayscale", "palette", "rgb");
+        var maskClasses = new Option<string?>("--mask-classes") { Description = "PNG label maps: class ids that form the ground truth (e.g. 3,7); default every non-zero, non-ignored label.", HelpName = "ids" };
         var output = new Option<string>("--out") { Description = "Per-sample scores; the extension picks the format: .csv, .json or .parquet.", Required = true, HelpName = "scores.csv" };
         var metrics = new Option<string>("--metrics") { Description = $"Comma-separated metric names, or 'all'. Default: {string.Join(",", AlignmentOptions.DefaultMetrics)}.", HelpName = "a,b,..." };
         var sssThreshold = new Option<string>("--sss-threshold") { Description = "SemScore threshold τ: values ≤ τ are dropped; 'none' disables thresholding.", DefaultValueFactory = _ => "0.6", HelpName = "τ|none" };
@@ -40,7 +43,7 @@ public static class AlignCommand
 
         var command = new Command("align", "Score saliency maps against ground-truth masks (SemScore, Shared Interest, Pointing Game, localisation metrics).")
         {
-            saliency, masks, output, metrics, sssThreshold, sssHard, sssCompat, binarize, pgTolerance, pgTies, topK, conceptInfluence,
+            saliency, masks, maskEncoding, maskClasses, output, metrics, sssThreshold, sssHard, sssCompat, binarize, pgTolerance, pgTies, topK, conceptInfluence,
             resize, labels, predictions, imageIds, siHigh, siLow, summary, classRank, bootstrap, seed, threads,
         };
 
@@ -79,7 +82,10 @@ public static class AlignCommand
                 throw new InputDataException($"--summary {summaryPath}: the summary is JSON; give a .json file name.");
 
             using var mapSource = new NpySampleSource(parse.GetValue(saliency)!);
-            using var maskSource = new NpySampleSource(parse.GetValue(masks)!);
+            var maskPath = parse.GetValue(masks)!;
+            using var maskSource = Directory.Exists(maskPath)
+                ? new MaskSource(PngMasks(maskPath, parse.GetValue(maskEncoding)!, parse.GetValue(maskClasses)))
+                : new MaskSource(new NpySampleSource(maskPath));
             int n = mapSource.Shape[0];
             AlignmentResult result;
             using (var progress = new ConsoleProgress(context, "align", n))
@@ -110,6 +116,25 @@ public static class AlignCommand
             return result.FailedSamples > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static ByteStackSource PngMasks(string folder, string encoding, string? classes)
+    {
+        HashSet<int>? ids = null;
+        if (classes is not null)
+            ids = [.. classes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(c => int.TryParse(c, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new InputDataException($"--mask-classes: '{c}' is not an integer class id."))];
+        var stack = Sightline.IO.MaskStack.Load(folder, Enum.Parse<Sightline.IO.MaskEncoding>(encoding, ignoreCase: true), ids);
+        return new ByteStackSource(folder, stack.Masks, stack.Count, stack.Height, stack.Width);
+    }
+
+    /// <summary>Either kind of mask source, disposable when it holds a file.</summary>
+    private sealed class MaskSource(ISampleSource inner) : ISampleSource, IDisposable
+    {
+        public string Name => inner.Name;
+        public IReadOnlyList<int> Shape => inner.Shape;
+        public void Read(int index, Span<float> destination) => inner.Read(index, destination);
+        public void Dispose() => (inner as IDisposable)?.Dispose();
     }
 
     internal static float? ParseThreshold(string text)

@@ -207,6 +207,34 @@ public sealed class AlignCommandTests
     }
 
     [Fact]
+    public void A_folder_of_png_label_maps_serves_as_masks_with_chosen_classes()
+    {
+        using var dir = new TempDir();
+        var (maps, _) = TwoSamples();
+        Npy.Write<float>(dir.File("s.npy"), maps, 2, 4, 4);
+        Directory.CreateDirectory(dir.File("masks"));
+        // Palette label maps: class 3 in the left half, class 5 in the right half, 255 (ignore) in the last row.
+        for (int s = 0; s < 2; s++)
+        {
+            var labels = new byte[16];
+            for (int y = 0; y < 4; y++) for (int x = 0; x < 4; x++) labels[y * 4 + x] = y == 3 ? (byte)255 : x < 2 ? (byte)3 : (byte)5;
+            var palette = new byte[256 * 3];
+            Png.WritePalette8(Path.Combine(dir.File("masks"), $"m{s}.png"), 4, 4, labels, palette);
+        }
+        var (code, _, err) = CliRunner.Run("align", "--saliency", dir.File("s.npy"), "--masks", dir.File("masks"), "--mask-classes", "3",
+            "--out", dir.File("o.csv"), "--metrics", "pointing_game,gtc");
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(dir.File("o.csv"));
+        // Sample 0 peaks at (1,1), inside class 3; sample 1 at (1,3), in class 5.
+        Assert.StartsWith("0,1,", lines[1]);
+        Assert.StartsWith("1,0,", lines[2]);
+        (code, _, err) = CliRunner.Run("align", "--saliency", dir.File("s.npy"), "--masks", dir.File("masks"), "--mask-classes", "5",
+            "--out", dir.File("o5.csv"), "--metrics", "pointing_game");
+        Assert.True(code == 0, err);
+        Assert.Equal(new[] { "0,0", "1,1" }, File.ReadAllLines(dir.File("o5.csv")).Skip(1));
+    }
+
+    [Fact]
     public void Help_text_matches_the_snapshot()
     {
         var (code, stdout, _) = CliRunner.Run("align", "--help");
