@@ -51,9 +51,9 @@ public sealed class SampleWorkspace
             if (_order.Length < map.Length)
             {
                 _order = new int[map.Length];
-                _orderKeys = new ulong[map.Length];
+                _orderKeys = new ulong[2 * map.Length];
             }
-            Ranking.DescendingStableOrder(map, _order.AsSpan(0, map.Length), _orderKeys.AsSpan(0, map.Length));
+            Ranking.DescendingStableOrder(map, _order.AsSpan(0, map.Length), _orderKeys.AsSpan(0, 2 * map.Length));
             _orderVersion = _version;
         }
         return _order.AsSpan(0, map.Length);
@@ -88,25 +88,41 @@ public static class Ranking
     {
         if (workspace is not null) return workspace.DescendingOrder(map);
         var order = new int[map.Length];
-        DescendingStableOrder(map, order, new ulong[map.Length]);
+        DescendingStableOrder(map, order, new ulong[2 * map.Length]);
         return order;
     }
 
     /// <summary>
     /// Writes the indices of <paramref name="values"/> sorted by descending value, ties by ascending index.
-    /// NaN sorts last. <paramref name="keys"/> is scratch of the same length.
+    /// NaN sorts last. <paramref name="keys"/> is scratch of at least twice the length. A stable LSD radix sort on the
+    /// 32-bit order-preserving float key (three 11-bit passes), O(n), several times faster than a comparison sort on
+    /// 224×224 maps; ties keep their ascending-index order because every pass is stable.
     /// </summary>
     public static void DescendingStableOrder(ReadOnlySpan<float> values, Span<int> order, Span<ulong> keys)
     {
-        for (int i = 0; i < values.Length; i++)
+        int n = values.Length;
+        if (keys.Length < 2 * n) throw new ArgumentException("Scratch must hold twice as many keys as values.", nameof(keys));
+        var a = keys[..n];
+        var b = keys.Slice(n, n);
+        for (int i = 0; i < n; i++)
         {
             // Map the float to an unsigned key that sorts ascending with the value, then invert it for descending order.
             uint bits = BitConverter.SingleToUInt32Bits(values[i]);
             uint asc = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
             if (float.IsNaN(values[i])) asc = 0;
-            keys[i] = ((ulong)~asc << 32) | (uint)i;
+            a[i] = ((ulong)~asc << 32) | (uint)i;
         }
-        keys.Sort();
-        for (int i = 0; i < keys.Length; i++) order[i] = (int)(keys[i] & 0xFFFF_FFFFu);
+        Span<int> counts = stackalloc int[2048];
+        for (int shift = 32; shift < 64; shift += 11)
+        {
+            counts.Clear();
+            foreach (var k in a) counts[(int)((k >> shift) & 2047)]++;
+            if (counts.Contains(n)) continue; // every key has the same digit: the pass would not move anything
+            int sum = 0;
+            for (int d = 0; d < 2048; d++) { int c = counts[d]; counts[d] = sum; sum += c; }
+            foreach (var k in a) b[counts[(int)((k >> shift) & 2047)]++] = k;
+            var t = a; a = b; b = t;
+        }
+        for (int i = 0; i < n; i++) order[i] = (int)(a[i] & 0xFFFF_FFFFu);
     }
 }
