@@ -67,8 +67,8 @@ public static class NeuronsCommand
 
     private static Command BuildScore(CliContext context)
     {
-        var activations = new Option<string>("--activations") { Description = "Activations: NPY of shape N×n_neurons (any numeric dtype).", Required = true, HelpName = "A.npy" };
-        var concepts = new Option<string>("--concepts") { Description = "Concept labels: NPY of shape N×n_concepts, binary or probabilities in [0, 1].", Required = true, HelpName = "C.npy" };
+        var activations = new Option<string>("--activations") { Description = "Activations: NPY of shape N×n_neurons (any numeric dtype), or a CSV matrix.", Required = true, HelpName = "A.npy" };
+        var concepts = new Option<string>("--concepts") { Description = "Concept labels: NPY of shape N×n_concepts, binary or probabilities in [0, 1], or a CSV matrix (a header row names the concepts).", Required = true, HelpName = "C.npy" };
         var output = new Option<string>("--out") { Description = "Scores. .npy: float64 n_metrics×n_neurons×n_concepts (n_neurons×n_concepts for one metric); .csv/.json/.parquet: long format with columns neuron,concept,metric,value,reason (with --top: neuron,rank,concept,metric,value).", Required = true, HelpName = "scores.npy" };
         var metrics = new Option<string>("--metrics") { Description = "Comma-separated metric names, or 'all'.", DefaultValueFactory = _ => "all", HelpName = "a,b,..." };
         var names = new Option<string?>("--concept-names") { Description = "Text file with one concept name per line; names replace indices in the concept column.", HelpName = "names.txt" };
@@ -87,8 +87,10 @@ public static class NeuronsCommand
             int topN = parse.GetValue(top);
             if (topN < 0) throw new InputDataException("--top must be ≥ 0.");
             if (npy && topN > 0) throw new InputDataException("--top writes a table; give a .csv, .json or .parquet --out.");
-            var probe = LoadProbe(parse.GetValue(activations)!, parse.GetValue(concepts)!);
-            var conceptNames = ReadNames(parse.GetValue(names), probe.Concepts);
+            var probe = LoadProbe(parse.GetValue(activations)!, parse.GetValue(concepts)!, out var csvHeader);
+            var conceptNames = parse.GetValue(names) is null && csvHeader is { } header && header.Length == probe.Concepts
+                ? header
+                : ReadNames(parse.GetValue(names), probe.Concepts);
             var results = new List<ScoreMatrix>();
             using (var progress = new ConsoleProgress(context, "neurons score", descriptors.Count))
                 foreach (var d in descriptors)
@@ -183,19 +185,57 @@ public static class NeuronsCommand
         catch (KeyNotFoundException e) { throw new InputDataException("--metrics: " + e.Message); }
     }
 
-    internal static NeuronProbe LoadProbe(string activationsPath, string conceptsPath)
+    internal static NeuronProbe LoadProbe(string activationsPath, string conceptsPath) => LoadProbe(activationsPath, conceptsPath, out _);
+
+    /// <summary>Loads activations and concept labels (NPY or CSV); <paramref name="conceptHeader"/> receives a CSV header's names.</summary>
+    internal static NeuronProbe LoadProbe(string activationsPath, string conceptsPath, out string[]? conceptHeader)
     {
-        using var ra = NpyReader.Open(activationsPath);
-        using var rc = NpyReader.Open(conceptsPath);
-        var sa = ra.Shape;
-        var sc = rc.Shape;
-        if (sa.Length != 2) throw new InputDataException($"{activationsPath}: activations must be 2-D (N × n_neurons), got shape ({string.Join(", ", sa)}).");
-        if (sc.Length != 2) throw new InputDataException($"{conceptsPath}: concept labels must be 2-D (N × n_concepts), got shape ({string.Join(", ", sc)}).");
+        var (a, sa, _) = ReadMatrix(activationsPath, "activations", "N × n_neurons");
+        var (c, sc, header) = ReadMatrix(conceptsPath, "concept labels", "N × n_concepts");
         if (sa[0] != sc[0]) throw new InputDataException($"The probing sets differ: {activationsPath} has N = {sa[0]} rows, {conceptsPath} has N = {sc[0]}; both must list the same inputs in the same order.");
-        var a = ra.ReadAll<double>();
-        var c = rc.ReadAll<double>();
+        conceptHeader = header;
         try { return NeuronProbe.FromRowMajor(a, c, sa[0], sa[1], sc[1]); }
         catch (InputDataException e) { throw new InputDataException($"{(e.Message.StartsWith("Activations", StringComparison.Ordinal) ? activationsPath : conceptsPath)}: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// A 2-D matrix from NPY, or from CSV (comma-separated numbers, one row per probing input; a first row that is not
+    /// numeric is a header of column names).
+    /// </summary>
+    internal static (double[] Values, int[] Shape, string[]? Header) ReadMatrix(string path, string what, string expected)
+    {
+        if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!File.Exists(path)) throw new InputDataException($"{path}: file not found.");
+            var values = new List<double>();
+            string[]? header = null;
+            int cols = -1, rows = 0, lineNo = 0;
+            foreach (var line in File.ReadLines(path))
+            {
+                lineNo++;
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                var cells = line.Split(',');
+                var parsed = new double[cells.Length];
+                bool numeric = true;
+                for (int i = 0; i < cells.Length && numeric; i++)
+                    numeric = double.TryParse(cells[i].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out parsed[i]);
+                if (!numeric)
+                {
+                    if (rows == 0 && header is null) { header = [.. cells.Select(x => x.Trim().Trim('"'))]; cols = cells.Length; continue; }
+                    throw new InputDataException($"{path}:{lineNo}: not a number in '{line}'.");
+                }
+                if (cols < 0) cols = cells.Length;
+                if (cells.Length != cols) throw new InputDataException($"{path}:{lineNo}: {cells.Length} columns, expected {cols}.");
+                values.AddRange(parsed);
+                rows++;
+            }
+            if (rows == 0) throw new InputDataException($"{path}: no numeric rows; {what} must be {expected}.");
+            return ([.. values], [rows, cols], header);
+        }
+        using var r = NpyReader.Open(path);
+        var shape = r.Shape;
+        if (shape.Length != 2) throw new InputDataException($"{path}: {what} must be 2-D ({expected}), got shape ({string.Join(", ", shape)}).");
+        return (r.ReadAll<double>(), shape, null);
     }
 
     private static string[] ReadNames(string? path, int count)

@@ -80,6 +80,8 @@ public sealed class NeuronsDataHelpTests
     [Theory]
     [InlineData("extract")]
     [InlineData("concepts")]
+    [InlineData("score")]
+    [InlineData("sanity")]
     public void Help_matches_the_snapshot_and_the_readme(string sub)
     {
         var (code, stdout, _) = CliRunner.Run("neurons", sub, "--help");
@@ -87,5 +89,27 @@ public sealed class NeuronsDataHelpTests
         Snapshot.Match($"neurons-{sub}-help.txt", stdout);
         var readme = File.ReadAllText(Path.Combine(AlignCommandTests.RepoRoot(), "README.md"));
         foreach (var line in stdout.Split("Options:\n", 2)[1].Split('\n', StringSplitOptions.RemoveEmptyEntries)) Assert.Contains(line.TrimEnd(), readme);
+    }
+}
+
+public sealed class NeuronsCsvInputTests
+{
+    [Fact]
+    public void Score_reads_csv_matrices_and_takes_concept_names_from_the_header()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("a.csv"), "1,0\n0,1\n1,0\n0,1\n");
+        File.WriteAllText(dir.File("c.csv"), "dog,cat\n1,0\n0,1\n1,0\n0,1\n");
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.csv"), "--concepts", dir.File("c.csv"),
+            "--metrics", "iou", "--alpha", "0.5", "--out", dir.File("s.csv"));
+        Assert.True(code == 0, err);
+        var rows = File.ReadAllLines(dir.File("s.csv"));
+        Assert.Equal("neuron,concept,metric,value,reason", rows[0]);
+        Assert.Contains("0,dog,iou,1,", rows);
+        Assert.Contains("1,cat,iou,1,", rows);
+        File.WriteAllText(dir.File("bad.csv"), "1,0\n0,x\n");
+        (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("bad.csv"), "--concepts", dir.File("c.csv"), "--out", dir.File("s2.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("bad.csv:2", err);
     }
 }
