@@ -18,13 +18,14 @@ public static class AlignCommand
         var maskEncoding = new Option<string>("--mask-encoding") { Description = "PNG masks: auto, binary (any non-zero), grayscale (label = gray value), palette (label = index, 255 ignored), rgb (label = G·256 + R).", DefaultValueFactory = _ => "auto", HelpName = "enc" };
         maskEncoding.AcceptOnlyFromAmong("auto", "binary", "grayscale", "palette", "rgb");
         var maskClasses = new Option<string?>("--mask-classes") { Description = "PNG label maps: class ids that form the ground truth (e.g. 3,7); default every non-zero, non-ignored label.", HelpName = "ids" };
+        var maskIgnore = new Option<string?>("--mask-ignore") { Description = "PNG label maps: the ignore label, never ground truth (counts as outside the object), or 'none'. Default per encoding: 255 for palette (VOC), 1000 for rgb (ImageNet-S), none otherwise.", HelpName = "id|none" };
         var output = new Option<string>("--out") { Description = "Per-sample scores; the extension picks the format: .csv, .json or .parquet.", Required = true, HelpName = "scores.csv" };
         var metrics = new Option<string>("--metrics") { Description = $"Comma-separated metric names, or 'all'. Default: {string.Join(",", AlignmentOptions.DefaultMetrics)}.", HelpName = "a,b,..." };
         var sssThreshold = new Option<string>("--sss-threshold") { Description = "SemScore threshold τ: values ≤ τ are dropped; 'none' disables thresholding.", DefaultValueFactory = _ => "0.6", HelpName = "τ|none" };
         var sssHard = new Option<bool>("--sss-hard") { Description = "SemScore hard thresholding: values above τ count as 1." };
         var sssCompat = new Option<bool>("--sss-compat") { Description = "Reproduce the SemScore reference implementation exactly (integer truncation of the inside/outside sums, float32 sums, τ = 0 disables)." };
-        var binarize = new Option<string>("--binarize") { Description = "Binarisation for iou/gtc/sc on the per-sample min–max normalised map (≥): std:K (mean + K·std), percentile:P, threshold:T.", DefaultValueFactory = _ => "std:1", HelpName = "rule" };
-        var pgTolerance = new Option<double>("--pg-tolerance") { Description = "Pointing Game: count a hit within R pixels (Euclidean) of the mask; Zhang et al. 2018 use 15.", DefaultValueFactory = _ => 0, HelpName = "R" };
+        var binarize = new Option<string>("--binarize") { Description = "Binarisation for iou/gtc/sc on the per-sample min–max normalised map (≥): std:K (mean + K·population std), percentile:P (threshold = the P-quantile of the map, P a fraction in [0,1]: percentile:0.9 keeps the top 10%), threshold:T.", DefaultValueFactory = _ => "std:1", HelpName = "rule" };
+        var pgTolerance = new Option<double>("--pg-tolerance") { Description = "Pointing Game: count a hit within R pixels (Euclidean) of the mask; Zhang et al. 2018 use 15. R is in pixels of the maps, i.e. of the resized masks under --resize-masks (scale it yourself to mean original mask pixels).", DefaultValueFactory = _ => 0, HelpName = "R" };
         var pgTies = new Option<string>("--pg-ties") { Description = "Pointing Game tie rule: 'first' = the first maximum in row-major order (Explanation Alignment), 'any' = any tied maximum (Quantus).", DefaultValueFactory = _ => "first", HelpName = "first|any" };
         pgTies.AcceptOnlyFromAmong("first", "any");
         var topK = new Option<int>("--top-k") { Description = "k of top_k_intersection.", DefaultValueFactory = _ => 1000, HelpName = "k" };
@@ -43,7 +44,7 @@ public static class AlignCommand
 
         var command = new Command("align", "Score saliency maps against ground-truth masks (SemScore, Shared Interest, Pointing Game, localisation metrics).")
         {
-            saliency, masks, maskEncoding, maskClasses, output, metrics, sssThreshold, sssHard, sssCompat, binarize, pgTolerance, pgTies, topK, conceptInfluence,
+            saliency, masks, maskEncoding, maskClasses, maskIgnore, output, metrics, sssThreshold, sssHard, sssCompat, binarize, pgTolerance, pgTies, topK, conceptInfluence,
             resize, labels, predictions, imageIds, siHigh, siLow, summary, classRank, bootstrap, seed, threads,
         };
 
@@ -65,6 +66,7 @@ public static class AlignCommand
             var labelValues = parse.GetValue(labels) is { } lp ? NpySampleSource.ReadIntegers(lp) : null;
             var predictionValues = parse.GetValue(predictions) is { } pp ? NpySampleSource.ReadIntegers(pp) : null;
             var ids = parse.GetValue(imageIds) is { } ip ? NpySampleSource.ReadIntegers(ip) : null;
+            var cutoffs = new SharedInterestCutoffs().With(parse.GetValue(siHigh), parse.GetValue(siLow));
             var options = new AlignmentOptions
             {
                 Metrics = metricNames,
@@ -72,9 +74,11 @@ public static class AlignCommand
                 ResizeMasks = parse.GetValue(resize),
                 Labels = labelValues,
                 Predictions = predictionValues,
-                Cutoffs = new SharedInterestCutoffs().With(parse.GetValue(siHigh), parse.GetValue(siLow)),
+                ImageIds = ids,
+                Cutoffs = cutoffs,
                 Threads = parse.GetValue(threads),
             };
+            int classRankValue = parse.GetValue(classRank) >= 0 ? parse.GetValue(classRank) : throw new InputDataException("--class-rank must be ≥ 0.");
             var outPath = parse.GetValue(output)!;
             ResultWriter.FormatOf(outPath); // fail on a bad extension before the work
             var summaryPath = parse.GetValue(summary);
@@ -83,8 +87,18 @@ public static class AlignCommand
 
             using var mapSource = new NpySampleSource(parse.GetValue(saliency)!);
             var maskPath = parse.GetValue(masks)!;
-            using var maskSource = Directory.Exists(maskPath)
-                ? new MaskSource(PngMasks(maskPath, parse.GetValue(maskEncoding)!, parse.GetValue(maskClasses)))
+            string encodingText = parse.GetValue(maskEncoding)!;
+            string? classesText = parse.GetValue(maskClasses), ignoreText = parse.GetValue(maskIgnore);
+            bool pngMasks = Directory.Exists(maskPath);
+            if (!pngMasks)
+            {
+                string? pngOnly = classesText is not null ? "--mask-classes" : ignoreText is not null ? "--mask-ignore"
+                    : encodingText != "auto" ? "--mask-encoding" : null;
+                if (pngOnly is not null)
+                    throw new InputDataException($"{pngOnly} applies to a folder of PNG masks, but --masks {maskPath} is not a folder; NPY/NPZ masks must already be binary (0/1).");
+            }
+            using var maskSource = pngMasks
+                ? new MaskSource(PngMasks(maskPath, encodingText, classesText, ignoreText))
                 : new MaskSource(new NpySampleSource(maskPath));
             int n = mapSource.Shape[0];
             AlignmentResult result;
@@ -92,7 +106,7 @@ public static class AlignCommand
                 result = AlignmentScorer.Run(mapSource, maskSource, options, progress);
             ResultWriter.Write(result.Table, outPath);
 
-            var agg = AlignmentSummary.Build(result, labelValues, new SummaryOptions(parse.GetValue(bootstrap), (ulong)parse.GetValue(seed), ids, parse.GetValue(classRank)));
+            var agg = AlignmentSummary.Build(result, labelValues, new SummaryOptions(parse.GetValue(bootstrap), (ulong)parse.GetValue(seed), ids, classRankValue));
             context.Out.Write(agg.FormatTable());
             if (summaryPath is not null)
             {
@@ -107,6 +121,18 @@ public static class AlignCommand
                     ["binarize"] = settings.Binarization.ToString(),
                     ["pg_ties"] = parse.GetValue(pgTies)!,
                     ["pg_tolerance"] = settings.PointingTolerance.ToString(CultureInfo.InvariantCulture),
+                    ["top_k"] = settings.TopK.ToString(CultureInfo.InvariantCulture),
+                    ["concept_influence"] = settings.ConceptInfluence.ToString().ToLowerInvariant(),
+                    ["resize_masks"] = options.ResizeMasks.ToString().ToLowerInvariant(),
+                    ["si_high"] = FormattableString.Invariant($"iou={cutoffs.IouHigh},sc={cutoffs.ScHigh},gtc={cutoffs.GtcHigh}"),
+                    ["si_low"] = FormattableString.Invariant($"iou={cutoffs.IouLow},sc={cutoffs.ScLow},gtc={cutoffs.GtcLow}"),
+                    ["mask_encoding"] = pngMasks ? encodingText : "npy",
+                    ["mask_classes"] = classesText ?? (pngMasks ? "all" : "none"),
+                    ["mask_ignore"] = !pngMasks ? "none" : ignoreText ?? "default",
+                    ["labels"] = parse.GetValue(labels) ?? "none",
+                    ["predictions"] = parse.GetValue(predictions) ?? "none",
+                    ["image_ids"] = parse.GetValue(imageIds) ?? "none",
+                    ["class_rank"] = classRankValue.ToString(CultureInfo.InvariantCulture),
                     ["bootstrap"] = parse.GetValue(bootstrap).ToString(CultureInfo.InvariantCulture),
                     ["seed"] = parse.GetValue(seed).ToString(CultureInfo.InvariantCulture),
                 };
@@ -118,14 +144,23 @@ public static class AlignCommand
         return command;
     }
 
-    private static ByteStackSource PngMasks(string folder, string encoding, string? classes)
+    private static PngMaskSource PngMasks(string folder, string encodingText, string? classes, string? ignoreText)
     {
         HashSet<int>? ids = null;
         if (classes is not null)
             ids = [.. classes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(c => int.TryParse(c, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new InputDataException($"--mask-classes: '{c}' is not an integer class id."))];
-        var stack = Sightline.IO.MaskStack.Load(folder, Enum.Parse<Sightline.IO.MaskEncoding>(encoding, ignoreCase: true), ids);
-        return new ByteStackSource(folder, stack.Masks, stack.Count, stack.Height, stack.Width);
+        var encoding = Enum.Parse<Sightline.IO.MaskEncoding>(encodingText, ignoreCase: true);
+        int? ignore = null;
+        if (ignoreText is not null)
+        {
+            if (encoding == Sightline.IO.MaskEncoding.Binary)
+                throw new InputDataException("--mask-ignore has no effect with --mask-encoding binary (any non-zero pixel is ground truth); use a label encoding or drop --mask-ignore.");
+            if (!string.Equals(ignoreText, "none", StringComparison.OrdinalIgnoreCase))
+                ignore = int.TryParse(ignoreText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0
+                    ? v : throw new InputDataException($"--mask-ignore '{ignoreText}' is neither a non-negative integer label nor 'none'.");
+        }
+        return new PngMaskSource(folder, encoding, ids, overrideIgnore: ignoreText is not null, ignore);
     }
 
     /// <summary>Either kind of mask source, disposable when it holds a file.</summary>

@@ -23,6 +23,12 @@ public sealed record AlignmentOptions
     /// <summary>Predicted class per sample (optional): with labels, adds the <c>si_case</c> column.</summary>
     public int[]? Predictions { get; init; }
 
+    /// <summary>
+    /// Image id per sample (optional) when several targets share an image (SemScore's per-image levels). Only its length
+    /// is checked here, before anything is scored or written; <see cref="AlignmentSummary"/> uses the values.
+    /// </summary>
+    public int[]? ImageIds { get; init; }
+
     /// <summary>Cut-offs for <c>si_case</c>.</summary>
     public SharedInterestCutoffs Cutoffs { get; init; } = new();
 
@@ -41,19 +47,34 @@ public sealed record AlignmentOptions
 /// <param name="Table">Columns <c>index</c>, one per metric, then <c>si_case</c>, <c>label</c>, <c>reason</c> when present.</param>
 /// <param name="Scores">Metric name → per-sample values (the same arrays as in the table).</param>
 /// <param name="FailedSamples">Samples whose map held NaN or infinity (all their scores are NaN).</param>
-/// <param name="ScreenedSamples">Samples with a non-empty mask (SemScore's screening count).</param>
-public sealed record AlignmentResult(ResultTable Table, IReadOnlyDictionary<string, double[]> Scores, int FailedSamples, int ScreenedSamples);
+/// <param name="ScreenedSamples">Rows that reached scoring: their mask, as given (before any resizing), is non-empty
+/// (SemScore's screening count, spec §6: a sample with no valid class is not screened).</param>
+public sealed record AlignmentResult(ResultTable Table, IReadOnlyDictionary<string, double[]> Scores, int FailedSamples, int ScreenedSamples)
+{
+    /// <summary>
+    /// Per row, whether it reached scoring (see <see cref="ScreenedSamples"/>); null when unknown (then every row counts
+    /// as screened). An unscreened row has <c>sss</c> = NaN (reason <c>empty-mask</c>), so it feeds no SemScore level.
+    /// </summary>
+    public IReadOnlyList<bool>? Screened { get; init; }
+}
 
 /// <summary>
 /// Scores saliency maps against ground-truth masks with the requested localisation metrics, in parallel over samples
 /// and in chunks so memory stays flat for any N. Maps of shape N×H×W or N×C×H×W (channels summed, signed, as Shared
 /// Interest does); masks N×H×W (or N×1×H×W) with values 0/1. A map with NaN/∞ gets NaN scores and reason
 /// <c>non-finite-map</c>; the run continues.
+/// <para>
+/// SemScore screening (spec §6, §9): a row whose mask, as given, is empty has no valid class, so it is not screened
+/// and its <c>sss</c> is NaN with reason <c>empty-mask</c> (a status row, left out of every SemScore level). A mask
+/// that only becomes empty through <see cref="AlignmentOptions.ResizeMasks"/> (a tiny object) is screened and scored
+/// normally (SSS = 1), flagged <c>empty-mask</c>.
+/// </para>
 /// </summary>
 public static class AlignmentScorer
 {
     /// <summary>Runs the scoring. <paramref name="progress"/> receives the number of samples done so far.</summary>
-    /// <exception cref="InputDataException">Shapes disagree (and resizing is off), a mask is not binary, or a label file has the wrong length.</exception>
+    /// <exception cref="InputDataException">Shapes disagree (and resizing is off), a mask is not binary, or labels,
+    /// predictions or image ids have the wrong length (checked before any sample is read).</exception>
     public static AlignmentResult Run(ISampleSource maps, ISampleSource masks, AlignmentOptions options, IProgress<int>? progress = null, CancellationToken cancel = default)
     {
         var (n, channels, h, w) = MapGeometry(maps);
@@ -64,6 +85,7 @@ public static class AlignmentScorer
             throw new InputDataException($"Map size {h}×{w} ({maps.Name}, shape {Fmt(maps.Shape)}) differs from mask size {mh}×{mw} ({masks.Name}, shape {Fmt(masks.Shape)}); pass --resize-masks to resize the masks (nearest neighbour).");
         CheckLength(options.Labels, n, "labels");
         CheckLength(options.Predictions, n, "predictions");
+        CheckLength(options.ImageIds, n, "image-ids");
 
         var descriptors = options.Metrics.Select(MetricRegistry.Get).ToArray();
         var metrics = descriptors.Select(d => d.Create(options.Settings)).ToArray();
@@ -74,6 +96,8 @@ public static class AlignmentScorer
 
         var values = descriptors.Select(_ => new double[n]).ToArray();
         var reasons = new string?[n];
+        var screenedRows = new bool[n];
+        int sssColumn = Array.FindIndex(descriptors, d => d.Name == "sss");
         var cases = withCase ? new string?[n] : null;
         int failed = 0, screened = 0, done = 0;
         int mapLen = channels * h * w, pixels = h * w, maskLen = mh * mw;
@@ -123,7 +147,10 @@ public static class AlignmentScorer
             var mask = buf.Mask;
             if (mh != h || mw != w) MaskResize.Nearest(buf.MaskRaw, mh, mw, mask, h, w);
             else buf.MaskRaw.AsSpan().CopyTo(mask);
-            if (Kernels.SumBytes(mask) > 0) Interlocked.Increment(ref screened);
+            // Screened = the mask as given has a target pixel (before resizing, which may erase a tiny object).
+            bool isScreened = buf.MaskRaw.AsSpan().IndexOfAnyExcept((byte)0) >= 0;
+            screenedRows[i] = isScreened;
+            if (isScreened) Interlocked.Increment(ref screened);
 
             if (!Kernels.AllFinite(map))
             {
@@ -141,6 +168,11 @@ public static class AlignmentScorer
                 var s = metrics[m].Evaluate(sample);
                 values[m][i] = s.Value;
                 if (s.Reason is not null) reason = AddReason(reason, s.Reason);
+            }
+            if (!isScreened && sssColumn >= 0)
+            {
+                values[sssColumn][i] = double.NaN;
+                reason = AddReason(reason, Reasons.EmptyMask);
             }
             if (cases is not null)
             {
@@ -161,7 +193,7 @@ public static class AlignmentScorer
         if (reasons.Any(r => r is not null)) table.Add(new StringColumn("reason", reasons));
         var scores = new Dictionary<string, double[]>();
         for (int m = 0; m < descriptors.Length; m++) scores[descriptors[m].Name] = values[m];
-        return new AlignmentResult(table, scores, failed, screened);
+        return new AlignmentResult(table, scores, failed, screened) { Screened = screenedRows };
     }
 
     private static string AddReason(string? existing, string reason)

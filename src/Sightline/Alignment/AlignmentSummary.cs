@@ -22,15 +22,17 @@ public sealed record ClassMean(int Class, double Mean, int N);
 /// <summary>
 /// SemScore's aggregation levels (Leong et al., NeurIPS 2025 workshop; reference JovinLeong/SemScore): PPA = mean over
 /// all predictions; PIA = mean over images of each image's mean prediction SSS; class ranking = the classes with the
-/// lowest (top, least spurious) and highest (bottom) mean SSS; screening rate = samples that reached scoring (non-empty
-/// mask) / samples.
+/// lowest (top, least spurious) and highest (bottom) mean SSS; screening rate = images that reached scoring / images
+/// (spec §6: screen_count / n_samples, where a sample is an image). Without image ids every row is its own image; with
+/// them, an image is screened when at least one of its rows reached scoring (non-empty mask), and the rate is those
+/// distinct images / all distinct images. Unscreened rows carry no SSS, so they feed neither PPA, PIA nor the ranking.
 /// </summary>
 /// <param name="Ppa">Prediction-pooled average.</param>
 /// <param name="Pia">Per-image average; without image ids every row is its own image, so PIA = PPA.</param>
 /// <param name="Top">Least spurious classes.</param>
 /// <param name="Bottom">Most spurious classes.</param>
-/// <param name="ScreeningRate">Screened samples / samples.</param>
-/// <param name="Dropped">Undefined predictions dropped from the averages.</param>
+/// <param name="ScreeningRate">Screened images / images.</param>
+/// <param name="Dropped">Undefined predictions (screened rows whose SSS is NaN) dropped from the averages.</param>
 public sealed record SemScoreLevels(double Ppa, double Pia, IReadOnlyList<ClassMean> Top, IReadOnlyList<ClassMean> Bottom, double ScreeningRate, int Dropped);
 
 /// <summary>
@@ -85,8 +87,17 @@ public sealed record AlignmentSummary(
                 top = [.. means.OrderBy(c => c.Mean).ThenBy(c => c.Class).Take(options.ClassRank)];
                 bottom = [.. means.OrderByDescending(c => c.Mean).ThenBy(c => c.Class).Take(options.ClassRank)];
             }
-            double rate = n == 0 ? double.NaN : (double)result.ScreenedSamples / n;
-            levels = new SemScoreLevels(ppa, pia, top, bottom, rate, metrics["sss"].NanCount);
+            bool Screened(int i) => result.Screened is null || result.Screened[i];
+            double rate;
+            if (n == 0) rate = double.NaN;
+            else if (options.ImageIds is null) rate = (double)Enumerable.Range(0, n).Count(Screened) / n;
+            else
+            {
+                var images = Enumerable.Range(0, n).GroupBy(i => options.ImageIds[i]).ToArray();
+                rate = (double)images.Count(g => g.Any(Screened)) / images.Length;
+            }
+            int dropped = Enumerable.Range(0, n).Count(i => Screened(i) && double.IsNaN(sss[i]));
+            levels = new SemScoreLevels(ppa, pia, top, bottom, rate, dropped);
         }
 
         Dictionary<string, int>? cases = null;
@@ -96,7 +107,10 @@ public sealed record AlignmentSummary(
         return new AlignmentSummary(n, result.FailedSamples, result.ScreenedSamples, metrics, perClass, levels, cases);
     }
 
-    /// <summary>A fixed-width table for the terminal: one row per metric.</summary>
+    /// <summary>
+    /// A fixed-width table for the terminal: one row per metric; with labels, one row per class (rows, mean per metric);
+    /// then SemScore's levels and the Shared Interest case counts.
+    /// </summary>
     public string FormatTable()
     {
         var sb = new StringBuilder();
@@ -106,6 +120,24 @@ public sealed record AlignmentSummary(
         {
             string ci = double.IsNaN(s.CiLow) ? "" : $"[{F(s.CiLow)}, {F(s.CiHigh)}]";
             sb.AppendLine($"{name.PadRight(width)}  {F(s.Mean),8}  {ci,19}  {F(s.Std),8}  {F(s.Median),8}  {s.N,7}  {s.NanCount,6}");
+        }
+        if (PerClass is not null && PerClass.Count > 0)
+        {
+            // One compact row per class: the class, its rows, and each metric's mean over the class's defined values.
+            var names = PerClass.Keys.ToArray();
+            var classes = PerClass[names[0]].Keys.ToArray();
+            var widths = names.Select(k => Math.Max(8, k.Length)).ToArray();
+            int classWidth = Math.Max(5, classes.Max(c => c.ToString(CultureInfo.InvariantCulture).Length));
+            sb.Append($"{"class".PadRight(classWidth)}  {"n",7}");
+            for (int m = 0; m < names.Length; m++) sb.Append("  ").Append(names[m].PadLeft(widths[m]));
+            sb.AppendLine();
+            foreach (int c in classes)
+            {
+                var first = PerClass[names[0]][c];
+                sb.Append($"{c.ToString(CultureInfo.InvariantCulture).PadRight(classWidth)}  {first.N + first.NanCount,7}");
+                for (int m = 0; m < names.Length; m++) sb.Append("  ").Append(F(PerClass[names[m]][c].Mean).PadLeft(widths[m]));
+                sb.AppendLine();
+            }
         }
         if (SemScore is { } l)
         {

@@ -24,6 +24,21 @@ public sealed class LabelMap
     /// <summary>The VOC convention for palette masks.</summary>
     public const int PaletteIgnoreDefault = 255;
 
+    /// <summary>The ImageNet-S convention for RGB-encoded masks (label G·256 + R = 1000 is "ignore"; SemScore spec §7).</summary>
+    public const int RgbIgnoreDefault = 1000;
+
+    /// <summary>
+    /// The ignore label an encoding uses unless told otherwise: 255 for <see cref="MaskEncoding.Palette"/> (Pascal VOC),
+    /// 1000 for <see cref="MaskEncoding.Rgb"/> (ImageNet-S), none for the others. <paramref name="resolved"/> must not be
+    /// <see cref="MaskEncoding.Auto"/> (see <see cref="Resolve"/>).
+    /// </summary>
+    public static int? DefaultIgnore(MaskEncoding resolved) => resolved switch
+    {
+        MaskEncoding.Palette => PaletteIgnoreDefault,
+        MaskEncoding.Rgb => RgbIgnoreDefault,
+        _ => null,
+    };
+
     /// <summary>Creates a label map; <paramref name="labels"/> is row-major <c>Height×Width</c>.</summary>
     public LabelMap(int height, int width, int[] labels, int? ignoreLabel)
     {
@@ -49,8 +64,8 @@ public sealed class LabelMap
     public int? IgnoreLabel { get; }
 
     /// <summary>
-    /// Reads a PNG mask with the encoding's default ignore label: 255 for palette masks (VOC), none otherwise
-    /// (pass <c>1000</c> explicitly for ImageNet-S via the other overload).
+    /// Reads a PNG mask with the encoding's default ignore label (<see cref="DefaultIgnore"/>): 255 for palette masks
+    /// (VOC), 1000 for RGB-encoded masks (ImageNet-S), none otherwise. Use the other overload to override it.
     /// </summary>
     public static LabelMap Read(string pngPath, MaskEncoding encoding = MaskEncoding.Auto) =>
         FromImage(Png.Read(pngPath), encoding, pngPath, useDefaultIgnore: true, ignoreValue: null);
@@ -62,6 +77,10 @@ public sealed class LabelMap
     /// <summary>Interprets a decoded image as labels; <paramref name="name"/> is used in error messages.</summary>
     public static LabelMap FromImage(PngImage image, MaskEncoding encoding, string name, int? ignoreValue) =>
         FromImage(image, encoding, name, useDefaultIgnore: false, ignoreValue);
+
+    /// <summary>Interprets a decoded image as labels with the encoding's default ignore label (<see cref="DefaultIgnore"/>).</summary>
+    public static LabelMap FromImage(PngImage image, MaskEncoding encoding, string name) =>
+        FromImage(image, encoding, name, useDefaultIgnore: true, ignoreValue: null);
 
     /// <summary>The encoding <see cref="MaskEncoding.Auto"/> resolves to for an image.</summary>
     public static MaskEncoding Resolve(PngImage image, MaskEncoding encoding) =>
@@ -76,7 +95,7 @@ public sealed class LabelMap
     {
         ArgumentNullException.ThrowIfNull(image);
         var resolved = Resolve(image, encoding);
-        int? ignore = useDefaultIgnore ? (resolved == MaskEncoding.Palette ? PaletteIgnoreDefault : null) : ignoreValue;
+        int? ignore = useDefaultIgnore ? DefaultIgnore(resolved) : ignoreValue;
         int n = image.Width * image.Height;
         int ch = image.Channels;
         var s = image.Samples;
@@ -166,7 +185,8 @@ public sealed record MaskStack(IReadOnlyList<string> Files, int Height, int Widt
     /// <summary>
     /// Loads every <c>*.png</c> in <paramref name="folder"/> (sorted by ordinal file name) as a binary mask: a pixel is 1
     /// when its label is non-zero, or, with <paramref name="classes"/>, when it is one of those class ids; the ignore
-    /// label (255 for palette masks by default) is never 1. All masks must share one size.
+    /// label (255 for palette masks, 1000 for RGB masks by default) is never 1. All masks must share one size. The whole
+    /// stack is held in memory; <see cref="Alignment.PngMaskSource"/> decodes one mask at a time instead.
     /// </summary>
     /// <exception cref="InputDataException">Missing or empty folder, an unreadable PNG, or a PNG whose size differs from the first.</exception>
     public static MaskStack Load(string folder, MaskEncoding encoding = MaskEncoding.Auto, IReadOnlySet<int>? classes = null)

@@ -31,8 +31,12 @@ public sealed record Binarization(BinarizationKind Kind, double Value)
     /// <summary>Fixed threshold on the normalised map.</summary>
     public static Binarization Threshold(double t) => new(BinarizationKind.Threshold, t);
 
-    /// <summary>Parses <c>std:K</c>, <c>percentile:P</c> (P in [0,1], or in (1,100] read as percent) or <c>threshold:T</c>.</summary>
-    /// <exception cref="FormatException">The text is not one of the three forms.</exception>
+    /// <summary>
+    /// Parses <c>std:K</c>, <c>percentile:P</c> or <c>threshold:T</c>. P is always a fraction in [0,1], as in Shared
+    /// Interest's <c>binarize_percentile(p)</c> (threshold = the 100p-th percentile): <c>percentile:0.9</c> keeps about
+    /// the top 10%, <c>percentile:1</c> only the maximum. Percent values (P &gt; 1) are rejected rather than guessed.
+    /// </summary>
+    /// <exception cref="FormatException">The text is not one of the three forms, or P lies outside [0,1].</exception>
     public static Binarization Parse(string text)
     {
         var parts = text.Split(':', 2);
@@ -42,8 +46,8 @@ public sealed record Binarization(BinarizationKind Kind, double Value)
         {
             case "std": return Std(v);
             case "percentile":
-                if (v > 1 && v <= 100) v /= 100;
-                if (v < 0 || v > 1) throw new FormatException($"Percentile in '{text}' must lie in [0,1] (or (1,100] as percent).");
+                if (v < 0 || v > 1)
+                    throw new FormatException($"percentile:P takes a fraction P in [0,1] (the P-quantile of the normalised map, e.g. percentile:0.9 keeps the top 10%); '{text}' is out of range.");
                 return Percentile(v);
             case "threshold": return Threshold(v);
             default: throw new FormatException($"Binarisation '{text}' has unknown rule '{parts[0]}'; use std, percentile or threshold.");

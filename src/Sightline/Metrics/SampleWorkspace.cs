@@ -94,7 +94,7 @@ public static class Ranking
 
     /// <summary>
     /// Writes the indices of <paramref name="values"/> sorted by descending value, ties by ascending index.
-    /// NaN sorts last. <paramref name="keys"/> is scratch of at least twice the length. A stable LSD radix sort on the
+    /// −0 and +0 are equal (they tie, in index order). NaN sorts last. <paramref name="keys"/> is scratch of at least twice the length. A stable LSD radix sort on the
     /// 32-bit order-preserving float key (three 11-bit passes), O(n), several times faster than a comparison sort on
     /// 224×224 maps; ties keep their ascending-index order because every pass is stable.
     /// </summary>
@@ -108,6 +108,7 @@ public static class Ranking
         {
             // Map the float to an unsigned key that sorts ascending with the value, then invert it for descending order.
             uint bits = BitConverter.SingleToUInt32Bits(values[i]);
+            if (bits == 0x8000_0000u) bits = 0; // −0 ties with +0 (NumPy compares them equal)
             uint asc = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
             if (float.IsNaN(values[i])) asc = 0;
             a[i] = ((ulong)~asc << 32) | (uint)i;

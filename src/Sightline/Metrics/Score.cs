@@ -29,6 +29,10 @@ public static class Reasons
     public const string EmptyBoth = "empty-mask-and-saliency";
     /// <summary>The ground-truth mask covers every pixel, so a score that contrasts inside with outside (ROC AUC) is undefined.</summary>
     public const string FullMask = "full-mask";
+    /// <summary>Focus: the mask is non-empty but covers no quadrant of the 2×2 mosaic by at least half.</summary>
+    public const string NoTargetQuadrant = "no-target-quadrant";
+    /// <summary>SemScore: negative values survive thresholding (τ = none or a negative soft τ), so O/T is not a share.</summary>
+    public const string NegativeSaliency = "negative-saliency";
     /// <summary>A top-k metric was asked for more pixels than the map has (k &gt; H·W).</summary>
     public const string KExceedsSize = "k-exceeds-size";
 }

@@ -18,7 +18,8 @@ namespace Sightline.Metrics.Localisation;
 /// Quantus adds ε = 1e-9 after its default normalise_by_max (a / max|a|); scaling ε by max|a| gives the same value
 /// without normalising and keeps the score scale-free. No other normalisation is needed.
 /// </para>
-/// No target quadrant → NaN (<c>empty-mask</c>); Σ a⁺ = 0 → NaN (<c>empty-saliency</c>).
+/// Empty mask → NaN (<c>empty-mask</c>); a non-empty mask that makes no quadrant a target → NaN
+/// (<c>no-target-quadrant</c>); Σ a⁺ = 0 → NaN (<c>empty-saliency</c>).
 /// Only meaningful on mosaics, hence <see cref="MetricAttribute.NeedsExtraInputs"/>.
 /// </summary>
 [Metric("focus", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
@@ -46,6 +47,7 @@ public sealed class Focus : IMapMaskMetric
             inMask[q] += Kernels.SumBytes(row[..w2]);
             inMask[q + 1] += Kernels.SumBytes(row[w2..]);
         }
+        if (inMask[0] + inMask[1] + inMask[2] + inMask[3] == 0) return Score.Undefined(Reasons.EmptyMask);
         Span<bool> targets = stackalloc bool[4];
         for (int q = 0; q < 4; q++)
         {
@@ -64,7 +66,7 @@ public sealed class Focus : IMapMaskMetric
     {
         if (height <= 0 || width <= 0 || map.Length != (long)height * width)
             throw new ArgumentException($"Focus: the map has {map.Length} values, expected {height}×{width}.", nameof(map));
-        if (!(topLeft || topRight || bottomLeft || bottomRight)) return Score.Undefined(Reasons.EmptyMask);
+        if (!(topLeft || topRight || bottomLeft || bottomRight)) return Score.Undefined(Reasons.NoTargetQuadrant);
         int h2 = height / 2, w2 = width / 2;
         double tl = 0, tr = 0, bl = 0, br = 0;
         for (int r = 0; r < height; r++)

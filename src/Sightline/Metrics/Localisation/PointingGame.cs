@@ -5,7 +5,7 @@ namespace Sightline.Metrics.Localisation;
 
 /// <summary>
 /// Pointing Game (Zhang et al., "Top-down Neural Attention by Excitation Backprop", IJCV 2018; Explanation
-/// Alignment's EA_PG): p* = the first maximum of the continuous map in row-major order; the score is 1 when some mask
+/// Alignment's EA_PG): p* = the first maximum of the continuous map in row-major order (−0 equals +0, as in NumPy); the score is 1 when some mask
 /// pixel q has ‖q − p*‖₂ ≤ r (r = tolerance in pixels, 0 = p* itself in the mask), else 0. With the tie rule
 /// <c>any</c> (<see cref="LocalisationSettings.PointingTieAny"/>, Quantus' rule) every maximum tied with p* (equal
 /// value) may score the hit. An empty mask → NaN (<c>empty-mask</c>), never a hit (unlike the reference's defect #2).
@@ -31,7 +31,7 @@ public sealed class PointingGame(double tolerance, bool tieAny = false) : IMapMa
     {
         if (sample.Mask.IndexOfAnyExcept((byte)0) < 0) return Score.Undefined(Reasons.EmptyMask);
         var map = sample.Map;
-        int peak = TensorPrimitives.IndexOfMax(map);
+        int peak = FirstMaximum(map);
         if (Hit(sample.Mask, sample.Height, sample.Width, peak, Tolerance)) return new Score(1);
         if (TieAny)
         {
@@ -42,6 +42,21 @@ public sealed class PointingGame(double tolerance, bool tieAny = false) : IMapMa
             }
         }
         return new Score(0);
+    }
+
+    /// <summary>
+    /// Index of the first maximum in row-major order, with −0 and +0 equal (NumPy's argmax; TensorPrimitives ranks +0
+    /// above −0). Only a zero maximum can be affected, so the extra scan runs only then. Empty → −1.
+    /// </summary>
+    public static int FirstMaximum(ReadOnlySpan<float> map)
+    {
+        int peak = TensorPrimitives.IndexOfMax(map);
+        if (peak > 0 && map[peak] == 0f)
+        {
+            for (int p = 0; p < peak; p++)
+                if (map[p] == 0f) return p;
+        }
+        return peak;
     }
 
     /// <summary>True when a mask pixel lies within <paramref name="radius"/> (Euclidean, pixel centres) of <paramref name="index"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Sightline.Numerics;
 
 namespace Sightline.Metrics.Localisation;
@@ -15,6 +16,8 @@ public sealed record SssOptions(float? Threshold = 0.6f, bool Hard = false, bool
 /// I = Σ_{p∈R} S'(p), O = Σ_{p∉R} S'(p), T = Σ_p S'(p). 0 = all saliency on the object, 1 = all spurious.
 /// In reference-compatibility mode, <c>SSS = 1 − ((trunc(I) − trunc(O))/T + 1)/2</c> with float32 sums and τ = 0
 /// disabling the threshold. T = 0 gives NaN (<c>empty-saliency</c>); an empty mask is scored and flagged <c>empty-mask</c>.
+/// Saliency is expected to be non-negative (CAMs are ReLU'd): when negative values survive thresholding (no τ, or a
+/// negative soft τ), O/T is no longer a share in [0,1], so the score is NaN (<c>negative-saliency</c>).
 /// </summary>
 [Metric("sss", MetricFamily.Localisation, ScoreDirection.LowerIsBetter,
     Summary = "Semantic Spuriosity Score: share of thresholded saliency outside the mask",
@@ -30,6 +33,7 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
     /// <inheritdoc/>
     public Score Evaluate(in MapMaskSample sample)
     {
+        if (HasNegativeSurvivors(sample.Map)) return Score.Undefined(Reasons.NegativeSaliency);
         var (inside, outside, total) = Sums(sample.Map, sample.Mask);
         if (!(total != 0) || double.IsNaN(total)) return Score.Undefined(Reasons.EmptySaliency);
         double sss;
@@ -49,8 +53,25 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
     /// <summary>Relevance I/T (the reference's <c>semantic_relevance_score</c>; 1 − SSS in exact arithmetic).</summary>
     public Score Relevance(in MapMaskSample sample)
     {
+        if (HasNegativeSurvivors(sample.Map)) return Score.Undefined(Reasons.NegativeSaliency);
         var (inside, _, total) = Sums(sample.Map, sample.Mask);
         return total != 0 && !double.IsNaN(total) ? new Score(inside / total) : Score.Undefined(Reasons.EmptySaliency);
+    }
+
+    /// <summary>
+    /// Input validation (spec §9: negative saliency is not expected; validate the input): true when a negative value
+    /// survives thresholding, i.e. with no threshold (or τ = 0 in compat mode) or a negative soft τ. Soft or hard
+    /// τ ≥ 0 drops every negative value, so the formula is unchanged there and nothing is checked.
+    /// </summary>
+    private bool HasNegativeSurvivors(ReadOnlySpan<float> map)
+    {
+        float? tau = Options.Threshold;
+        if (Options.ReferenceCompat && tau == 0f) tau = null;
+        if (tau is null) return map.Length > 0 && TensorPrimitives.Min(map) < 0f;
+        if (Options.Hard || tau.Value >= 0f) return false;
+        foreach (float v in map)
+            if (v < 0f && v > tau.Value) return true;
+        return false;
     }
 
     private (double Inside, double Outside, double Total) Sums(ReadOnlySpan<float> map, ReadOnlySpan<byte> mask)

@@ -83,10 +83,12 @@ public sealed class FocusTests
         var s = EmptyMask().Evaluate(Metric);
         Assert.True(double.IsNaN(s.Value));
         Assert.Equal(Reasons.EmptyMask, s.Reason);
-        Assert.Equal(Reasons.EmptyMask, Focus.Evaluate([1f, 2f, 3f, 4f], 2, 2, false, false, false, false).Reason);
-        // A single pixel in a 2×2 quadrant is less than half of it.
+        Assert.Equal(Reasons.NoTargetQuadrant, Focus.Evaluate([1f, 2f, 3f, 4f], 2, 2, false, false, false, false).Reason);
+        // A single pixel in a 2×2 quadrant is less than half of it: the mask is not empty, but no quadrant is a target.
         byte[] mask = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-        Assert.Equal(Reasons.EmptyMask, new MapMaskCase(new float[16], mask, 4, 4).Evaluate(Metric).Reason);
+        var partial = new MapMaskCase(new float[16], mask, 4, 4).Evaluate(Metric);
+        Assert.True(double.IsNaN(partial.Value));
+        Assert.Equal("no-target-quadrant", partial.Reason);
     }
 
     [Fact]
