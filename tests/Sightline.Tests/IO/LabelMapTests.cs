@@ -62,9 +62,25 @@ public sealed class LabelMapTests : IDisposable
         Assert.Equal(new[] { 5, 257 }, map.Classes());
         Assert.Equal(new byte[] { 0, 1, 1 }, map.ToBinary());
 
+        // ImageNet-S: 1000 is "ignore" by default for RGB masks (SemScore spec §7), whether rgb is asked for or auto-detected.
         var auto = LabelMap.Read(path);
         Assert.Equal(new[] { 1000, 5, 257 }, auto.Labels);
-        Assert.Null(auto.IgnoreLabel);
+        Assert.Equal(1000, auto.IgnoreLabel);
+        Assert.Equal(new byte[] { 0, 1, 1 }, auto.ToBinary());
+        Assert.Equal(1000, LabelMap.Read(path, MaskEncoding.Rgb).IgnoreLabel);
+        // An explicit null removes it: then 1000 is an ordinary class.
+        var none = LabelMap.Read(path, MaskEncoding.Rgb, ignoreValue: null);
+        Assert.Null(none.IgnoreLabel);
+        Assert.Equal(new byte[] { 1, 1, 1 }, none.ToBinary());
+    }
+
+    [Fact]
+    public void Default_ignore_label_is_per_encoding()
+    {
+        Assert.Equal(255, LabelMap.DefaultIgnore(MaskEncoding.Palette));
+        Assert.Equal(1000, LabelMap.DefaultIgnore(MaskEncoding.Rgb));
+        Assert.Null(LabelMap.DefaultIgnore(MaskEncoding.Grayscale));
+        Assert.Null(LabelMap.DefaultIgnore(MaskEncoding.Binary));
     }
 
     [Fact]

@@ -65,7 +65,8 @@ public sealed class BinarizerTests
     [Theory]
     [InlineData("std:1", BinarizationKind.Std, 1)]
     [InlineData("percentile:0.9", BinarizationKind.Percentile, 0.9)]
-    [InlineData("percentile:90", BinarizationKind.Percentile, 0.9)]
+    [InlineData("percentile:1", BinarizationKind.Percentile, 1.0)]
+    [InlineData("percentile:0", BinarizationKind.Percentile, 0.0)]
     [InlineData("threshold:0.5", BinarizationKind.Threshold, 0.5)]
     public void Parses_the_three_rules(string text, BinarizationKind kind, double value)
     {
@@ -78,8 +79,24 @@ public sealed class BinarizerTests
     [InlineData("std")]
     [InlineData("median:3")]
     [InlineData("percentile:150")]
+    [InlineData("percentile:90")]
+    [InlineData("percentile:2")]
+    [InlineData("percentile:-0.1")]
     public void Rejects_malformed_rules(string text)
     {
         Assert.Throws<FormatException>(() => Binarization.Parse(text));
+    }
+
+    [Fact]
+    public void Percentile_is_always_a_fraction_so_percentile_1_keeps_only_the_maximum()
+    {
+        // Spec vector A: 3×3 map 0..8, normalised v/8. p = 1 → t = 1, only v = 8; p = 0.5 → t = .5, v = 4..8.
+        float[] map = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+        var mask = new byte[9];
+        Assert.Equal(1, Binarizer.Binarize(map, Binarization.Parse("percentile:1"), mask, new float[9]));
+        Assert.Equal(1, mask[8]);
+        Assert.Equal(5, Binarizer.Binarize(map, Binarization.Parse("percentile:0.5"), mask, new float[9]));
+        var e = Assert.Throws<FormatException>(() => Binarization.Parse("percentile:2"));
+        Assert.Contains("[0,1]", e.Message);
     }
 }

@@ -150,4 +150,25 @@ public sealed class PointingGameSpecVectorTests
             Assert.Equal(want, PointingGame.Hit(mask, 7, 9, idx, r));
         });
     }
+
+    [Fact]
+    public void Negative_zero_ties_with_positive_zero_as_in_numpy()
+    {
+        // 3×3 zero map, −0 at (0,0), mask at (0,0): NumPy's argmax is 0 (−0 == +0), so it is a hit like the +0 map.
+        var mask = new byte[9];
+        mask[0] = 1;
+        var positive = new float[9];
+        var negative = new float[9];
+        negative[0] = -0f;
+        Assert.True(float.IsNegative(negative[0]));
+        foreach (var metric in new[] { PointingGame.Create(LocalisationSettings.Default), PointingGame.Create(LocalisationSettings.Default with { PointingTieAny = true }) })
+        {
+            Assert.Equal(1.0, new MapMaskCase(positive, mask, 3, 3).Evaluate(metric).Value);
+            Assert.Equal(1.0, new MapMaskCase(negative, mask, 3, 3).Evaluate(metric).Value);
+        }
+        // The first maximum ignores the sign of zero everywhere: −0 at 0 and 1, +0 at 2 → index 0.
+        Assert.Equal(0, PointingGame.FirstMaximum([-0f, -0f, 0f, -1f]));
+        Assert.Equal(2, PointingGame.FirstMaximum([-1f, -2f, 0f, -0f]));
+        Assert.Equal(1, PointingGame.FirstMaximum([-1f, 3f, 0f, 3f]));
+    }
 }

@@ -67,4 +67,17 @@ public sealed class RelevanceRankAccuracyTests
 
     [Fact]
     public void Workspace_does_not_change_scores() => AssertWorkspaceInvariant(Metric);
+
+    [Fact]
+    public void Negative_zero_ties_with_positive_zero_as_in_numpy()
+    {
+        // 3×3 zero map with −0 at (0,0), mask at (0,0): all nine values tie, so index 0 ranks first → RRA 1.
+        var mask = new byte[9];
+        mask[0] = 1;
+        var negative = new float[9];
+        negative[0] = -0f;
+        Assert.Equal(1.0, new MapMaskCase(new float[9], mask, 3, 3).Evaluate(Metric).Value);
+        Assert.Equal(1.0, new MapMaskCase(negative, mask, 3, 3).Evaluate(Metric).Value);
+        Assert.Equal(1.0, new MapMaskCase(negative, mask, 3, 3).Evaluate(Metric, new SampleWorkspace()).Value);
+    }
 }

@@ -143,4 +143,29 @@ public sealed class SemanticSpuriosityScoreTests
             Assert.Equal(1, a.Value + b.Value, 1e-9);
         });
     }
+
+    [Fact]
+    public void Negative_saliency_that_survives_thresholding_is_flagged_not_scored()
+    {
+        // Map [-1, 2], mask [1, 0]: without a threshold O/T = 2/1 = 2, not a share → NaN, negative-saliency.
+        float[] map = [-1f, 2f];
+        byte[] mask = [1, 0];
+        foreach (bool compat in new[] { false, true })
+        {
+            var s = Sss(map, mask, 1, 2, new SssOptions(null, false, compat));
+            Assert.True(double.IsNaN(s.Value));
+            Assert.Equal("negative-saliency", s.Reason);
+        }
+        // τ = 0 in compat mode disables thresholding, so the negative value survives there too.
+        Assert.Equal("negative-saliency", Sss(map, mask, 1, 2, new SssOptions(0f, false, true)).Reason);
+        // A negative soft τ keeps values in (τ, 0): −1 > −2 survives; −1 ≤ −1 is dropped (strict), leaving O/T = 1.
+        Assert.Equal("negative-saliency", Sss(map, mask, 1, 2, new SssOptions(-2f)).Reason);
+        Assert.Equal(1.0, Sss(map, mask, 1, 2, new SssOptions(-1f)).Value);
+        // τ ≥ 0 (soft or hard) drops negative values: the formula is unchanged, 2/2 = 1 outside.
+        Assert.Equal(1.0, Sss(map, mask, 1, 2, new SssOptions(0.6f)).Value);
+        Assert.Equal(1.0, Sss(map, mask, 1, 2, new SssOptions(0.6f, Hard: true)).Value);
+        Assert.Equal(0.5, Sss(map, mask, 1, 2, new SssOptions(-5f, Hard: true)).Value); // S' = [1, 1]: no negative values
+        // Relevance validates the same way.
+        Assert.Equal("negative-saliency", new SemanticSpuriosityScore(new SssOptions(null)).Relevance(new MapMaskSample(map, mask, 1, 2)).Reason);
+    }
 }

@@ -112,4 +112,17 @@ public sealed class TopKIntersectionTests
         AssertWorkspaceInvariant(TopKIntersection.Create(LocalisationSettings.Default with { TopK = 3 }));
         AssertWorkspaceInvariant(TopKIntersection.Create(LocalisationSettings.Default with { TopK = 1, ConceptInfluence = true }));
     }
+
+    [Fact]
+    public void Negative_zero_ties_with_positive_zero_as_in_numpy()
+    {
+        // 3×3 zero map with −0 at (0,0), mask at (0,0), k = 2: the top two are indices 0 and 1 → 1/2.
+        var mask = new byte[9];
+        mask[0] = 1;
+        var negative = new float[9];
+        negative[0] = -0f;
+        Assert.Equal(0.5, Tki(new MapMaskCase(new float[9], mask, 3, 3), 2).Value);
+        Assert.Equal(0.5, Tki(new MapMaskCase(negative, mask, 3, 3), 2).Value);
+        Assert.Equal(0.5, Tki(new MapMaskCase(negative, mask, 3, 3), 2, ws: new SampleWorkspace()).Value);
+    }
 }
