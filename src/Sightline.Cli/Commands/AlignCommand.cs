@@ -15,7 +15,7 @@ public static class AlignCommand
     {
         var saliency = new Option<string>("--saliency") { Description = "Saliency maps: NPY/NPZ of shape N×H×W or N×C×H×W (channels are summed, signed). For an NPZ entry use FILE.npz:NAME.", Required = true, HelpName = "S.npy" };
         var masks = new Option<string>("--masks") { Description = "Ground-truth masks: NPY/NPZ of shape N×H×W with values 0/1 (bool or numeric), or a folder of PNG masks (one per sample, ordinal file order).", Required = true, HelpName = "M.npy|DIR" };
-        var maskEncoding = new Option<string>("--mask-encoding") { Description = "PNG masks: auto, binary (any non-zero), grayscale (label = gray value), palette (label = index, 255 ignored), rgb (label = G·256 + R).", DefaultValueFactory = _ => "auto", HelpName = "enc" };
+        var maskEncoding = new Option<string>("--mask-encoding") { Description = "PNG masks: auto, binary (any non-zero), grayscale (label = gray value), palette (label = index, 255 ignored), rgb (label = G·256 + R, 1000 ignored).", DefaultValueFactory = _ => "auto", HelpName = "enc" };
         maskEncoding.AcceptOnlyFromAmong("auto", "binary", "grayscale", "palette", "rgb");
         var maskClasses = new Option<string?>("--mask-classes") { Description = "PNG label maps: class ids that form the ground truth (e.g. 3,7); default every non-zero, non-ignored label.", HelpName = "ids" };
         var maskIgnore = new Option<string?>("--mask-ignore") { Description = "PNG label maps: the ignore label, never ground truth (counts as outside the object), or 'none'. Default per encoding: 255 for palette (VOC), 1000 for rgb (ImageNet-S), none otherwise.", HelpName = "id|none" };

@@ -3,6 +3,11 @@ namespace Sightline.Alignment;
 /// <summary>
 /// A stack of samples (maps, masks) read one sample at a time as float32, so long runs keep memory flat.
 /// <see cref="Read"/> must be safe to call from several threads at once.
+/// <para>
+/// Limitation: samples are delivered as float32 whatever the stored dtype, so float64 (and int64) data are rounded to
+/// the nearest float32 (about 7 significant digits; values closer than that may tie). Every metric works on float32
+/// maps; a float64 pipeline is not provided.
+/// </para>
 /// </summary>
 public interface ISampleSource
 {

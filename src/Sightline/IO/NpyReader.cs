@@ -15,8 +15,10 @@ namespace Sightline.IO;
 /// </summary>
 /// <remarks>
 /// <para>Fortran-ordered arrays (<c>'fortran_order': True</c>) with two or more dimensions are loaded fully into memory
-/// once, at open, and transposed to C order, so every read still returns C (row-major) order. Arrays produced by
-/// numpy are C-ordered unless explicitly saved from a transposed view.</para>
+/// once, at open, and transposed to C order, so every read still returns C (row-major) order. The transpose holds the
+/// raw and the reordered copy at the same time, so it needs about twice the array's size in memory (and the array must
+/// fit in one .NET array); C-ordered files are read on demand instead. Arrays produced by numpy are C-ordered unless
+/// explicitly saved from a transposed view; <c>numpy.ascontiguousarray</c> fixes a large one.</para>
 /// <para>Deflated <c>.npz</c> entries are decompressed once into a temporary file that is deleted on
 /// <see cref="Dispose"/>; stored entries are read in place.</para>
 /// <para>Conversions: reading into <c>float</c>/<c>double</c> converts any dtype as a numpy <c>astype</c> would
