@@ -16,12 +16,13 @@ public sealed class RankingTests
                 values[i] = levels == 0 ? (float)(rng.NextDouble() * 200 - 100) : rng.Next(levels) - 2.5f;
                 if (rng.Next(50) == 0) values[i] = float.NaN;
                 if (rng.Next(60) == 0) values[i] = -0f;
+                if (rng.Next(60) == 0) values[i] = 0f;
             }
             var order = new int[n];
             Ranking.DescendingStableOrder(values, order, new ulong[2 * n]);
             var want = Enumerable.Range(0, n)
                 .OrderBy(i => float.IsNaN(values[i]) ? 1 : 0)
-                .ThenByDescending(i => float.IsNaN(values[i]) ? 0 : values[i] == 0 ? (BitConverter.SingleToInt32Bits(values[i]) < 0 ? -1e-45f : 0f) : values[i])
+                .ThenByDescending(i => float.IsNaN(values[i]) ? 0 : values[i] == 0 ? 0f : values[i]) // −0 ties with +0 (NumPy)
                 .ThenBy(i => i).ToArray();
             Assert.Equal(want, order);
         });
