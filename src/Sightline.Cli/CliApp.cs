@@ -55,9 +55,9 @@ public static class CliApp
         {
             return parse.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception ex) when (Unwrap(ex) is InputDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or FormatException or KeyNotFoundException)
+        catch (Exception ex) when (InputErrorMessage(ex) is { } message)
         {
-            context.Error.WriteLine($"sightline: error: {Unwrap(ex).Message}");
+            context.Error.WriteLine($"sightline: error: {message}");
             return ExitCodes.Usage;
         }
         catch (OperationCanceledException)
@@ -71,5 +71,22 @@ public static class CliApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
         Run(args, new CliContext(stdout, stderr, !Console.IsErrorRedirected));
 
-    private static Exception Unwrap(Exception ex) => ex is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerExceptions[0]) : ex;
+    /// <summary>
+    /// The one-line message for an input error, or null when <paramref name="ex"/> is not one. An
+    /// <see cref="AggregateException"/> (from parallel loading) counts when every exception in it, flattened, is an input
+    /// error: the first is reported, with the number of others.
+    /// </summary>
+    internal static string? InputErrorMessage(Exception ex)
+    {
+        if (ex is AggregateException a)
+        {
+            var inner = a.Flatten().InnerExceptions;
+            if (inner.Count == 0 || !inner.All(IsInputError)) return null;
+            return inner.Count == 1 ? inner[0].Message : $"{inner[0].Message} (and {inner.Count - 1} more input error{(inner.Count == 2 ? "" : "s")})";
+        }
+        return IsInputError(ex) ? ex.Message : null;
+    }
+
+    private static bool IsInputError(Exception ex) =>
+        ex is InputDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or FormatException or KeyNotFoundException;
 }

@@ -14,7 +14,8 @@ public static class ExplainCommand
     /// <summary>Builds the command.</summary>
     public static Command Build(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "The classifier: an ONNX file (N×C×H×W float input, N×K output). A JSON config beside it (<model>.json or model.json) sets preprocessing.", Required = true, HelpName = "m.onnx" };
+        var model = new Option<string>("--model") { Description = "The classifier: an ONNX file (N×C×H×W or N×H×W×C float input, N×K output). A config beside it (<model>.json/.yaml or model.json/.yaml) sets preprocessing.", Required = true, HelpName = "m.onnx" };
+        var config = new Option<string?>("--config") { Description = "Model config (JSON or YAML: input_size, resize, crop, mean, std, channel_order, scale, layout, labels) instead of the one beside the model.", HelpName = "FILE" };
         var images = new Option<string?>("--images") { Description = "Images: a folder with one subfolder per class, a flat folder, or a CSV of path,label.", HelpName = "DIR|CSV" };
         var inputs = new Option<string?>("--inputs") { Description = "Ready tensors instead of images: NPY of N×C×H×W float32, already preprocessed.", HelpName = "X.npy" };
         var labels = new Option<string?>("--labels") { Description = "Labels for --inputs (NPY of N integers).", HelpName = "labels.npy" };
@@ -37,7 +38,7 @@ public static class ExplainCommand
         var steps = new Option<int>("--steps") { Description = "integrated_gradients: integration steps.", DefaultValueFactory = _ => 50, HelpName = "n" };
         var rule = new Option<string>("--ig-rule") { Description = "integrated_gradients: gausslegendre (Captum default), riemann_right, riemann_left, riemann_middle, riemann_trapezoid.", DefaultValueFactory = _ => "gausslegendre", HelpName = "rule" };
         rule.AcceptOnlyFromAmong("gausslegendre", "riemann_right", "riemann_left", "riemann_middle", "riemann_trapezoid");
-        var baseline = new Option<string>("--baseline") { Description = "integrated_gradients baseline: zero, black (a black image after preprocessing), uniform, gaussian, or FILE.npy.", DefaultValueFactory = _ => "zero", HelpName = "kind|FILE.npy" };
+        var baseline = new Option<string>("--baseline") { Description = "integrated_gradients baseline: zero, black (a black image after preprocessing; with --inputs, each sample's minimum value), uniform, gaussian, or FILE.npy (C×H×W, or N×C×H×W: one per sample).", DefaultValueFactory = _ => "zero", HelpName = "kind|FILE.npy" };
         var noise = new Option<double>("--noise-level") { Description = "smoothgrad: σ as a fraction of each input's value range.", DefaultValueFactory = _ => 0.15, HelpName = "σ" };
         var samples = new Option<int>("--samples") { Description = "smoothgrad: noisy samples per input.", DefaultValueFactory = _ => 25, HelpName = "n" };
         var window = new Option<int>("--window") { Description = "occlusion: window side in pixels.", DefaultValueFactory = _ => 8, HelpName = "px" };
@@ -47,17 +48,18 @@ public static class ExplainCommand
         var riseP = new Option<double>("--rise-p") { Description = "rise: probability that a grid cell is kept.", DefaultValueFactory = _ => 0.5, HelpName = "p" };
         var riseCell = new Option<int>("--rise-cell") { Description = "rise: mask grid size (cells per side).", DefaultValueFactory = _ => 8, HelpName = "s" };
         var seed = new Option<int>("--seed") { Description = "Seed of stochastic methods (smoothgrad, rise, random baselines).", DefaultValueFactory = _ => 0 };
-        var resize = new Option<string?>("--resize") { Description = "Resize the shorter side to this many pixels ('none' to skip); overrides the model config.", HelpName = "px|none" };
-        var crop = new Option<string?>("--crop") { Description = "Centre-crop side ('none' to skip); overrides the model config.", HelpName = "px|none" };
-        var mean = new Option<string?>("--mean") { Description = "Per-channel mean after scaling, e.g. 0.485,0.456,0.406 (ImageNet default).", HelpName = "m,m,m" };
-        var std = new Option<string?>("--std") { Description = "Per-channel std, e.g. 0.229,0.224,0.225 (ImageNet default).", HelpName = "s,s,s" };
+        var resize = new Option<string?>("--resize") { Description = "Resize the shorter side to this many pixels ('none' to skip); overrides the model config. With --crop, must end at the model's input size.", HelpName = "px|none" };
+        var crop = new Option<string?>("--crop") { Description = "Centre-crop side ('none' to skip); overrides the model config. Must equal the model's input size.", HelpName = "px|none" };
+        var mean = new Option<string?>("--mean") { Description = "Per-channel mean after scaling, e.g. 0.485,0.456,0.406 (ImageNet default); one value or one per channel.", HelpName = "m,m,m" };
+        var std = new Option<string?>("--std") { Description = "Per-channel std (> 0), e.g. 0.229,0.224,0.225 (ImageNet default); one value or one per channel.", HelpName = "s,s,s" };
         var channelOrder = new Option<string?>("--channel-order") { Description = "Channel order fed to the model: rgb (default) or bgr.", HelpName = "rgb|bgr" };
+        var force = new Option<bool>("--force") { Description = "Recompute even when --out is already complete (or partly done) for the same command and data." };
 
         var command = new Command("explain", "Explain an ONNX image classifier: attribution maps (N×H×W NPY), predictions.csv and optional overlays.")
         {
-            model, images, inputs, labels, method, layer, listLayers, output, predictions, overlays, target, backend, batchSize, chunk,
+            model, config, images, inputs, labels, method, layer, listLayers, output, predictions, overlays, target, backend, batchSize, chunk,
             channelReduce, camStyle, noAbs, steps, rule, baseline, noise, samples, window, stride, occBaseline, riseMasks, riseP, riseCell, seed,
-            resize, crop, mean, std, channelOrder,
+            resize, crop, mean, std, channelOrder, force,
         };
 
         command.SetAction(parse =>
@@ -95,22 +97,34 @@ public static class ExplainCommand
                 CamStyle = parse.GetValue(camStyle) == "captum" ? CamStyle.Captum : CamStyle.GradCam,
                 Seed = parse.GetValue(seed),
             };
-            var m = loaded.Model;
+            var configPath = parse.GetValue(config);
+            if (configPath is not null && !File.Exists(configPath)) throw new InputDataException($"--config {configPath}: file not found.");
+            configPath ??= Sightline.Onnx.Runtime.ModelConfig.FindFor(modelPath);
+            var modelConfig = configPath is null ? Sightline.Onnx.Runtime.ModelConfig.Default : Sightline.Onnx.Runtime.ModelConfig.Load(configPath);
+            // Everything downstream (images, --inputs, explainers, maps) works in C×H×W; an N×H×W×C model is adapted.
+            var m = NhwcModel.Wrap(loaded.Model, modelConfig.Layout ?? NhwcModel.Detect(loaded.Model.InputShape));
             IInputSource source;
             IDisposable? disposable = null;
             Preprocessing? pre = null;
+            var hashed = new List<string?>();
             if (parse.GetValue(inputs) is { } inputsPath)
             {
-                var lab = parse.GetValue(labels) is { } lp ? Sightline.Alignment.NpySampleSource.ReadIntegers(lp) : null;
+                var labelsPath = parse.GetValue(labels);
+                var lab = labelsPath is not null ? Sightline.Alignment.NpySampleSource.ReadIntegers(labelsPath) : null;
                 var npy = new NpyInputSource(inputsPath, lab);
                 source = npy;
                 disposable = npy;
+                hashed.Add(FileStamp(inputsPath));
+                hashed.Add(labelsPath is null ? null : ContentHash(labelsPath));
             }
             else if (parse.GetValue(images) is { } imagesPath)
             {
-                pre = ModelBackends.Preprocessing(modelPath, m) with { };
+                pre = ModelPreprocessing.For(modelConfig, m, configPath ?? modelPath);
                 pre = Override(pre, parse.GetValue(resize), parse.GetValue(crop), parse.GetValue(mean), parse.GetValue(std), parse.GetValue(channelOrder));
-                source = new ImageInputSource(ImageDataset.Open(imagesPath), pre, m.InputShape[1], m.InputShape[2]);
+                CheckSize(pre, m.InputShape[1], m.InputShape[2]);
+                var dataset = ImageDataset.Open(imagesPath, modelConfig.Labels);
+                source = new ImageInputSource(dataset, pre, m.InputShape[1], m.InputShape[2]);
+                hashed.AddRange(dataset.Items.Select(i => $"{i.Path}:{i.Label}:{FileStamp(i.Path)}"));
             }
             else throw new InputDataException("Give --images DIR (or CSV) or --inputs X.npy.");
 
@@ -122,20 +136,31 @@ public static class ExplainCommand
                     var igOptions = options.IntegratedGradients with { Baseline = ParseBaseline(baselineText, out var file) };
                     if (file is not null)
                     {
-                        using var r = Sightline.IO.NpyReader.Open(file);
-                        igOptions = igOptions with { BaselineValues = r.ReadAll<float>() };
+                        igOptions = igOptions with { BaselineValues = ReadBaseline(file, m.InputShape, source.Count) };
+                        hashed.Add(ContentHash(file));
                     }
                     if (igOptions.Baseline == BaselineKind.Black && pre is not null)
                         igOptions = igOptions with { BlackValues = [.. Enumerable.Range(0, m.InputShape[0]).Select(c => (0f - pre.Mean[Math.Min(c, pre.Mean.Length - 1)]) / pre.Std[Math.Min(c, pre.Std.Length - 1)])] };
                     explainer = new IntegratedGradients(igOptions);
                 }
-                var signature = Signature(modelPath, methodName, options, settings, parse.GetValue(target)!, baselineText, parse.GetValue(images) ?? parse.GetValue(inputs)!, pre);
+                var signature = Signature(modelPath, methodName, options, settings, parse.GetValue(target)!, baselineText, parse.GetValue(images) ?? parse.GetValue(inputs)!, pre, hashed);
                 ExplainSummary summary;
                 using (var progress = new ConsoleProgress(context, $"explain ({methodName})", source.Count))
                     summary = ExplainRun.Run(m, explainer!, source, TargetRule.Parse(parse.GetValue(target)!), settings, outPath, predPath,
-                        parse.GetValue(overlays), signature, Positive(parse.GetValue(chunk), "--chunk"), progress);
-                var resumedNote = summary.Resumed > 0 ? $" (resumed: {summary.Resumed} already done)" : "";
-                context.Out.WriteLine($"Explained {summary.Samples} samples with {methodName} on {loaded.Backend} in {summary.Seconds:0.0} s{resumedNote} → {outPath}, {predPath}");
+                        parse.GetValue(overlays), signature, Positive(parse.GetValue(chunk), "--chunk"), progress, force: parse.GetValue(force));
+                var failedNote = summary.Failed > 0 ? $"; {summary.Failed} sample{(summary.Failed == 1 ? "" : "s")} could not be read (NaN maps, reason in the error column of {predPath})" : "";
+                if (summary.AlreadyComplete)
+                    context.Out.WriteLine($"Already complete: {outPath} holds all {summary.Samples} maps for this command and data (--force recomputes){failedNote}.");
+                else
+                {
+                    var resumedNote = summary.Resumed > 0 ? $" (resumed: {summary.Resumed} already done)" : "";
+                    context.Out.WriteLine($"Explained {summary.Samples} samples with {methodName} on {loaded.Backend} in {summary.Seconds:0.0} s{resumedNote} → {outPath}, {predPath}{failedNote}");
+                }
+                if (summary.Failed > 0)
+                {
+                    context.Error.WriteLine($"sightline: {summary.Failed} of {summary.Samples} samples failed; see the error column of {predPath}.");
+                    return ExitCodes.Failed;
+                }
             }
             return ExitCodes.Ok;
         });
@@ -173,18 +198,75 @@ public static class ExplainCommand
             : s.Equals("none", StringComparison.OrdinalIgnoreCase) ? null
             : int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v
             : throw new InputDataException($"{name} '{s}': a positive pixel count or 'none'.");
-        float[] Floats(string s, string name) => [.. s.Split(',').Select(x => float.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : throw new InputDataException($"{name} '{s}': comma-separated numbers."))];
-        var r = p with { Resize = Size(resize, p.Resize, "--resize"), Crop = Size(crop, p.Crop, "--crop") };
-        if (mean is not null) r = r with { Mean = Floats(mean, "--mean") };
-        if (std is not null) r = r with { Std = Floats(std, "--std") };
+        float[] Floats(string s, string name, bool positive)
+        {
+            var values = s.Split(',').Select(x => float.TryParse(x, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && float.IsFinite(f) ? f
+                : throw new InputDataException($"{name} '{s}': comma-separated numbers.")).ToArray();
+            if (values.Length != 1 && values.Length != p.Channels)
+                throw new InputDataException($"{name} '{s}': {values.Length} values, but the model takes {p.Channels} channel{(p.Channels == 1 ? "" : "s")}; give one value or one per channel.");
+            if (positive && values.Any(v => !(v > 0))) throw new InputDataException($"{name} '{s}': values must be positive.");
+            return values;
+        }
+        var r = p;
+        // --resize/--crop replace the config's geometry, including the default of resizing straight to the model's size.
+        if (resize is not null || crop is not null) r = r with { Size = null, Resize = Size(resize, p.Resize, "--resize"), Crop = Size(crop, p.Crop, "--crop") };
+        if (mean is not null) r = r with { Mean = Floats(mean, "--mean", positive: false) };
+        if (std is not null) r = r with { Std = Floats(std, "--std", positive: true) };
         if (order is not null) r = r with { ChannelOrder = order is "rgb" or "bgr" ? order : throw new InputDataException("--channel-order: rgb or bgr.") };
         return r;
     }
 
-    private static string Signature(string model, string method, ExplainerOptions o, ExplainSettings s, string target, string baseline, string data, Preprocessing? pre)
+    /// <summary>A resize/crop that cannot end at the model's input size is an error naming both sizes.</summary>
+    private static void CheckSize(Preprocessing p, int h, int w)
+    {
+        if (p.Size is { Length: 2 } s)
+        {
+            if (s[0] != h || s[1] != w) throw new InputDataException($"Images are resized to {s[0]}×{s[1]}, but the model takes {h}×{w}.");
+            return;
+        }
+        if (p.Crop is int c)
+        {
+            if (c != h || c != w) throw new InputDataException($"--crop/crop {c} gives {c}×{c} images, but the model takes {h}×{w}; crop to the model's size.");
+            if (p.Resize is int r && r < c) throw new InputDataException($"--resize/resize {r} is smaller than the crop {c}×{c} the model takes ({h}×{w}); resize to at least {c}.");
+            return;
+        }
+        if (p.Resize is int only && (only != h || only != w))
+            throw new InputDataException($"--resize/resize {only} without a crop gives {only}×(longer side) images, but the model takes {h}×{w}; add --crop {Math.Min(h, w)}.");
+    }
+
+    /// <summary>Reads a baseline NPY: C×H×W (shared) or N×C×H×W (one per sample), checked against the model and the data.</summary>
+    private static float[] ReadBaseline(string file, IReadOnlyList<int> input, int samples)
+    {
+        if (!File.Exists(file)) throw new InputDataException($"--baseline {file}: file not found.");
+        using var r = Sightline.IO.NpyReader.Open(file);
+        var s = r.Shape;
+        bool chw = s.Length == 3 && s.SequenceEqual(input);
+        bool nchw = s.Length == 4 && s.Skip(1).SequenceEqual(input) && (s[0] == samples || s[0] == 1);
+        if (!chw && !nchw)
+            throw new InputDataException($"--baseline {file}: shape ({string.Join(", ", s)}); expected {string.Join("×", input)} (C×H×W) or {samples}×{string.Join("×", input)} (one per sample).");
+        return r.ReadAll<float>();
+    }
+
+    private static string FileStamp(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? $"{info.Length}:{info.LastWriteTimeUtc.Ticks}" : "missing";
+    }
+
+    private static string ContentHash(string path)
+    {
+        if (!File.Exists(path)) return "missing";
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream));
+    }
+
+    private static string Signature(string model, string method, ExplainerOptions o, ExplainSettings s, string target, string baseline, string data, Preprocessing? pre, IEnumerable<string?> hashed)
     {
         var info = new FileInfo(model);
-        var text = string.Join("|", Path.GetFullPath(model), info.Length, info.LastWriteTimeUtc.Ticks, method, o, s with { BatchSize = 0, MemoryBudgetBytes = 0 }, target, baseline, Path.GetFullPath(data), pre);
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        var text = string.Join("|", Path.GetFullPath(model), info.Length, info.LastWriteTimeUtc.Ticks, method, o, s with { BatchSize = 0, MemoryBudgetBytes = 0 }, target, baseline, Path.GetFullPath(data), pre?.ToString() ?? "tensors");
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes(text));
+        foreach (var h in hashed) sha.AppendData(Encoding.UTF8.GetBytes("|" + (h ?? "-")));
+        return Convert.ToHexString(sha.GetHashAndReset());
     }
 }

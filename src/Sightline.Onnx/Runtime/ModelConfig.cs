@@ -13,14 +13,16 @@ public enum ChannelOrder
 }
 
 /// <summary>
-/// Preprocessing and labels of an image classifier, read from an optional JSON file next to the ONNX file
-/// (<c>&lt;model&gt;.json</c>, else <c>model.json</c>). Every field is optional:
+/// Preprocessing and labels of an image classifier, read from an optional JSON or YAML file next to the ONNX file
+/// (the first of <c>&lt;model&gt;.json</c>, <c>&lt;model&gt;.yaml</c>, <c>&lt;model&gt;.yml</c>, <c>model.json</c>,
+/// <c>model.yaml</c>, <c>model.yml</c>) or named explicitly. Every field is optional:
 /// <code>
 /// { "input_size": [224, 224], "resize": 256, "crop": 224,
 ///   "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
-///   "channel_order": "rgb", "scale": 1, "labels": ["tench", "goldfish", ...] }
+///   "channel_order": "rgb", "scale": 1, "layout": "nchw", "labels": ["tench", "goldfish", ...] }
 /// </code>
-/// A pixel p in [0, 255] is fed to the model as <c>(p / 255 · scale − mean[c]) / std[c]</c>.
+/// The YAML form has the same fields (<c>mean: [0.485, 0.456, 0.406]</c> or <c>- item</c> lists; see
+/// <see cref="YamlSubset"/>). A pixel p in [0, 255] is fed to the model as <c>(p / 255 · scale − mean[c]) / std[c]</c>.
 /// </summary>
 public sealed record ModelConfig
 {
@@ -54,6 +56,12 @@ public sealed record ModelConfig
     /// <summary>Value range of the scaled pixels before normalising (<c>scale</c>): 1 for [0, 1] (default), 255 for [0, 255].</summary>
     public float Scale { get; init; } = 1f;
 
+    /// <summary>
+    /// Input layout (<c>layout</c>: <c>"nchw"</c>, <c>"nhwc"</c> or <c>"auto"</c>); null (auto) detects it from the input
+    /// shape (<see cref="Sightline.Models.NhwcModel.Detect"/>).
+    /// </summary>
+    public Sightline.Models.InputLayout? Layout { get; init; }
+
     /// <summary>Class names by output index (<c>labels</c>); null when not given.</summary>
     public IReadOnlyList<string>? Labels { get; init; }
 
@@ -64,39 +72,61 @@ public sealed record ModelConfig
     public string Label(int index) =>
         Labels is not null && index >= 0 && index < Labels.Count ? Labels[index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The JSON file that configures <paramref name="onnxPath"/> (<c>&lt;model&gt;.json</c>, else <c>model.json</c> in the same folder), or null.</summary>
+    /// <summary>
+    /// The file that configures <paramref name="onnxPath"/>: the first of <c>&lt;model&gt;.json</c>, <c>.yaml</c>,
+    /// <c>.yml</c>, then <c>model.json</c>, <c>model.yaml</c>, <c>model.yml</c> in the same folder; null when none exists.
+    /// </summary>
     public static string? FindFor(string onnxPath)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(onnxPath)) ?? ".";
-        string own = Path.Combine(dir, Path.GetFileNameWithoutExtension(onnxPath) + ".json");
-        if (File.Exists(own)) return own;
-        string shared = Path.Combine(dir, "model.json");
-        return File.Exists(shared) ? shared : null;
+        foreach (var stem in new[] { Path.GetFileNameWithoutExtension(onnxPath), "model" })
+            foreach (var ext in new[] { ".json", ".yaml", ".yml" })
+            {
+                string candidate = Path.Combine(dir, stem + ext);
+                if (File.Exists(candidate)) return candidate;
+            }
+        return null;
     }
 
-    /// <summary>The configuration of <paramref name="onnxPath"/> from the JSON file next to it, or <see cref="Default"/> when there is none.</summary>
-    /// <exception cref="InputDataException">The JSON file exists but is invalid.</exception>
+    /// <summary>The configuration of <paramref name="onnxPath"/> from the JSON or YAML file next to it, or <see cref="Default"/> when there is none.</summary>
+    /// <exception cref="InputDataException">The file exists but is invalid.</exception>
     public static ModelConfig ForModel(string onnxPath) => FindFor(onnxPath) is { } json ? Load(json) : Default;
 
-    /// <summary>Reads a configuration JSON file.</summary>
-    /// <exception cref="InputDataException">The file cannot be read, is not valid JSON, or has invalid values.</exception>
-    public static ModelConfig Load(string jsonPath)
+    /// <summary>Reads a configuration file: YAML when it ends in <c>.yaml</c> or <c>.yml</c>, else JSON.</summary>
+    /// <exception cref="InputDataException">The file is missing or unreadable, not valid JSON/YAML, or has invalid values.</exception>
+    public static ModelConfig Load(string path)
     {
         string text;
         try
         {
-            text = File.ReadAllText(jsonPath);
+            text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InputDataException($"{jsonPath}: cannot read the model configuration ({e.Message}).", e);
+            throw new InputDataException($"{path}: cannot read the model configuration ({e.Message}).", e);
         }
-        return Parse(text, jsonPath);
+        return path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)
+            ? ParseYaml(text, path)
+            : Parse(text, path);
+    }
+
+    /// <summary>Parses configuration YAML (the subset <see cref="YamlSubset"/> reads, same fields as the JSON form).</summary>
+    /// <exception cref="InputDataException">YAML outside the subset (with its line number) or invalid values.</exception>
+    public static ModelConfig ParseYaml(string yaml, string sourceName)
+    {
+        var node = YamlSubset.Parse(yaml, sourceName);
+        // Labels are names even when they look like numbers (1, 2, ...).
+        if (node["labels"] is System.Text.Json.Nodes.JsonArray labels)
+            for (int i = 0; i < labels.Count; i++)
+                if (labels[i] is System.Text.Json.Nodes.JsonValue v && v.GetValueKind() == JsonValueKind.Number) labels[i] = v.ToJsonString();
+        return Parse(node.ToJsonString(), sourceName, "YAML");
     }
 
     /// <summary>Parses configuration JSON; <paramref name="sourceName"/> names it in error messages.</summary>
     /// <exception cref="InputDataException">Invalid JSON or invalid values.</exception>
-    public static ModelConfig Parse(string json, string sourceName)
+    public static ModelConfig Parse(string json, string sourceName) => Parse(json, sourceName, "JSON");
+
+    private static ModelConfig Parse(string json, string sourceName, string format)
     {
         Dto dto;
         try
@@ -105,7 +135,8 @@ public sealed record ModelConfig
         }
         catch (JsonException e)
         {
-            throw new InputDataException($"{sourceName}: invalid model configuration JSON ({e.Message}); fields: input_size, resize, crop, mean, std, channel_order, scale, labels.", e);
+            var where = format == "JSON" ? e.Message : $"field {e.Path?.TrimStart('$', '.') ?? "?"}: {e.Message.Split(" Path:")[0]}";
+            throw new InputDataException($"{sourceName}: invalid model configuration {format} ({where}); fields: input_size, resize, crop, mean, std, channel_order, scale, layout, labels.", e);
         }
         var config = new ModelConfig
         {
@@ -121,6 +152,13 @@ public sealed record ModelConfig
                 var other => throw new InputDataException($"{sourceName}: channel_order '{other}' is not \"rgb\" or \"bgr\"."),
             },
             Scale = dto.Scale ?? 1f,
+            Layout = dto.Layout?.ToLowerInvariant() switch
+            {
+                null or "auto" => null,
+                "nchw" => Sightline.Models.InputLayout.Nchw,
+                "nhwc" => Sightline.Models.InputLayout.Nhwc,
+                var other => throw new InputDataException($"{sourceName}: layout '{other}' is not \"nchw\", \"nhwc\" or \"auto\"."),
+            },
             Labels = dto.Labels,
         };
         if (config.InputSize is { } size && (size.Count != 2 || size[0] <= 0 || size[1] <= 0))
@@ -151,6 +189,7 @@ public sealed record ModelConfig
         public float[]? Std { get; set; }
         public string? ChannelOrder { get; set; }
         public float? Scale { get; set; }
+        public string? Layout { get; set; }
         public string[]? Labels { get; set; }
     }
 }

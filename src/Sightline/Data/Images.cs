@@ -72,6 +72,10 @@ public sealed record Preprocessing
     /// <summary>Grayscale models: 1 channel (luma) instead of 3.</summary>
     public int Channels { get; init; } = 3;
 
+    /// <summary>Every setting with its values (arrays element by element), e.g. for run signatures.</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"Preprocessing {{ Resize = {Resize?.ToString(CultureInfo.InvariantCulture) ?? "none"}, Size = {(Size is null ? "none" : string.Join("x", Size))}, Crop = {Crop?.ToString(CultureInfo.InvariantCulture) ?? "none"}, Mean = [{string.Join(", ", Mean.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}], Std = [{string.Join(", ", Std.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}], Scale = {Scale.ToString("R", CultureInfo.InvariantCulture)}, ChannelOrder = {ChannelOrder}, Channels = {Channels} }}");
+
     /// <summary>The output [H, W] for an input of the given size.</summary>
     public (int H, int W) OutputSize(int height, int width)
     {
@@ -208,9 +212,12 @@ public sealed record Preprocessing
 public sealed record ImageItem(string Path, int Label);
 
 /// <summary>
-/// A list of images with labels, from a class-per-subfolder tree (labels = ordinal-sorted folder index), a flat folder
-/// (labels −1), or a CSV of <c>path,label</c> (header optional; relative paths resolved against the CSV's folder).
-/// Files are ordered by ordinal path so indices are stable across machines.
+/// A list of images with labels, from a class-per-subfolder tree, a flat folder (labels −1), or a CSV of
+/// <c>path,label</c> (header optional; relative paths resolved against the CSV's folder). Files are ordered by ordinal
+/// path so indices are stable across machines. A class folder's label is, in this order: the folder name's index in the
+/// model's class names when they are given (every folder must then be one of them); the folder name itself when all
+/// folder names are non-negative integers (class ids); otherwise the folder's position among all class folders sorted
+/// ordinally, empty folders included, so an empty folder never shifts the labels of the others.
 /// </summary>
 public sealed class ImageDataset
 {
@@ -225,12 +232,15 @@ public sealed class ImageDataset
     /// <summary>The images.</summary>
     public IReadOnlyList<ImageItem> Items { get; }
 
-    /// <summary>Class names (subfolder names), empty when unknown.</summary>
+    /// <summary>Class folder names in ordinal order (empty folders included), empty for flat folders and CSV files.</summary>
     public IReadOnlyList<string> Classes { get; }
 
-    /// <summary>Opens a folder or a CSV file.</summary>
-    /// <exception cref="InputDataException">Missing path, no images, malformed CSV.</exception>
-    public static ImageDataset Open(string path)
+    /// <summary>
+    /// Opens a folder or a CSV file; <paramref name="classNames"/> (the model's class names by output index, e.g. a
+    /// model config's <c>labels</c>) maps class folder names to class ids.
+    /// </summary>
+    /// <exception cref="InputDataException">Missing path, no images, malformed CSV, a class folder not among <paramref name="classNames"/>.</exception>
+    public static ImageDataset Open(string path, IReadOnlyList<string>? classNames = null)
     {
         if (File.Exists(path) && path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)) return FromCsv(path);
         if (!Directory.Exists(path)) throw new InputDataException($"{path}: no such image folder or CSV file.");
@@ -239,12 +249,13 @@ public sealed class ImageDataset
         var classes = new List<string>();
         if (subdirs.Length > 0 && Directory.GetFiles(path).All(f => !Extensions.Contains(System.IO.Path.GetExtension(f))))
         {
-            foreach (var dir in subdirs)
+            var names = subdirs.Select(d => System.IO.Path.GetFileName(d)).ToArray();
+            var labels = ClassIds(path, names, classNames);
+            for (int k = 0; k < subdirs.Length; k++)
             {
-                var files = Directory.GetFiles(dir).Where(f => Extensions.Contains(System.IO.Path.GetExtension(f))).OrderBy(f => f, StringComparer.Ordinal).ToArray();
-                if (files.Length == 0) continue;
-                int label = classes.Count;
-                classes.Add(System.IO.Path.GetFileName(dir));
+                classes.Add(names[k]);
+                var files = Directory.GetFiles(subdirs[k]).Where(f => Extensions.Contains(System.IO.Path.GetExtension(f))).OrderBy(f => f, StringComparer.Ordinal).ToArray();
+                int label = labels[k];
                 items.AddRange(files.Select(f => new ImageItem(f, label)));
             }
         }
@@ -254,6 +265,20 @@ public sealed class ImageDataset
         }
         if (items.Count == 0) throw new InputDataException($"{path}: no images found (PNG, JPEG, BMP, GIF, WebP), neither directly nor in class subfolders.");
         return new ImageDataset(items, classes);
+    }
+
+    private static int[] ClassIds(string root, string[] folders, IReadOnlyList<string>? classNames)
+    {
+        if (classNames is { Count: > 0 })
+        {
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < classNames.Count; i++) index.TryAdd(classNames[i], i);
+            return [.. folders.Select(f => index.TryGetValue(f, out var id) ? id
+                : throw new InputDataException($"{System.IO.Path.Combine(root, f)}: class folder '{f}' is not one of the model's {classNames.Count} labels (from its config); rename it to a label (e.g. '{classNames[0]}').") )];
+        }
+        var numeric = folders.Select(f => int.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : -1).ToArray();
+        if (numeric.All(id => id >= 0)) return numeric;
+        return [.. Enumerable.Range(0, folders.Length)];
     }
 
     private static ImageDataset FromCsv(string csv)

@@ -22,6 +22,18 @@ public interface IInputSource
     int LabelOf(int index);
     /// <summary>An RGB rendering of the sample at the model's input size, for overlays.</summary>
     RgbImage Display(int index);
+
+    /// <summary>
+    /// Loads samples [start, start + count) like <see cref="Load"/>, but reports a sample that cannot be read (an
+    /// unreadable or corrupt image) instead of throwing: its slice of <paramref name="destination"/> is zero-filled and
+    /// its entry in the result holds the reason; readable samples have null. Errors that concern the whole source
+    /// (settings that cannot fit the model) still throw.
+    /// </summary>
+    string?[] TryLoad(int start, int count, Span<float> destination)
+    {
+        Load(start, count, destination);
+        return new string?[count];
+    }
 }
 
 /// <summary>Images from a folder or CSV, decoded and preprocessed in parallel.</summary>
@@ -36,20 +48,47 @@ public sealed class ImageInputSource(ImageDataset dataset, Preprocessing preproc
     /// <inheritdoc/>
     public int LabelOf(int index) => dataset.Items[index].Label;
 
-    /// <inheritdoc/>
+    /// <summary>Loads samples [start, start + count); any unreadable image is an error naming it (and how many others failed).</summary>
+    /// <exception cref="InputDataException">An image cannot be read or does not preprocess to the model's size.</exception>
     public void Load(int start, int count, Span<float> destination)
+    {
+        var errors = TryLoad(start, count, destination);
+        var failed = errors.Where(e => e is not null).ToArray();
+        if (failed.Length > 0)
+            throw new InputDataException(failed.Length == 1 ? failed[0]! : $"{failed[0]} (and {failed.Length - 1} more unreadable image{(failed.Length == 2 ? "" : "s")} in samples {start}..{start + count - 1})");
+    }
+
+    /// <inheritdoc/>
+    public string?[] TryLoad(int start, int count, Span<float> destination)
     {
         int size = Shape[0] * Shape[1] * Shape[2];
         var buffer = new float[count * size];
+        var errors = new string?[count];
+        var misfit = new string?[count];
         Parallel.For(0, count, i =>
         {
-            var img = ImageDecoder.Decode(dataset.Items[start + i].Path);
+            var path = dataset.Items[start + i].Path;
+            RgbImage img;
+            try
+            {
+                img = ImageDecoder.Decode(path);
+            }
+            catch (Exception e) when (e is InputDataException or IOException or UnauthorizedAccessException)
+            {
+                errors[i] = e is InputDataException ? e.Message : $"{path}: cannot read the image ({e.Message}).";
+                return;
+            }
             var (oh, ow) = preprocessing.OutputSize(img.Height, img.Width);
             if (oh != Shape[1] || ow != Shape[2])
-                throw new InputDataException($"{dataset.Items[start + i].Path}: preprocesses to {oh}×{ow}, but the model takes {Shape[1]}×{Shape[2]}; set --resize/--crop (or --size) to match.");
+            {
+                misfit[i] = $"{path}: preprocesses to {oh}×{ow}, but the model takes {Shape[1]}×{Shape[2]}; set --resize/--crop to match.";
+                return;
+            }
             preprocessing.Apply(img, buffer.AsSpan(i * size, size));
         });
+        if (misfit.FirstOrDefault(m => m is not null) is { } first) throw new InputDataException(first);
         buffer.CopyTo(destination);
+        return errors;
     }
 
     /// <inheritdoc/>
@@ -131,22 +170,32 @@ public sealed record TargetRule(string Kind, int ClassId = -1)
 /// <param name="Samples">Samples in the run.</param>
 /// <param name="Resumed">Samples found already done from an earlier run.</param>
 /// <param name="Seconds">Wall time of this invocation.</param>
-public sealed record ExplainSummary(int Samples, int Resumed, double Seconds);
+/// <param name="Failed">Samples that could not be read (NaN maps, a reason in the <c>error</c> column), over the whole run.</param>
+/// <param name="AlreadyComplete">True when the output was already complete with the same signature and nothing was computed.</param>
+public sealed record ExplainSummary(int Samples, int Resumed, double Seconds, int Failed = 0, bool AlreadyComplete = false);
 
 /// <summary>
 /// An explain run: inputs in chunks → forward (predictions) → targets → explainer → maps appended to a resumable NPY
 /// stack (N×H×W, or N×C×H×W without channel reduction) with <c>predictions.csv</c> (index, path, label, predicted,
-/// probability, target) beside it, and optional heat-map overlays. Interrupting and re-running the same command
-/// continues where it stopped; already-written maps are not recomputed.
+/// probability, target, error) beside it, and optional heat-map overlays. Interrupting and re-running the same command
+/// continues where it stopped; already-written maps are not recomputed, and a finished run is not redone.
+/// A sample that cannot be read does not stop the run: its map is NaN, its row has empty predicted, probability and
+/// target cells and the reason in <c>error</c> (empty for every other row), and <see cref="ExplainSummary.Failed"/>
+/// counts it.
 /// </summary>
 public static class ExplainRun
 {
     /// <summary>Columns of predictions.csv.</summary>
-    public const string PredictionsHeader = "index,path,label,predicted,probability,target";
+    public const string PredictionsHeader = "index,path,label,predicted,probability,target,error";
 
-    /// <summary>Runs the explanation of every sample of <paramref name="inputs"/>.</summary>
+    /// <summary>
+    /// Runs the explanation of every sample of <paramref name="inputs"/>; <paramref name="force"/> recomputes even when
+    /// the output is already complete (or partly done) with the same <paramref name="signature"/>.
+    /// </summary>
+    /// <exception cref="InputDataException">Inputs that do not fit the model, or targets outside its outputs.</exception>
     public static ExplainSummary Run(IModel model, IExplainer explainer, IInputSource inputs, TargetRule target, ExplainSettings settings,
-        string outPath, string predictionsPath, string? overlayDir, string signature, int chunk, IProgress<int>? progress = null, CancellationToken cancel = default)
+        string outPath, string predictionsPath, string? overlayDir, string signature, int chunk, IProgress<int>? progress = null, CancellationToken cancel = default,
+        bool force = false)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var shape = inputs.Shape;
@@ -156,19 +205,26 @@ public static class ExplainRun
         int outC = explainer.OutputChannels(c, settings);
         int n = inputs.Count;
         int[] outShape = outC == 1 ? [n, h, w] : [n, outC, h, w];
-        using var stack = ResumableStack.Open(outPath, outShape, signature, predictionsPath, PredictionsHeader);
+        CheckTargets(model, inputs, target);
+        using var stack = ResumableStack.Open(outPath, outShape, signature, predictionsPath, PredictionsHeader, force);
         int resumed = stack.Done;
+        if (stack.IsComplete)
+        {
+            progress?.Report(n);
+            return new ExplainSummary(n, resumed, clock.Elapsed.TotalSeconds, CountFailed(predictionsPath), AlreadyComplete: true);
+        }
         progress?.Report(resumed);
         chunk = Math.Max(1, chunk);
         var x = new float[chunk * size];
         var logits = new float[chunk * k];
         var maps = new float[chunk * outC * h * w];
         var probs = new double[k];
+        int failedNow = 0;
         for (int start = stack.Done; start < n; start += chunk)
         {
             cancel.ThrowIfCancellationRequested();
             int m = Math.Min(chunk, n - start);
-            inputs.Load(start, m, x);
+            var errors = inputs.TryLoad(start, m, x);
             Batched.Forward(model, x.AsSpan(0, m * size), m, logits.AsSpan(0, m * k), settings.RowsPerCall(size));
             var targets = new int[m];
             var rows = new List<string>(m);
@@ -180,31 +236,63 @@ public static class ExplainRun
                 int label = inputs.LabelOf(start + i);
                 targets[i] = target.Kind switch
                 {
-                    "label" => label >= 0 ? label : throw new InputDataException($"--target label, but sample {start + i} ({inputs.PathOf(start + i)}) has no label."),
+                    "label" => label,
                     "class" => target.ClassId,
                     _ => predicted,
                 };
-                rows.Add(string.Join(',', (start + i).ToString(CultureInfo.InvariantCulture), Sightline.Results.ResultWriter.Quote(inputs.PathOf(start + i)),
-                    label.ToString(CultureInfo.InvariantCulture), predicted.ToString(CultureInfo.InvariantCulture),
-                    probs[predicted].ToString("R", CultureInfo.InvariantCulture), targets[i].ToString(CultureInfo.InvariantCulture)));
+                var index = (start + i).ToString(CultureInfo.InvariantCulture);
+                var path = Sightline.Results.ResultWriter.Quote(inputs.PathOf(start + i));
+                var labelText = label.ToString(CultureInfo.InvariantCulture);
+                if (errors[i] is { } error)
+                {
+                    // The zero input still goes through the explainer (with a valid target) so the batch stays whole; its map is discarded.
+                    targets[i] = predicted;
+                    rows.Add(string.Join(',', index, path, labelText, "", "", "", Sightline.Results.ResultWriter.Quote(error.ReplaceLineEndings(" "))));
+                    failedNow++;
+                }
+                else
+                    rows.Add(string.Join(',', index, path, labelText, predicted.ToString(CultureInfo.InvariantCulture),
+                        probs[predicted].ToString("R", CultureInfo.InvariantCulture), targets[i].ToString(CultureInfo.InvariantCulture), ""));
             }
             var mapSpan = maps.AsSpan(0, m * outC * h * w);
             explainer.Explain(model, x.AsSpan(0, m * size), m, targets, mapSpan, settings with { FirstIndex = start });
-            if (overlayDir is not null) WriteOverlays(inputs, start, m, mapSpan, outC, h, w, overlayDir);
+            for (int i = 0; i < m; i++)
+                if (errors[i] is not null) mapSpan.Slice(i * outC * h * w, outC * h * w).Fill(float.NaN);
+            if (overlayDir is not null) WriteOverlays(inputs, start, m, mapSpan, outC, h, w, overlayDir, errors);
             stack.Append(mapSpan, rows);
             progress?.Report(stack.Done);
         }
         stack.Complete();
-        return new ExplainSummary(n, resumed, clock.Elapsed.TotalSeconds);
+        return new ExplainSummary(n, resumed, clock.Elapsed.TotalSeconds, resumed > 0 ? CountFailed(predictionsPath) : failedNow);
     }
 
-    private static void WriteOverlays(IInputSource inputs, int start, int m, ReadOnlySpan<float> maps, int outC, int h, int w, string dir)
+    /// <summary>Rows of a predictions file whose <c>error</c> cell (the last one) is not empty.</summary>
+    private static int CountFailed(string predictionsPath) =>
+        File.Exists(predictionsPath) ? File.ReadLines(predictionsPath).Skip(1).Count(l => l.Length > 0 && !l.EndsWith(',')) : 0;
+
+    /// <summary>Fails before any output is touched when a target cannot be explained: a missing label or a class outside the model's outputs.</summary>
+    private static void CheckTargets(IModel model, IInputSource inputs, TargetRule target)
+    {
+        if (target.Kind == "class" && target.ClassId >= model.OutputCount)
+            throw new InputDataException($"--target {target.ClassId}: model '{model.Name}' has {model.OutputCount} outputs (class ids 0..{model.OutputCount - 1}).");
+        if (target.Kind != "label") return;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            int label = inputs.LabelOf(i);
+            if (label < 0) throw new InputDataException($"--target label, but sample {i} ({inputs.PathOf(i)}) has no label.");
+            if (label >= model.OutputCount)
+                throw new InputDataException($"--target label: sample {i} ({inputs.PathOf(i)}) has label {label}, outside model '{model.Name}''s {model.OutputCount} outputs.");
+        }
+    }
+
+    private static void WriteOverlays(IInputSource inputs, int start, int m, ReadOnlySpan<float> maps, int outC, int h, int w, string dir, string?[] errors)
     {
         Directory.CreateDirectory(dir);
         var rgba = new byte[h * w * 4];
         var plane = new float[h * w];
         for (int i = 0; i < m; i++)
         {
+            if (errors[i] is not null) continue;
             var display = inputs.Display(start + i);
             var map = maps.Slice(i * outC * h * w, outC * h * w);
             ExplainMath.Reduce(map, outC, h * w, ChannelReduce.Sum, plane);

@@ -193,7 +193,7 @@ public static class ExplainMath
         if (targets.Length != batch) throw new ArgumentException($"{targets.Length} targets for {batch} samples.");
         for (int i = 0; i < batch; i++)
             if (targets[i] < 0 || targets[i] >= model.OutputCount)
-                throw new InputDataException($"Target {targets[i]} of sample {i} is outside the model's {model.OutputCount} outputs.");
+                throw new InputDataException($"Target {targets[i]} of sample {i} of this batch is outside the model's {model.OutputCount} outputs (explain runs check every sample's target, by its overall index, before starting).");
         return (c, h, w);
     }
 }

@@ -5,14 +5,21 @@ namespace Sightline.Results;
 
 /// <summary>
 /// A float32 NPY stack (samples on the first axis) written chunk by chunk, with a CSV of per-sample rows beside it,
-/// that a killed run can resume: the NPY is created at full size up front, each chunk is written at its offset and
-/// flushed, its CSV rows appended, and only then the progress file (<c>OUT.progress.json</c>: signature and samples
-/// done) is replaced atomically. Re-running with the same signature continues after the last committed chunk; a
-/// different signature (other model, method or options) starts afresh. Nothing is lost or written twice.
+/// that a killed run can resume. While the run is unfinished the data live in <c>OUT.partial</c> and
+/// <c>ROWS.partial</c>: the NPY is created at full size up front, each chunk is written at its offset and flushed, its
+/// CSV rows appended, and only then the progress file (<c>OUT.progress.json</c>: signature and samples done) is
+/// replaced atomically. <see cref="Complete"/> renames both to their final names and records the signature in a
+/// sidecar <c>OUT.sightline.json</c>, so the final name appears only for a complete stack. Re-running with the same
+/// signature continues after the last committed chunk, or, when the final output and its sidecar already match,
+/// reports <see cref="IsComplete"/> without recomputing (unless forced); a different signature (other model, method,
+/// options or data) starts afresh. Nothing is lost or written twice.
 /// </summary>
 public sealed class ResumableStack : IDisposable
 {
-    private readonly FileStream _npy;
+    private readonly FileStream? _npy;
+    private readonly string _path;
+    private readonly string _npyPartial;
+    private readonly string _sidecarPath;
     private readonly long _dataOffset;
     private readonly long _sampleBytes;
     private readonly string _progressPath;
@@ -21,28 +28,37 @@ public sealed class ResumableStack : IDisposable
     private readonly string _signature;
     private StreamWriter? _rows;
 
-    private ResumableStack(string path, int[] shape, string signature, string rowsPath, string rowsHeader)
+    private ResumableStack(string path, int[] shape, string signature, string rowsPath, string rowsHeader, bool force)
     {
+        _path = path;
+        _npyPartial = path + ".partial";
         _progressPath = path + ".progress.json";
+        _sidecarPath = path + ".sightline.json";
         _rowsFinal = rowsPath;
         _rowsPartial = rowsPath + ".partial";
         _signature = signature;
         Shape = shape;
         _sampleBytes = sizeof(float) * shape.Skip(1).Aggregate(1L, (a, b) => a * b);
-        int done = 0;
-        if (File.Exists(_progressPath) && File.Exists(path) && File.Exists(_rowsPartial))
-        {
-            var state = JsonSerializer.Deserialize<Progress>(File.ReadAllText(_progressPath));
-            if (state is not null && state.Signature == signature && state.Shape.SequenceEqual(shape)) done = state.Done;
-        }
         var header = Header(shape);
         _dataOffset = header.Length;
+        if (!force && File.Exists(path) && File.Exists(rowsPath) && ReadState(_sidecarPath) is { } finished
+            && finished.Signature == signature && finished.Shape.SequenceEqual(shape) && finished.Done == shape[0]
+            && new FileInfo(path).Length == _dataOffset + _sampleBytes * shape[0])
+        {
+            IsComplete = true;
+            Done = shape[0];
+            return;
+        }
+        int done = 0;
+        if (!force && File.Exists(_progressPath) && File.Exists(_npyPartial) && File.Exists(_rowsPartial)
+            && ReadState(_progressPath) is { } state && state.Signature == signature && state.Shape.SequenceEqual(shape))
+            done = state.Done;
         if (done > 0)
         {
-            _npy = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-            if (_npy.Length != _dataOffset + _sampleBytes * shape[0]) { _npy.Dispose(); done = 0; _npy = Create(path, header, shape); }
+            _npy = new FileStream(_npyPartial, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            if (_npy.Length != _dataOffset + _sampleBytes * shape[0]) { _npy.Dispose(); done = 0; _npy = Create(_npyPartial, header, shape); }
         }
-        else _npy = Create(path, header, shape);
+        else _npy = Create(_npyPartial, header, shape);
         Done = done;
         // Keep exactly `done` rows (plus the header) of the partial CSV.
         var kept = done > 0 ? File.ReadLines(_rowsPartial).Take(done + 1).ToList() : [rowsHeader];
@@ -52,23 +68,46 @@ public sealed class ResumableStack : IDisposable
         if (Done == 0) SaveProgress();
     }
 
-    /// <summary>Samples already written by an earlier, interrupted run (0 for a fresh run).</summary>
+    private static Progress? ReadState(string file)
+    {
+        if (!File.Exists(file)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<Progress>(File.ReadAllText(file));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// True when the final output already holds a complete stack written with the same signature and shape (recorded in
+    /// <c>OUT.sightline.json</c>): nothing is left to append, and <see cref="Complete"/> changes nothing.
+    /// </summary>
+    public bool IsComplete { get; private set; }
+
+    /// <summary>Samples already written by an earlier run: those of an interrupted run, all of them when <see cref="IsComplete"/>, 0 for a fresh run.</summary>
     public int Done { get; private set; }
 
     /// <summary>Shape of the stack.</summary>
     public IReadOnlyList<int> Shape { get; }
 
-    /// <summary>Opens or resumes the stack at <paramref name="path"/> with its per-sample CSV at <paramref name="rowsPath"/>.</summary>
-    public static ResumableStack Open(string path, int[] shape, string signature, string rowsPath, string rowsHeader)
+    /// <summary>
+    /// Opens or resumes the stack at <paramref name="path"/> with its per-sample CSV at <paramref name="rowsPath"/>;
+    /// <paramref name="force"/> ignores both an earlier complete output and an unfinished one, and starts afresh.
+    /// </summary>
+    public static ResumableStack Open(string path, int[] shape, string signature, string rowsPath, string rowsHeader, bool force = false)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(rowsPath))!);
-        return new ResumableStack(path, shape, signature, rowsPath, rowsHeader);
+        return new ResumableStack(path, shape, signature, rowsPath, rowsHeader, force);
     }
 
     /// <summary>Commits samples [Done, Done + count): their values and their CSV rows.</summary>
     public void Append(ReadOnlySpan<float> values, IReadOnlyList<string> rows)
     {
+        if (_npy is null) throw new InvalidOperationException($"{_path} is already complete; nothing can be appended.");
         int count = rows.Count;
         if (values.Length != count * _sampleBytes / sizeof(float)) throw new ArgumentException("Values do not match the number of rows.");
         _npy.Position = _dataOffset + Done * _sampleBytes;
@@ -80,13 +119,26 @@ public sealed class ResumableStack : IDisposable
         SaveProgress();
     }
 
-    /// <summary>Marks the run complete: the CSV gets its final name and the progress file is removed.</summary>
+    /// <summary>
+    /// Marks the run complete: the NPY and the CSV get their final names (atomic renames), the signature is recorded in
+    /// <c>OUT.sightline.json</c> and the progress file is removed. Does nothing when the stack <see cref="IsComplete"/>.
+    /// </summary>
     public void Complete()
     {
+        if (IsComplete) return;
+        if (Done != Shape[0]) throw new InvalidOperationException($"{_path}: {Done} of {Shape[0]} samples written; the stack is not complete.");
         _rows?.Dispose();
         _rows = null;
+        _npy!.Flush(flushToDisk: true);
+        _npy.Dispose();
+        File.Delete(_sidecarPath);
+        File.Move(_npyPartial, _path, overwrite: true);
         File.Move(_rowsPartial, _rowsFinal, overwrite: true);
+        var tmp = _sidecarPath + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(new Progress(_signature, [.. Shape], Done)));
+        File.Move(tmp, _sidecarPath, overwrite: true);
         File.Delete(_progressPath);
+        IsComplete = true;
     }
 
     private void SaveProgress()
@@ -126,7 +178,7 @@ public sealed class ResumableStack : IDisposable
     public void Dispose()
     {
         _rows?.Dispose();
-        _npy.Dispose();
+        _npy?.Dispose();
     }
 
     private sealed record Progress(string Signature, int[] Shape, int Done);

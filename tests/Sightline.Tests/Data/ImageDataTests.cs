@@ -92,4 +92,42 @@ public sealed class ImageDataTests
         pre.Apply(img, dst);
         Assert.All(dst, v => Assert.Equal(77f, v, 3));
     }
+
+    private static string ClassTree(TempDir dir, params string[] folders)
+    {
+        foreach (var f in folders)
+        {
+            Directory.CreateDirectory(dir.File(f));
+            if (!f.StartsWith("empty", StringComparison.Ordinal) && f != "5")
+                ImageDecoder.WritePng(Path.Combine(dir.File(f), "a.png"), 2, 2, Rgba(2, 2, (_, _) => (1, 2, 3)));
+        }
+        return dir.Path;
+    }
+
+    [Fact]
+    public void An_empty_class_folder_keeps_its_index_and_does_not_shift_later_labels()
+    {
+        using var dir = new TempDir();
+        var ds = ImageDataset.Open(ClassTree(dir, "ant", "bee", "empty_cat", "fox"));
+        Assert.Equal(new[] { 0, 1, 3 }, ds.Items.Select(i => i.Label));
+        Assert.Equal(new[] { "ant", "bee", "empty_cat", "fox" }, ds.Classes);
+    }
+
+    [Fact]
+    public void Numeric_class_folders_are_class_ids()
+    {
+        using var dir = new TempDir();
+        var ds = ImageDataset.Open(ClassTree(dir, "0", "17", "5", "9"));
+        Assert.Equal(new[] { 0, 17, 9 }, ds.Items.Select(i => i.Label));
+    }
+
+    [Fact]
+    public void Class_folders_map_through_the_models_labels()
+    {
+        using var dir = new TempDir();
+        var ds = ImageDataset.Open(ClassTree(dir, "dog", "tench"), ["tench", "goldfish", "dog"]);
+        Assert.Equal(new[] { 2, 0 }, ds.Items.Select(i => i.Label));
+        var e = Assert.Throws<InputDataException>(() => ImageDataset.Open(dir.Path, ["tench", "goldfish"]));
+        Assert.Contains("dog", e.Message);
+    }
 }

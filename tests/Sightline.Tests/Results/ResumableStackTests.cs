@@ -21,6 +21,9 @@ public sealed class ResumableStackTests
             // Killed here: no Complete().
         }
         Assert.False(File.Exists(csv));
+        // An unfinished stack never has the final name, so nothing downstream can mistake it for complete maps.
+        Assert.False(File.Exists(npy));
+        Assert.True(File.Exists(npy + ".partial"));
         using (var s = ResumableStack.Open(npy, [5, 2, 2], "sig-A", csv, "index"))
         {
             Assert.Equal(2, s.Done);
@@ -32,6 +35,37 @@ public sealed class ResumableStackTests
         Assert.Equal(new[] { 5, 2, 2 }, reader.Shape);
         Assert.Equal(Chunk(0, 5), reader.ReadAll<float>());
         Assert.False(File.Exists(npy + ".progress.json"));
+        Assert.False(File.Exists(npy + ".partial"));
+        Assert.False(File.Exists(csv + ".partial"));
+    }
+
+    [Fact]
+    public void A_complete_stack_with_the_same_signature_is_not_redone_unless_forced()
+    {
+        using var dir = new TempDir();
+        var npy = dir.File("maps.npy");
+        var csv = dir.File("rows.csv");
+        using (var s = ResumableStack.Open(npy, [2, 2, 2], "sig-A", csv, "index"))
+        {
+            s.Append(Chunk(0, 2), ["0", "1"]);
+            s.Complete();
+        }
+        Assert.True(File.Exists(npy + ".sightline.json"));
+        using (var again = ResumableStack.Open(npy, [2, 2, 2], "sig-A", csv, "index"))
+        {
+            Assert.True(again.IsComplete);
+            Assert.Equal(2, again.Done);
+            again.Complete();
+        }
+        Assert.Equal(Chunk(0, 2), NpyReader.Open(npy).ReadAll<float>());
+        using (var other = ResumableStack.Open(npy, [2, 2, 2], "sig-B", csv, "index"))
+        {
+            Assert.False(other.IsComplete);
+            Assert.Equal(0, other.Done);
+        }
+        using var forced = ResumableStack.Open(npy, [2, 2, 2], "sig-A", csv, "index", force: true);
+        Assert.False(forced.IsComplete);
+        Assert.Equal(0, forced.Done);
     }
 
     [Fact]
