@@ -462,6 +462,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
                     string F(string metric) => $"{s[metric].Mean:0.000} [{s[metric].CiLow:0.00},{s[metric].CiHigh:0.00}]";
                     o.WriteLine($"{model,-9} {accuracy[model]["matching"],9:P1} {accuracy[model]["shuffled"],9:P1} | {method,-20} {mask,-7} {F("iou"),18} {F("pointing_game"),18} {F("sss"),18}");
                 }
+        o.WriteLine("(mask 'square' is the planted cue: there a lower iou and pointing_game, and a higher sss, mean a better model)");
         o.WriteLine();
         foreach (var line in verdict.Lines) o.WriteLine(line);
     }
