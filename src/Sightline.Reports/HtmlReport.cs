@@ -93,7 +93,7 @@ public static class HtmlReport
         ".verdict p{margin:3px 0}.example{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start;border-top:1px solid #eee;padding:8px 0}" +
         ".example .cap{flex-basis:100%;font-weight:600}.tile{width:140px;font-size:11px;color:#333}.tile img{width:128px;height:128px;object-fit:contain;image-rendering:pixelated;border:1px solid #ccc;display:block}" +
         ".tile .scores{margin:2px 0 0;padding:0;list-style:none}.rank{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:11px;margin-right:6px}" +
-        "tr.cue td{background:#fff6e5}td.ci{color:#666;font-size:12px}" +
+        "tr.cue td{background:#fff6e5}span.ci{color:#666;font-size:12px}#headline-table td{white-space:nowrap}#headline-table th:nth-child(-n+3){text-align:left}" +
         ".rank.best{background:#009E73}.rank.worst{background:#D55E00}.rank.first{background:#555}details{margin:4px 0}.scroll{overflow-x:auto}summary{cursor:pointer;font-weight:600}";
 
     // ---- statistics per group -------------------------------------------------------------------------------------
