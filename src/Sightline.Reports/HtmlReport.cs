@@ -208,7 +208,7 @@ public static class HtmlReport
         var metrics = OrderMetrics(stats.SelectMany(s => s.Metrics.Select(m => m.Metric)));
         bool keyed = stats.All(s => s.Key.Model is not null);
         bool anyCue = stats.Any(s => (RoleOf(s.Key.Mask, roles) ?? s.Summary?.MaskRole) == MetricInfo.SpuriousRole);
-        var sb = new StringBuilder("<p class=\"note\">Mean with its bootstrap 95% CI per group and metric. Direction of each metric on an ordinary mask: ");
+        var sb = new StringBuilder("<p class=\"note\">Mean (three decimals) with its bootstrap 95% CI (two) per group and metric. Direction of each metric on an ordinary mask: ");
         sb.Append(string.Join(", ", metrics.Select(m => $"{Html(m)} {MetricInfo.DirectionText(MetricInfo.Direction(m))}")));
         if (anyCue) sb.Append(". <strong>Shaded rows are scored against a planted cue (mask role spurious): there every direction is reversed</strong>, since overlap with the cue means the model uses the shortcut");
         sb.Append(".</p>\n<div class=\"scroll\"><table id=\"headline-table\"><thead><tr>");
@@ -226,14 +226,15 @@ public static class HtmlReport
             foreach (var name in metrics)
             {
                 var m = g.Metrics.FirstOrDefault(x => x.Metric == name);
-                sb.Append(m is null ? "<td></td>" : $"<td>{Short(m.Mean)} <span class=\"ci\">{(double.IsNaN(m.CiLow) ? "" : $"[{Short(m.CiLow)}, {Short(m.CiHigh)}]")}</span></td>");
+                sb.Append(m is null ? "<td></td>" : $"<td>{Short(m.Mean)} <span class=\"ci\">{(double.IsNaN(m.CiLow) ? "" : $"[{Short(m.CiLow, 2)}, {Short(m.CiHigh, 2)}]")}</span></td>");
             }
             sb.Append("</tr>");
         }
         return sb.Append("</tbody></table></div>\n").ToString();
     }
 
-    private static string Short(double v) => double.IsNaN(v) ? "NaN" : v.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Short(double v, int decimals = 3) =>
+        double.IsNaN(v) ? "NaN" : v.ToString(decimals == 2 ? "0.00" : "0.000", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string? PerClass(IReadOnlyList<SummaryFile> summaries)
     {

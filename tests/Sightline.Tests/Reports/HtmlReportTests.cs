@@ -132,9 +132,9 @@ public sealed class HtmlReportTests
         File.WriteAllText(path, File.ReadAllText(path).Replace("\"samples\":120,", "\"samples\":120,\"class_names\":[\"T-shirt/top\",\"Trouser\"],"));
         var (html, _) = Build(dir.Path);
         var headline = Regex.Match(html, "<section id=\"headline\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value;
-        Assert.StartsWith("<h2>Headline numbers</h2>\n<p class=\"note\">Mean with its bootstrap 95% CI", headline.TrimStart());
+        Assert.StartsWith("<h2>Headline numbers</h2>\n<p class=\"note\">Mean (three decimals) with its bootstrap 95% CI", headline.TrimStart());
         Assert.Contains("<table id=\"headline-table\"><thead><tr><th>model</th><th>method</th><th>mask</th><th>sss</th><th>iou</th>", headline);
-        Assert.Contains("<td>clean</td><td class=\"text\">gradcam</td><td class=\"text\">object</td><td>0.310 <span class=\"ci\">[0.270, 0.350]</span></td><td>0.460 <span class=\"ci\">[0.410, 0.510]</span></td>", headline);
+        Assert.Contains("<td>clean</td><td class=\"text\">gradcam</td><td class=\"text\">object</td><td>0.310 <span class=\"ci\">[0.27, 0.35]</span></td><td>0.460 <span class=\"ci\">[0.41, 0.51]</span></td>", headline);
         Assert.Contains("<details><summary>Per group", headline);
         Assert.Contains("<td>0 T-shirt/top</td>", html);
         Assert.Contains("<td>1 Trouser</td>", html);
