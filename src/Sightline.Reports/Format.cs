@@ -56,6 +56,31 @@ internal static class MetricInfo
         _ => "—",
     };
 
+    /// <summary>The mask role of a planted cue: high overlap with it means the model uses the shortcut.</summary>
+    public const string SpuriousRole = "spurious";
+
+    /// <summary>The direction that means "better model" against a mask of <paramref name="role"/>: the metric's own
+    /// direction, reversed for a <see cref="SpuriousRole"/> mask.</summary>
+    public static string? ForRole(string? direction, string? role) => role != SpuriousRole ? direction : direction switch
+    {
+        "higher_is_better" => "lower_is_better",
+        "lower_is_better" => "higher_is_better",
+        _ => direction,
+    };
+
+    /// <summary>Direction text for a metric against a mask of <paramref name="role"/>, saying why when it is reversed.</summary>
+    public static string DirectionText(string? direction, string? role)
+    {
+        if (role != SpuriousRole || direction is null) return DirectionText(direction);
+        return ForRole(direction, role) == "lower_is_better"
+            ? "lower is better: high means attention on the planted cue"
+            : "higher is better: low means attention on the planted cue";
+    }
+
+    /// <summary>The mask suffix of an example score key (<c>iou_square</c> → <c>square</c>), or null.</summary>
+    public static string? MaskOfKey(string key) =>
+        Find(key) is { } d && key.Length > d.Name.Length + 1 ? key[(d.Name.Length + 1)..] : null;
+
     /// <summary>The metric's declared bounds when both are finite.</summary>
     public static (double Min, double Max)? Bounds(string metric) =>
         Find(metric)?.Info is { } info && double.IsFinite(info.Minimum) && double.IsFinite(info.Maximum) && info.Maximum > info.Minimum ? (info.Minimum, info.Maximum) : null;

@@ -58,13 +58,14 @@ public static class HtmlReport
         {
             if (!string.IsNullOrEmpty(body)) sections.Add((id, heading, body));
         }
+        var roles = MaskRoles(inputs);
         Add("verdict", "Verdict", Verdict(inputs.Comparison));
-        Add("headline", "Headline numbers", Headline(stats));
+        Add("headline", "Headline numbers", Headline(stats, roles));
         Add("per-class", "Per-class means", PerClass(inputs.Summaries));
         Add("classes", "Predictions per class", Classes(inputs.ExplainOutputs));
-        Add("distributions", "Score distributions", Distributions(inputs.ScoreGroups, colors));
-        Add("comparison", "Model comparison", Comparison(stats, inputs.Comparison, colors));
-        Add("examples", "Examples", Examples(inputs, options.Examples));
+        Add("distributions", "Score distributions", Distributions(inputs.ScoreGroups, colors, roles));
+        Add("comparison", "Model comparison", Comparison(stats, inputs.Comparison, colors, roles));
+        Add("examples", "Examples", Examples(inputs, options.Examples, roles));
         Add("notes", "Notes", Notes(inputs));
 
         var sb = new StringBuilder();
@@ -92,6 +93,7 @@ public static class HtmlReport
         ".verdict p{margin:3px 0}.example{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start;border-top:1px solid #eee;padding:8px 0}" +
         ".example .cap{flex-basis:100%;font-weight:600}.tile{width:140px;font-size:11px;color:#333}.tile img{width:128px;height:128px;object-fit:contain;image-rendering:pixelated;border:1px solid #ccc;display:block}" +
         ".tile .scores{margin:2px 0 0;padding:0;list-style:none}.rank{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:11px;margin-right:6px}" +
+        "tr.cue td{background:#fff6e5}span.ci{color:#666;font-size:12px}#headline-table td{white-space:nowrap}#headline-table th:nth-child(-n+3){text-align:left}" +
         ".rank.best{background:#009E73}.rank.worst{background:#D55E00}.rank.first{background:#555}details{margin:4px 0}.scroll{overflow-x:auto}summary{cursor:pointer;font-weight:600}";
 
     // ---- statistics per group -------------------------------------------------------------------------------------
@@ -109,6 +111,19 @@ public static class HtmlReport
             return new MetricStats(kv.Key, s.Mean, s.Std, s.N, s.NanCount, s.Median, s.CiLow, s.CiHigh, MetricInfo.Direction(kv.Key));
         })], null, true))];
     }
+
+    /// <summary>Mask name → role (<c>object</c> or <c>spurious</c>) as the summaries and comparisons record it.</summary>
+    private static Dictionary<string, string> MaskRoles(ReportInputs inputs)
+    {
+        var roles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var s in inputs.Summaries)
+            if (s.Key.Mask is { } mask && s.MaskRole is { } role) roles.TryAdd(mask, role);
+        foreach (var r in inputs.Comparison?.Rows ?? [])
+            if (r.Mask is { } mask && r.MaskRole is { } role) roles.TryAdd(mask, role);
+        return roles;
+    }
+
+    private static string? RoleOf(string? mask, Dictionary<string, string> roles) => mask is not null && roles.TryGetValue(mask, out var role) ? role : null;
 
     private static Dictionary<string, string> SeriesColors(IEnumerable<GroupKey> keys)
     {
@@ -160,27 +175,66 @@ public static class HtmlReport
         return sb.ToString();
     }
 
-    private static string? Headline(List<GroupStats> stats)
+    private static string? Headline(List<GroupStats> stats, Dictionary<string, string> roles)
     {
         if (stats.Count == 0) return null;
         var sb = new StringBuilder();
         if (stats.Any(s => s.Computed))
             sb.Append("<p class=\"note\">No summary files were found; these aggregates were computed from the per-sample scores (bootstrap 95% CI of the mean, 1000 resamples, seed 42).</p>\n");
+        bool compact = stats.Count > 1;
+        if (compact) sb.Append(CompactTable(stats, roles));
+        if (compact) sb.Append("<details><summary>Per group: direction, n, NaN count, SemScore and Shared Interest cases</summary>\n");
         foreach (var g in stats)
         {
+            string? role = RoleOf(g.Key.Mask, roles) ?? g.Summary?.MaskRole;
             sb.Append($"<h3>{Html(g.Key.Name)}</h3>\n");
             if (g.Summary?.Samples is int n) sb.Append($"<p class=\"note\">{n} samples.</p>");
             sb.Append("<table><thead><tr><th>metric</th><th>direction</th><th>mean</th><th>95% CI</th><th>n</th><th>NaN</th></tr></thead><tbody>");
             foreach (var m in g.Metrics)
-                sb.Append($"<tr><td>{Html(m.Metric)}</td><td class=\"text\">{MetricInfo.DirectionText(m.Direction)}</td><td>{Number(m.Mean)}</td><td>{Interval(m.CiLow, m.CiHigh)}</td><td>{m.N}</td><td>{m.NanCount}</td></tr>");
+                sb.Append($"<tr><td>{Html(m.Metric)}</td><td class=\"text\">{Html(MetricInfo.DirectionText(m.Direction, role))}</td><td>{Number(m.Mean)}</td><td>{Interval(m.CiLow, m.CiHigh)}</td><td>{m.N}</td><td>{m.NanCount}</td></tr>");
             sb.Append("</tbody></table>\n");
             if (g.Summary?.SemScore is { Count: > 0 } sem)
                 sb.Append("<p class=\"note\">SemScore: ").Append(string.Join("; ", sem.Select(kv => $"{Html(kv.Key.Replace('_', ' '))} {Html(kv.Value)}"))).Append("</p>\n");
             if (g.Summary?.Cases is { Count: > 0 } cases)
                 sb.Append("<p class=\"note\">Shared Interest cases: ").Append(string.Join(", ", cases.Select(kv => $"{Html(kv.Key)} {kv.Value}"))).Append("</p>\n");
         }
+        if (compact) sb.Append("</details>\n");
         return sb.ToString();
     }
+
+    /// <summary>One row per group (model × method × mask), one column per metric: mean and bootstrap 95% CI.</summary>
+    private static string CompactTable(List<GroupStats> stats, Dictionary<string, string> roles)
+    {
+        var metrics = OrderMetrics(stats.SelectMany(s => s.Metrics.Select(m => m.Metric)));
+        bool keyed = stats.All(s => s.Key.Model is not null);
+        bool anyCue = stats.Any(s => (RoleOf(s.Key.Mask, roles) ?? s.Summary?.MaskRole) == MetricInfo.SpuriousRole);
+        var sb = new StringBuilder("<p class=\"note\">Mean (three decimals) with its bootstrap 95% CI (two) per group and metric. Direction of each metric on an ordinary mask: ");
+        sb.Append(string.Join(", ", metrics.Select(m => $"{Html(m)} {MetricInfo.DirectionText(MetricInfo.Direction(m))}")));
+        if (anyCue) sb.Append(". <strong>Shaded rows are scored against a planted cue (mask role spurious): there every direction is reversed</strong>, since overlap with the cue means the model uses the shortcut");
+        sb.Append(".</p>\n<div class=\"scroll\"><table id=\"headline-table\"><thead><tr>");
+        sb.Append(keyed ? "<th>model</th><th>method</th><th>mask</th>" : "<th>group</th>");
+        foreach (var m in metrics) sb.Append($"<th>{Html(m)}</th>");
+        sb.Append("</tr></thead><tbody>");
+        foreach (var g in stats)
+        {
+            string? role = RoleOf(g.Key.Mask, roles) ?? g.Summary?.MaskRole;
+            bool cue = role == MetricInfo.SpuriousRole;
+            sb.Append(cue ? "<tr class=\"cue\">" : "<tr>");
+            sb.Append(keyed
+                ? $"<td>{Html(g.Key.Model)}</td><td class=\"text\">{Html(g.Key.Method)}</td><td class=\"text\">{Html(g.Key.Mask)}{(cue ? " (cue)" : "")}</td>"
+                : $"<td>{Html(g.Key.Name)}</td>");
+            foreach (var name in metrics)
+            {
+                var m = g.Metrics.FirstOrDefault(x => x.Metric == name);
+                sb.Append(m is null ? "<td></td>" : $"<td>{Short(m.Mean)} <span class=\"ci\">{(double.IsNaN(m.CiLow) ? "" : $"[{Short(m.CiLow, 2)}, {Short(m.CiHigh, 2)}]")}</span></td>");
+            }
+            sb.Append("</tr>");
+        }
+        return sb.Append("</tbody></table></div>\n").ToString();
+    }
+
+    private static string Short(double v, int decimals = 3) =>
+        double.IsNaN(v) ? "NaN" : v.ToString(decimals == 2 ? "0.00" : "0.000", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string? PerClass(IReadOnlyList<SummaryFile> summaries)
     {
@@ -190,6 +244,7 @@ public static class HtmlReport
         for (int i = 0; i < with.Count; i++)
         {
             var perClass = with[i].PerClass!;
+            var names = with[i].ClassNames;
             var metrics = OrderMetrics(perClass.Keys);
             var classes = perClass.Values.SelectMany(d => d.Keys).Distinct()
                 .OrderBy(c => long.TryParse(c, out var v) ? v : long.MaxValue).ThenBy(c => c, StringComparer.Ordinal).ToList();
@@ -199,7 +254,8 @@ public static class HtmlReport
             foreach (var c in classes)
             {
                 int n = perClass[metrics[0]].TryGetValue(c, out var first) ? first.N : 0;
-                sb.Append($"<tr><td>{Html(c)}</td><td>{n}</td>");
+                string label = names is not null && int.TryParse(c, out var id) && id >= 0 && id < names.Count ? $"{c} {names[id]}" : c;
+                sb.Append($"<tr><td>{Html(label)}</td><td>{n}</td>");
                 foreach (var m in metrics) sb.Append($"<td>{(perClass[m].TryGetValue(c, out var s) ? Number(s.Mean) : "")}</td>");
                 sb.Append("</tr>");
             }
@@ -232,7 +288,7 @@ public static class HtmlReport
         return sb.ToString();
     }
 
-    private static string? Distributions(IReadOnlyList<ScoreGroup> groups, Dictionary<string, string> colors)
+    private static string? Distributions(IReadOnlyList<ScoreGroup> groups, Dictionary<string, string> colors, Dictionary<string, string> roles)
     {
         if (groups.Count == 0) return null;
         var sb = new StringBuilder("<p class=\"note\">Share of samples per score bin (10 bins; bounded metrics span their declared range). Undefined (NaN) scores are left out; n is the defined count. One colour per model/group.</p>\n");
@@ -246,12 +302,16 @@ public static class HtmlReport
             if (values.Count == 0) continue;
             var (lo, hi) = MetricInfo.Bounds(metric) ?? (values.Min(), values.Max() > values.Min() ? values.Max() : values.Min() + 1);
             string direction = MetricInfo.DirectionText(MetricInfo.Direction(metric));
-            if (!single) sb.Append($"<h3>{Html(metric)} <span class=\"note\">({direction})</span></h3>\n<div class=\"figures\">");
+            bool anyCue = withMetric.Any(g => RoleOf(g.Key.Mask, roles) == MetricInfo.SpuriousRole);
+            string heading = anyCue ? $"{direction}; reversed on the planted-cue mask" : direction;
+            if (!single) sb.Append($"<h3>{Html(metric)} <span class=\"note\">({Html(heading)})</span></h3>\n<div class=\"figures\">");
             foreach (var context in withMetric.GroupBy(g => g.Key.Context))
             {
                 var series = context.Select(g => (new ChartSeries(g.Key.Series, colors[g.Key.Series]), g.Scores[metric])).ToList();
-                string title = context.Key.Length > 0 ? $"{metric}: {context.Key}" : metric;
-                sb.Append("<figure>").Append(SvgCharts.Histogram(title, $"{metric} score ({direction})", series, lo, hi)).Append("</figure>");
+                bool cue = context.Any(g => RoleOf(g.Key.Mask, roles) == MetricInfo.SpuriousRole);
+                string title = context.Key.Length > 0 ? $"{metric}: {context.Key}{(cue ? " (cue)" : "")}" : metric;
+                string axis = cue ? $"{metric} on the cue ({MetricInfo.DirectionText(MetricInfo.ForRole(MetricInfo.Direction(metric), MetricInfo.SpuriousRole))})" : $"{metric} score ({direction})";
+                sb.Append("<figure>").Append(SvgCharts.Histogram(title, axis, series, lo, hi)).Append("</figure>");
             }
             if (!single) sb.Append("</div>\n");
         }
@@ -259,7 +319,7 @@ public static class HtmlReport
         return sb.ToString();
     }
 
-    private static string? Comparison(List<GroupStats> stats, ComparisonFile? comparison, Dictionary<string, string> colors)
+    private static string? Comparison(List<GroupStats> stats, ComparisonFile? comparison, Dictionary<string, string> colors, Dictionary<string, string> roles)
     {
         if (stats.Count == 0 && comparison is not { Rows.Count: > 0 }) return null;
         var sb = new StringBuilder();
@@ -279,13 +339,18 @@ public static class HtmlReport
         }
         if (comparison is { Rows.Count: > 0 })
         {
-            sb.Append("<h3>Paired comparisons</h3>\n<p class=\"note\">Mean of the per-sample difference a − b with its bootstrap 95% CI and a two-sided permutation p-value; rows whose CI excludes 0 are bold.</p>\n");
+            sb.Append("<h3>Paired comparisons</h3>\n<p class=\"note\">Mean of the per-sample difference a − b with its bootstrap 95% CI and a two-sided permutation p-value; rows whose CI excludes 0 are bold. ")
+              .Append("“better” follows the metric's direction, reversed for a mask whose role is <em>spurious</em> (a planted cue, shaded): there more overlap means more use of the shortcut.</p>\n");
             sb.Append("<table><thead><tr><th>metric</th><th>method</th><th>mask</th><th>a</th><th>b</th><th>n</th><th>mean difference</th><th>95% CI</th><th>p</th><th>better</th></tr></thead><tbody>");
             foreach (var r in comparison.Rows)
             {
                 bool significant = r.CiLow > 0 || r.CiHigh < 0;
-                string better = !significant ? "—" : (r.MeanDifference > 0) != MetricInfo.LowerIsBetter(r.Metric) ? r.A : r.B;
-                sb.Append($"<tr{(significant ? " class=\"significant\"" : "")}><td>{Html(r.Metric)}</td><td class=\"text\">{Html(r.Method)}</td><td class=\"text\">{Html(r.Mask)}</td>")
+                string? role = r.MaskRole ?? RoleOf(r.Mask, roles);
+                bool cue = role == MetricInfo.SpuriousRole;
+                bool lower = MetricInfo.ForRole(MetricInfo.Direction(r.Metric), role) == "lower_is_better";
+                string better = !significant ? "—" : (r.MeanDifference > 0) != lower ? r.A : r.B;
+                string classes = string.Join(" ", new[] { significant ? "significant" : null, cue ? "cue" : null }.Where(c => c is not null));
+                sb.Append($"<tr{(classes.Length > 0 ? $" class=\"{classes}\"" : "")}><td>{Html(r.Metric)}</td><td class=\"text\">{Html(r.Method)}</td><td class=\"text\">{Html(r.Mask)}{(cue ? " (cue)" : "")}</td>")
                   .Append($"<td class=\"text\">{Html(r.A)}</td><td class=\"text\">{Html(r.B)}</td><td>{r.N}</td><td>{Number(r.MeanDifference)}</td><td>{Interval(r.CiLow, r.CiHigh)}</td><td>{PValue(r.PValue)}</td><td class=\"text\">{Html(better)}</td></tr>");
             }
             sb.Append("</tbody></table>\n");
@@ -303,15 +368,15 @@ public static class HtmlReport
 
     // ---- examples ---------------------------------------------------------------------------------------------------
 
-    private static string? Examples(ReportInputs inputs, int count)
+    private static string? Examples(ReportInputs inputs, int count, Dictionary<string, string> roles)
     {
         if (count <= 0) return null;
         var sb = new StringBuilder();
-        foreach (var set in inputs.ExampleSets) ExampleSetHtml(sb, inputs.Root, set, count);
+        foreach (var set in inputs.ExampleSets) ExampleSetHtml(sb, inputs.Root, set, count, roles);
         foreach (var run in inputs.AlignMaps) AlignMapsHtml(sb, run, count);
         foreach (var run in inputs.ExplainOutputs.Where(e => e.OverlayDir is not null)) ExplainHtml(sb, inputs.Root, run, count);
         if (sb.Length == 0) return null;
-        return "<figure id=\"colormap\">" + SvgCharts.ColorBar() + "<figcaption>Heat maps are min–max scaled per image and coloured with viridis (0 = lowest, 1 = highest saliency of that image).</figcaption></figure>\n" + sb;
+        return "<figure id=\"colormap\">" + SvgCharts.ColorBar() + "<figcaption>Heat maps are min–max scaled per image and coloured with viridis (0 = lowest, 1 = highest saliency of that image), blended over a grayscale copy of the input so that input colours are not read as heat.</figcaption></figure>\n" + sb;
     }
 
     private static (List<(T Item, string Rank)> Chosen, bool Ranked) BestAndWorst<T>(IReadOnlyList<T> items, Func<T, double> score, bool lowerIsBetter, int count)
@@ -325,16 +390,28 @@ public static class HtmlReport
         return (chosen, true);
     }
 
-    private static void ExampleSetHtml(StringBuilder sb, string root, ExampleSet set, int count)
+    private static void ExampleSetHtml(StringBuilder sb, string root, ExampleSet set, int count, Dictionary<string, string> roles)
     {
         if (set.Examples.Count == 0) return;
+        if (set.Ranking is not null && set.Examples.All(e => e.Rank is "best" or "worst"))
+        {
+            // The producer ranked all its samples and kept both ends: keep its order, as many of each end as fit.
+            int bestCount = (count + 1) / 2;
+            var best = set.Examples.Where(e => e.Rank == "best").Take(bestCount).ToList();
+            var worst = set.Examples.Where(e => e.Rank == "worst").Take(count - best.Count).ToList();
+            sb.Append($"<h3>{Html(Path.GetRelativePath(root, set.Path))}</h3>\n<p class=\"note\">Best and worst cases first, {Html(set.Ranking)}: {best.Count} best, then {worst.Count} worst.");
+            if (set.Legend is not null) sb.Append(' ').Append(Html(set.Legend)).Append('.');
+            sb.Append("</p>\n");
+            foreach (var e in best.Concat(worst)) ExampleHtml(sb, e, e.Rank!);
+            return;
+        }
         // Rank by the first score of the first panel (its model and method), as the producer listed them.
         var firstPanel = set.Examples.SelectMany(e => e.Panels).FirstOrDefault(p => p.Scores.Count > 0);
         string? key = firstPanel?.Scores.Keys.First();
         double Score(Example e) => key is null ? double.NaN
             : (e.Panels.FirstOrDefault(p => p.Model == firstPanel!.Model && p.Method == firstPanel.Method && p.Scores.ContainsKey(key))
                ?? e.Panels.FirstOrDefault(p => p.Scores.ContainsKey(key))) is { } p ? p.Scores[key] : double.NaN;
-        bool lower = key is not null && MetricInfo.LowerIsBetter(key);
+        bool lower = key is not null && MetricInfo.ForRole(MetricInfo.Direction(key), RoleOf(MetricInfo.MaskOfKey(key), roles)) == "lower_is_better";
         var (chosen, ranked) = BestAndWorst(set.Examples, Score, lower, count);
         sb.Append($"<h3>{Html(Path.GetRelativePath(root, set.Path))}</h3>\n<p class=\"note\">");
         sb.Append(ranked
@@ -342,14 +419,16 @@ public static class HtmlReport
             : $"The first {chosen.Count} of {set.Examples.Count} examples (no scores to rank them).");
         if (set.Legend is not null) sb.Append(' ').Append(Html(set.Legend)).Append('.');
         sb.Append("</p>\n");
-        foreach (var (e, rank) in chosen)
-        {
-            sb.Append($"<div class=\"example\"><div class=\"cap\"><span class=\"rank {rank}\">{rank}</span>#{e.Index}: {Html(e.Title)}</div>");
-            if (e.Input is not null) Tile(sb, "input", ImageUri(e.Input), NoScores);
-            if (e.Mask is not null) Tile(sb, "mask", ImageUri(e.Mask), NoScores);
-            foreach (var p in e.Panels) Tile(sb, $"{p.Model} · {p.Method}", ImageUri(p.Image), p.Scores);
-            sb.Append("</div>\n");
-        }
+        foreach (var (e, rank) in chosen) ExampleHtml(sb, e, rank);
+    }
+
+    private static void ExampleHtml(StringBuilder sb, Example e, string rank)
+    {
+        sb.Append($"<div class=\"example\"><div class=\"cap\"><span class=\"rank {rank}\">{rank}</span>#{e.Index}: {Html(e.Title)}</div>");
+        if (e.Input is not null) Tile(sb, "input", ImageUri(e.Input), NoScores);
+        if (e.Mask is not null) Tile(sb, "mask", ImageUri(e.Mask), NoScores);
+        foreach (var p in e.Panels) Tile(sb, $"{p.Model} · {p.Method}", ImageUri(p.Image), p.Scores);
+        sb.Append("</div>\n");
     }
 
     private static void AlignMapsHtml(StringBuilder sb, AlignMaps run, int count)
@@ -440,7 +519,8 @@ public static class HtmlReport
         if (scores.Count > 0)
         {
             sb.Append("<ul class=\"scores\">");
-            foreach (var (k, v) in scores.Take(8)) sb.Append($"<li>{Html(k)} {Number(v)}</li>");
+            // Every score: the producer chose them (the demo's include those against the planted square).
+            foreach (var (k, v) in scores) sb.Append($"<li>{Html(k)} {Number(v)}</li>");
             sb.Append("</ul>");
         }
         sb.Append("</div>");

@@ -40,11 +40,17 @@ public sealed record MetricStats(string Metric, double Mean, double Std, int N, 
 /// <param name="Cases">Shared Interest case counts, when present.</param>
 /// <param name="Settings">Recorded settings (string values).</param>
 /// <param name="Samples">The <c>samples</c> count, when present.</param>
+/// <param name="ClassNames">Top-level <c>class_names</c> (index = class id), when present: labels of the per-class table.</param>
 public sealed record SummaryFile(
     string Path, GroupKey Key, IReadOnlyList<MetricStats> Metrics,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, MetricStats>>? PerClass,
     IReadOnlyDictionary<string, string>? SemScore, IReadOnlyDictionary<string, int>? Cases,
-    IReadOnlyDictionary<string, string> Settings, int? Samples);
+    IReadOnlyDictionary<string, string> Settings, int? Samples, IReadOnlyList<string>? ClassNames = null)
+{
+    /// <summary>The mask's role from <c>settings.mask_role</c>: <c>object</c> (attention wanted) or <c>spurious</c> (a planted
+    /// cue: attention there is the shortcut, so every metric's direction is reversed); null when not recorded.</summary>
+    public string? MaskRole => Settings.TryGetValue("mask_role", out var role) ? role : null;
+}
 
 /// <summary>The per-sample scores of one group, read from a score table.</summary>
 /// <param name="Key">The group.</param>
@@ -68,7 +74,9 @@ public sealed record ScoreGroup(GroupKey Key, long[] Index, IReadOnlyDictionary<
 /// <param name="CiLow">Lower end of the bootstrap 95% CI.</param>
 /// <param name="CiHigh">Upper end.</param>
 /// <param name="PValue">Two-sided permutation p-value.</param>
-public sealed record ComparisonRow(string Metric, string? Mask, string? Method, string A, string B, int N, double MeanDifference, double CiLow, double CiHigh, double PValue);
+/// <param name="MaskRole"><c>object</c> or <c>spurious</c> (a planted cue: the metric's direction is reversed), when recorded.</param>
+public sealed record ComparisonRow(string Metric, string? Mask, string? Method, string A, string B, int N, double MeanDifference, double CiLow, double CiHigh, double PValue,
+    string? MaskRole = null);
 
 /// <summary><c>comparison.json</c>: paired comparisons, accuracy per model and condition, and a verdict.</summary>
 /// <param name="Path">The file.</param>
@@ -92,13 +100,16 @@ public sealed record ExamplePanel(string Model, string Method, string Image, IRe
 /// <param name="Input">Absolute path of the input PNG, if any.</param>
 /// <param name="Mask">Absolute path of the mask PNG, if any.</param>
 /// <param name="Panels">Heat-map panels.</param>
-public sealed record Example(long Index, string Title, string? Input, string? Mask, IReadOnlyList<ExamplePanel> Panels);
+/// <param name="Rank"><c>best</c> or <c>worst</c> when the producer ranked the examples itself (see <see cref="ExampleSet.Ranking"/>).</param>
+public sealed record Example(long Index, string Title, string? Input, string? Mask, IReadOnlyList<ExamplePanel> Panels, string? Rank = null);
 
 /// <summary><c>examples.json</c>: examples with paths resolved against the file's folder.</summary>
 /// <param name="Path">The file.</param>
 /// <param name="Legend">The producer's legend (e.g. what the outlines mean), if any.</param>
 /// <param name="Examples">The examples.</param>
-public sealed record ExampleSet(string Path, string? Legend, IReadOnlyList<Example> Examples);
+/// <param name="Ranking">How the producer chose and ordered the examples (<c>ranking.description</c>), when it did: the
+/// report then keeps its order and ranks instead of ranking by the first score.</param>
+public sealed record ExampleSet(string Path, string? Legend, IReadOnlyList<Example> Examples, string? Ranking = null);
 
 /// <summary>One row of an <c>explain</c> run's <c>predictions.csv</c>.</summary>
 /// <param name="Index">Sample index.</param>

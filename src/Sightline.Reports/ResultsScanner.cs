@@ -166,7 +166,9 @@ public static class ResultsScanner
         if (group is not null && model is null && group.Split('/') is { Length: 3 } parts) (model, method, mask) = (parts[0], parts[1], parts[2]);
         var key = new GroupKey(group ?? "", model, method, mask);
         int? samples = root.TryGetProperty("samples", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt32() : null;
-        return new SummaryFile(file, key, list, perClass, semscore, cases, settings, samples);
+        List<string>? classNames = root.TryGetProperty("class_names", out var cn) && cn.ValueKind == JsonValueKind.Array
+            ? [.. cn.EnumerateArray().Select(c => c.ValueKind == JsonValueKind.String ? c.GetString()! : c.GetRawText())] : null;
+        return new SummaryFile(file, key, list, perClass, semscore, cases, settings, samples, classNames);
     }
 
     private static MetricStats Stats(string metric, JsonElement e)
@@ -199,7 +201,7 @@ public static class ResultsScanner
                 hi = ci[1].ValueKind == JsonValueKind.Number ? ci[1].GetDouble() : double.NaN;
             }
             list.Add(new ComparisonRow(String(r, "metric") ?? "?", String(r, "mask"), String(r, "method"), String(r, "a") ?? "a", String(r, "b") ?? "b",
-                (int)Double(r, "n", 0), Double(r, "mean_difference"), lo, hi, Double(r, "p_value")));
+                (int)Double(r, "n", 0), Double(r, "mean_difference"), lo, hi, Double(r, "p_value"), String(r, "mask_role")));
         }
         var accuracy = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
         if (root.TryGetProperty("accuracy", out var acc) && acc.ValueKind == JsonValueKind.Object)
@@ -235,10 +237,11 @@ public static class ResultsScanner
                         panels.Add(new ExamplePanel(String(p, "model") ?? "", String(p, "method") ?? "", image, scores));
                 }
             long index = (long)Double(e, "index", list.Count);
-            list.Add(new Example(index, String(e, "title") ?? $"sample {index}", Resolve(String(e, "input")), Resolve(String(e, "mask")), panels));
+            list.Add(new Example(index, String(e, "title") ?? $"sample {index}", Resolve(String(e, "input")), Resolve(String(e, "mask")), panels, String(e, "rank")));
         }
         string? legend = root.TryGetProperty("legend", out var lg) && lg.ValueKind == JsonValueKind.String ? lg.GetString() : null;
-        return new ExampleSet(file, legend, list);
+        string? ranking = root.TryGetProperty("ranking", out var rk) && rk.ValueKind == JsonValueKind.Object ? String(rk, "description") ?? String(rk, "key") : null;
+        return new ExampleSet(file, legend, list, ranking);
     }
 
     private static ExplainOutput ReadExplain(string file, CsvTable table)

@@ -171,12 +171,14 @@ public static class SvgCharts
 
     private static string Shorten(string s, int max) => s.Length <= max || max < 4 ? s : s[..(max - 1)] + "…";
 
-    private static double NiceMax(double v)
+    /// <summary>The smallest of 1, 2, 2.5, 5 × 10^k that is ≥ <paramref name="v"/> (a share of 1 stays 1); 1 when v ≤ 0 or NaN.</summary>
+    internal static double NiceMax(double v)
     {
         if (!(v > 0)) return 1;
         double p = Math.Pow(10, Math.Floor(Math.Log10(v)));
+        // A relative slack absorbs rounding in p (1e-9 below v still counts as reaching it).
         foreach (var m in new[] { 1, 2, 2.5, 5, 10 })
-            if (m * p >= v * 1.0000001) return m * p;
+            if (m * p >= v * (1 - 1e-9)) return m * p;
         return 10 * p;
     }
 }

@@ -9,7 +9,7 @@ public static class DemoCommand
     /// <summary>Builds the command.</summary>
     public static Command Build(CliContext context)
     {
-        var data = new Option<string>("--data") { Description = "Fashion-MNIST folder (IDX files, .gz or plain). Without it the built-in shapes data set is used.", DefaultValueFactory = _ => "/usr/share/datasets/fashion-mnist", HelpName = "DIR" };
+        var data = new Option<string>("--data") { Description = "Fashion-MNIST folder (IDX files, .gz or plain); the built-in shapes data set is used only when no Fashion-MNIST files are found there.", DefaultValueFactory = _ => "/usr/share/datasets/fashion-mnist", HelpName = "DIR" };
         var output = new Option<string>("--out") { Description = "Output folder: scores (CSV, Parquet), summaries (JSON), comparison, examples, models, report.", DefaultValueFactory = _ => "sightline-demo", HelpName = "DIR" };
         var correlation = new Option<double>("--correlation") { Description = "Share of the spurious model's training images whose square colour encodes the class.", DefaultValueFactory = _ => 1.0, HelpName = "r" };
         var samples = new Option<int>("--samples") { Description = "Test images explained and scored per model and method.", DefaultValueFactory = _ => 1000, HelpName = "n" };

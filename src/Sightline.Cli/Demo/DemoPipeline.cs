@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Sightline.Alignment;
 using Sightline.Data;
 using Sightline.Demo;
@@ -49,6 +50,24 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
 {
     private static readonly string[] MetricNames = ["sss", "iou", "gtc", "sc", "pointing_game"];
     private static readonly string[] Methods = ["gradcam", "saliency", "integrated_gradients"];
+
+    /// <summary>The ground truths and their roles: attention on the object is wanted, attention on the planted square is the
+    /// shortcut, so for the square mask a higher IoU/GTC/pointing game (a lower SSS) means a <em>worse</em> model.</summary>
+    private static readonly (string Mask, string Role)[] Masks = [("object", "object"), ("square", "spurious")];
+
+    /// <summary>
+    /// The smallest paired difference in object IoU (clean − spurious, saliency) that counts as "clearly better aligned":
+    /// the lower end of its bootstrap 95% CI must reach this absolute margin, not just exceed 0, so that a large sample
+    /// cannot turn a negligible difference into a verdict. Object IoU of these maps lies around 0.05–0.2, so 0.02 is a
+    /// tenth to a half of it; the real demo clears it by a factor of two (Fashion-MNIST and shapes).
+    /// </summary>
+    public const double MinObjectIouDifference = 0.02;
+
+    /// <summary>Examples written for the report: this many best and this many worst by the ranking key.</summary>
+    public const int ExamplesPerEnd = 4;
+
+    /// <summary>The method the verdict and the example ranking use (Explanation Alignment's vanilla-gradient saliency).</summary>
+    private const string Judge = "saliency";
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     private void Say(string line) => context.Error.WriteLine($"[{_clock.Elapsed:mm\\:ss}] {line}");
@@ -68,7 +87,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
 
         var accuracy = new Dictionary<string, Dictionary<string, double>>();
         foreach (var (name, m) in models)
-            accuracy[name] = new() { ["matching"] = Accuracy(m, testMatch), ["shuffled"] = Accuracy(m, testShuffled) };
+            accuracy[name] = new() { ["matching"] = Accuracy(m, testMatch, $"accuracy {name}, matching squares"), ["shuffled"] = Accuracy(m, testShuffled, $"accuracy {name}, shuffled squares") };
         foreach (var (name, acc) in accuracy)
             Say($"{name,-8} accuracy: matching squares {acc["matching"]:P1}, shuffled squares {acc["shuffled"]:P1}");
 
@@ -95,14 +114,26 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
                     IntegratedGradients = new IntegratedGradientsOptions { Steps = options.IgSteps },
                 });
                 var m = new float[n * size * size];
-                explainer.Explain(model, inputs, n, predicted, m, new ExplainSettings { BatchSize = 256, Seed = options.Seed });
+                using (var progress = new ConsoleProgress(context, $"explaining {name} {method}", n))
+                {
+                    // In chunks only for progress: batched results equal unbatched ones, and FirstIndex keeps seeds per sample.
+                    const int chunk = 100;
+                    int pixels = 3 * size * size;
+                    for (int start = 0; start < n; start += chunk)
+                    {
+                        int count = Math.Min(chunk, n - start);
+                        explainer.Explain(model, inputs.AsSpan(start * pixels, count * pixels), count, predicted.AsSpan(start, count),
+                            m.AsSpan(start * size * size, count * size * size), new ExplainSettings { BatchSize = 256, Seed = options.Seed, FirstIndex = start });
+                        progress.Report(start + count);
+                    }
+                }
                 // SemScore's threshold assumes CAM-like maps in [0,1]: scale every map per sample (rank metrics are unaffected).
                 for (int i = 0; i < n; i++) ExplainMath.ScaleMinMax(m.AsSpan(i * size * size, size * size));
                 maps[(name, method)] = m;
                 foreach (var (maskName, maskValues) in new[] { ("object", objectMasks), ("square", squareMasks) })
                 {
                     var result = AlignmentScorer.Run(new ArraySampleSource("maps", m, n, size, size), new ArraySampleSource(maskName + "-masks", maskValues, n, size, size),
-                        new AlignmentOptions { Metrics = MetricNames });
+                        new AlignmentOptions { Metrics = MetricNames, Labels = labels, Predictions = predicted });
                     rows.Add((name, method, maskName, result, predicted));
                 }
                 Say($"{name,-8} {method,-20} explained and scored {n} images in {sw.Elapsed.TotalSeconds:0.0} s");
@@ -110,8 +141,8 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
         }
 
         WriteScores(rows, labels);
-        var summaries = WriteSummaries(rows, labels);
-        var (comparisons, verdict) = Compare(rows, summaries, accuracy);
+        var summaries = WriteSummaries(rows, labels, SpuriousCueData.ClassNames(source));
+        var (_, verdict) = Compare(rows, summaries, accuracy);
         WriteExamples(testMatch, maps, rows, n);
         var reportPath = Path.Combine(options.OutDir, "report.html");
         Sightline.Reports.HtmlReport.Write(options.OutDir, reportPath, new Sightline.Reports.ReportOptions { Title = "Sightline demo: a planted coloured square", Examples = 8 });
@@ -181,10 +212,17 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
         return new SmallCnnModel(net, name, shape, 10);
     }
 
-    private static double Accuracy(SmallCnnModel model, SpuriousCueData data)
+    private double Accuracy(SmallCnnModel model, SpuriousCueData data, string label)
     {
         var logits = new float[data.Count * 10];
-        Batched.Forward(model, data.Images, data.Count, logits, 512);
+        int pixels = data.Images.Length / data.Count;
+        using (var progress = new ConsoleProgress(context, label, data.Count))
+            for (int start = 0; start < data.Count; start += 1024)
+            {
+                int count = Math.Min(1024, data.Count - start);
+                Batched.Forward(model, data.Images.AsSpan(start * pixels, count * pixels), count, logits.AsSpan(start * 10, count * 10), 512);
+                progress.Report(start + count);
+            }
         int correct = 0;
         for (int i = 0; i < data.Count; i++) if (TensorPrimitives.IndexOfMax(logits.AsSpan(i * 10, 10)) == data.Labels[i]) correct++;
         return (double)correct / data.Count;
@@ -192,7 +230,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
 
     private void WriteScores(List<(string Model, string Method, string Mask, AlignmentResult Result, int[] Predicted)> rows, int[] labels)
     {
-        int n = labels.Length, total = rows.Count * n;
+        int n = labels.Length;
         var table = new ResultTable();
         table.Add(new StringColumn("model", [.. rows.SelectMany(r => Enumerable.Repeat(r.Model, n))]));
         table.Add(new StringColumn("method", [.. rows.SelectMany(r => Enumerable.Repeat(r.Method, n))]));
@@ -202,12 +240,18 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
             table.Add(new DoubleColumn(metric, [.. rows.SelectMany(r => r.Result.Scores[metric])]));
         table.Add(new Int64Column("label", [.. rows.SelectMany(_ => labels.Select(l => (long)l))]));
         table.Add(new Int64Column("predicted", [.. rows.SelectMany(r => r.Predicted.Select(p => (long)p))]));
+        // As 'align' writes them: the Shared Interest case and why a score is NaN (empty, e.g. "constant-map"), per row.
+        string?[] Strings(AlignmentResult result, string column) => result.Table[column] is StringColumn c ? c.Values : new string?[n];
+        table.Add(new StringColumn("si_case", [.. rows.SelectMany(r => Strings(r.Result, "si_case"))]));
+        table.Add(new StringColumn("reason", [.. rows.SelectMany(r => Strings(r.Result, "reason"))]));
         ResultWriter.Write(table, Path.Combine(options.OutDir, "scores.csv"));
         ResultWriter.Write(table, Path.Combine(options.OutDir, "scores.parquet"));
-        _ = total;
     }
 
-    private Dictionary<string, AlignmentSummary> WriteSummaries(List<(string Model, string Method, string Mask, AlignmentResult Result, int[] Predicted)> rows, int[] labels)
+    private static string MaskRole(string mask) => Masks.First(m => m.Mask == mask).Role;
+
+    private Dictionary<string, AlignmentSummary> WriteSummaries(List<(string Model, string Method, string Mask, AlignmentResult Result, int[] Predicted)> rows, int[] labels,
+        IReadOnlyList<string> classNames)
     {
         var dir = Path.Combine(options.OutDir, "summaries");
         Directory.CreateDirectory(dir);
@@ -216,7 +260,12 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
         {
             string group = $"{r.Model}/{r.Method}/{r.Mask}";
             var s = AlignmentSummary.Build(r.Result, labels, new SummaryOptions(options.Resamples, (ulong)options.Seed + 42));
-            s.WriteJson(Path.Combine(dir, $"{r.Model}_{r.Method}_{r.Mask}.json"), new Dictionary<string, string> { ["group"] = group, ["model"] = r.Model, ["method"] = r.Method, ["mask"] = r.Mask });
+            var path = Path.Combine(dir, $"{r.Model}_{r.Method}_{r.Mask}.json");
+            s.WriteJson(path, new Dictionary<string, string> { ["group"] = group, ["model"] = r.Model, ["method"] = r.Method, ["mask"] = r.Mask, ["mask_role"] = MaskRole(r.Mask) });
+            // Per-class keys are class ids; the names let the report label them.
+            var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            json["class_names"] = new JsonArray([.. classNames.Select(c => JsonValue.Create(c))]);
+            File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             result[group] = s;
         }
         return result;
@@ -241,19 +290,20 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
                     paired[(method, mask, metric)] = p;
                     comparisons.Add(new Dictionary<string, object?>
                     {
-                        ["metric"] = metric, ["mask"] = mask, ["method"] = method, ["a"] = "clean", ["b"] = "spurious", ["n"] = p.N,
+                        ["metric"] = metric, ["mask"] = mask, ["mask_role"] = MaskRole(mask), ["method"] = method, ["a"] = "clean", ["b"] = "spurious", ["n"] = p.N,
                         ["mean_difference"] = Finite(p.MeanDifference), ["ci95"] = new[] { Finite(p.CiLow), Finite(p.CiHigh) }, ["p_value"] = Finite(p.PValue),
                     });
                 }
 
         // Expected separation, judged as Explanation Alignment does (vanilla-gradient saliency): the clean model's object
-        // IoU is clearly above the spurious one's (the CI of the paired difference excludes 0), the spurious model points
-        // at the square far more often than the clean one, and its accuracy collapses when the squares are shuffled.
-        const string judge = "saliency";
+        // IoU is clearly above the spurious one's (the lower end of the CI of the paired difference reaches
+        // MinObjectIouDifference), the spurious model points at the square far more often than the clean one, and its
+        // accuracy collapses when the squares are shuffled.
+        const string judge = Judge;
         var lines = new List<string>();
         var iouDiff = paired[(judge, "object", "iou")];
-        bool objectSeparated = iouDiff.CiLow > 0;
-        lines.Add($"object alignment ({judge} IoU): clean − spurious = {iouDiff.MeanDifference:0.000} [95% CI {iouDiff.CiLow:0.000}, {iouDiff.CiHigh:0.000}], p = {iouDiff.PValue:0.0000} → {(objectSeparated ? "clean model clearly better aligned" : "NOT separated")}");
+        bool objectSeparated = iouDiff.CiLow >= MinObjectIouDifference;
+        lines.Add($"object alignment ({judge} IoU): clean − spurious = {iouDiff.MeanDifference:0.000} [95% CI {iouDiff.CiLow:0.000}, {iouDiff.CiHigh:0.000}], p = {iouDiff.PValue:0.0000} → {(objectSeparated ? "clean model clearly better aligned" : "NOT separated")} (needs CI ≥ {MinObjectIouDifference:0.00})");
         double spuriousSquarePg = summaries[$"spurious/{judge}/square"].Metrics["pointing_game"].Mean;
         double cleanSquarePg = summaries[$"clean/{judge}/square"].Metrics["pointing_game"].Mean;
         bool pointsAtSquare = spuriousSquarePg >= 0.5 && spuriousSquarePg > cleanSquarePg + 0.25;
@@ -277,15 +327,26 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
+    /// <summary>
+    /// Writes <see cref="ExamplesPerEnd"/> best and as many worst examples of all <paramref name="n"/> explained images,
+    /// ranked by the clean − spurious difference in object IoU of the <see cref="Judge"/> maps (best: the clean model's
+    /// map covers the object far better than the spurious one's), with every panel's scores against both masks.
+    /// </summary>
     private void WriteExamples(SpuriousCueData data, Dictionary<(string, string), float[]> maps, List<(string Model, string Method, string Mask, AlignmentResult Result, int[] Predicted)> rows, int n)
     {
         const int size = 28, scale = 4, big = size * scale;
         var dir = Path.Combine(options.OutDir, "examples");
         Directory.CreateDirectory(dir);
         var names = SpuriousCueData.ClassNames(data.Source);
-        var cleanIou = rows.First(r => r is { Model: "clean", Method: "gradcam", Mask: "object" }).Result.Scores["iou"];
+        var cleanIou = rows.First(r => r is { Model: "clean", Method: Judge, Mask: "object" }).Result.Scores["iou"];
+        var spuriousIou = rows.First(r => r is { Model: "spurious", Method: Judge, Mask: "object" }).Result.Scores["iou"];
+        string keyName = $"clean − spurious {Judge} object IoU";
+        var ranked = RankExamples(cleanIou, spuriousIou, n, ExamplesPerEnd);
+        string F(double v) => double.IsFinite(v) ? v.ToString("0.00", CultureInfo.InvariantCulture) : "NaN";
+        // Scores per panel, metric by metric with the object and the square side by side; NaN written as null.
+        var scoreKeys = new[] { "iou", "pointing_game", "gtc", "sc", "sss" }.SelectMany(metric => Masks.Select(m => (Metric: metric, m.Mask))).ToList();
         var examples = new List<object>();
-        foreach (var i in Enumerable.Range(0, Math.Min(n, 12)))
+        foreach (var (i, rank, key) in ranked)
         {
             var rgb = Upscale(data.Images.AsSpan(i * 3 * size * size, 3 * size * size), size, scale);
             var input = $"examples/{i:D6}_input.png";
@@ -296,26 +357,58 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
                 var plane = new float[big * big];
                 ExplainMath.ResizeNearest(m.AsSpan(i * size * size, size * size), size, size, plane, big, big);
                 var rgba = new byte[big * big * 4];
+                // Over a grayscale copy, so the square's colour is not read as heat; the outlines show both ground truths.
                 Colormap.Overlay(rgb, plane, big, big, rgba);
                 DrawOutline(rgba, data.ObjectMasks.AsSpan(i * size * size, size * size), size, scale, (255, 255, 255));
                 DrawOutline(rgba, data.SquareMask(), size, scale, (255, 64, 64));
                 var path = $"examples/{i:D6}_{model}_{method}.png";
                 ImageDecoder.WritePng(Path.Combine(options.OutDir, path), big, big, rgba);
-                var scores = rows.Where(r => r.Model == model && r.Method == method)
-                    .SelectMany(r => MetricNames.Select(metric => ($"{metric}_{r.Mask}", r.Result.Scores[metric][i])))
-                    .Where(kv => double.IsFinite(kv.Item2)).ToDictionary(kv => kv.Item1, kv => kv.Item2);
+                var scores = new Dictionary<string, double?>();
+                foreach (var (metric, mask) in scoreKeys)
+                {
+                    double v = rows.First(r => r.Model == model && r.Method == method && r.Mask == mask).Result.Scores[metric][i];
+                    scores[$"{metric}_{mask}"] = double.IsFinite(v) ? v : null;
+                }
                 panels.Add(new Dictionary<string, object> { ["model"] = model, ["method"] = method, ["image"] = path, ["scores"] = scores });
             }
             examples.Add(new Dictionary<string, object>
             {
                 ["index"] = i,
-                ["title"] = $"{names[data.Labels[i]]} (label {data.Labels[i]}); clean gradcam object IoU {cleanIou[i].ToString("0.00", CultureInfo.InvariantCulture)}",
+                ["rank"] = rank,
+                ["rank_score"] = key,
+                ["title"] = $"{names[data.Labels[i]]} (label {data.Labels[i]}); {keyName} {F(key)} (clean {F(cleanIou[i])}, spurious {F(spuriousIou[i])})",
                 ["input"] = input,
                 ["panels"] = panels,
             });
         }
         using var stream = File.Create(Path.Combine(options.OutDir, "examples.json"));
-        JsonSerializer.Serialize(stream, new Dictionary<string, object> { ["examples"] = examples, ["legend"] = "white outline: object mask; red outline: planted square" }, new JsonSerializerOptions { WriteIndented = true });
+        JsonSerializer.Serialize(stream, new Dictionary<string, object>
+        {
+            ["ranking"] = new Dictionary<string, object>
+            {
+                ["key"] = keyName,
+                ["direction"] = "higher_is_better",
+                ["description"] = $"ranked by {keyName} over all {n} explained images: the {ranked.Count(r => r.Rank == "best")} where the clean model's map covers the object best relative to the spurious model's, then the {ranked.Count(r => r.Rank == "worst")} where it does worst",
+            },
+            ["examples"] = examples,
+            ["legend"] = "heat over a grayscale copy of the input; white outline: object mask; red outline: planted square; scores with suffix _square are against the square (higher IoU, GTC, SC and pointing game there mean attention on the cue)",
+        }, new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>
+    /// The <paramref name="perEnd"/> samples with the highest and then the <paramref name="perEnd"/> with the lowest
+    /// <c>a − b</c> (NaN differences left out; ties broken by index), as (index, "best"/"worst", difference).
+    /// </summary>
+    internal static List<(int Index, string Rank, double Key)> RankExamples(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int n, int perEnd)
+    {
+        var keyed = new List<(int Index, double Key)>();
+        for (int i = 0; i < n; i++)
+            if (double.IsFinite(a[i] - b[i])) keyed.Add((i, a[i] - b[i]));
+        var ordered = keyed.OrderByDescending(k => k.Key).ThenBy(k => k.Index).ToList();
+        int best = Math.Min(perEnd, ordered.Count), worst = Math.Min(perEnd, ordered.Count - best);
+        var result = ordered.Take(best).Select(k => (k.Index, "best", k.Key)).ToList();
+        result.AddRange(ordered.Skip(ordered.Count - worst).Reverse().Select(k => (k.Index, "worst", k.Key)));
+        return result;
     }
 
     private static byte[] Upscale(ReadOnlySpan<float> chw, int size, int scale)
@@ -369,6 +462,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
                     string F(string metric) => $"{s[metric].Mean:0.000} [{s[metric].CiLow:0.00},{s[metric].CiHigh:0.00}]";
                     o.WriteLine($"{model,-9} {accuracy[model]["matching"],9:P1} {accuracy[model]["shuffled"],9:P1} | {method,-20} {mask,-7} {F("iou"),18} {F("pointing_game"),18} {F("sss"),18}");
                 }
+        o.WriteLine("(mask 'square' is the planted cue: there a lower iou and pointing_game, and a higher sss, mean a better model)");
         o.WriteLine();
         foreach (var line in verdict.Lines) o.WriteLine(line);
     }

@@ -44,8 +44,11 @@ public static class Colormap
     }
 
     /// <summary>
-    /// Blends a heat map over an RGB image: the map is min–max scaled per image, coloured with viridis and alpha-blended
-    /// with weight <c>alpha·t</c> (so low saliency leaves the image visible); writes RGBA.
+    /// Blends a heat map over a <em>grayscale</em> copy of an RGB image (luma 0.299·R + 0.587·G + 0.114·B), so colours of
+    /// the input (a planted coloured square, say) cannot be mistaken for heat: the map is min–max scaled per image to
+    /// t ∈ [0,1] (non-finite values → 0; a constant map → 0 everywhere), coloured with viridis and alpha-blended with
+    /// weight <c>alpha·(0.25 + 0.75·t)</c>, so even the lowest saliency tints the image slightly and the highest covers
+    /// it by <paramref name="alpha"/>; writes opaque RGBA.
     /// </summary>
     public static void Overlay(ReadOnlySpan<byte> rgb, ReadOnlySpan<float> map, int width, int height, Span<byte> rgba, double alpha = 0.6)
     {
@@ -54,12 +57,13 @@ public static class Colormap
         double range = max > min ? max - min : 1;
         for (int p = 0; p < width * height; p++)
         {
-            double t = float.IsFinite(map[p]) ? (map[p] - min) / range : 0;
+            double t = float.IsFinite(map[p]) && max > min ? (map[p] - min) / range : 0;
             var (r, g, b) = Viridis(t);
             double a = alpha * (0.25 + 0.75 * t);
-            rgba[p * 4] = (byte)Math.Round(rgb[p * 3] * (1 - a) + r * a);
-            rgba[p * 4 + 1] = (byte)Math.Round(rgb[p * 3 + 1] * (1 - a) + g * a);
-            rgba[p * 4 + 2] = (byte)Math.Round(rgb[p * 3 + 2] * (1 - a) + b * a);
+            double gray = 0.299 * rgb[p * 3] + 0.587 * rgb[p * 3 + 1] + 0.114 * rgb[p * 3 + 2];
+            rgba[p * 4] = (byte)Math.Round(gray * (1 - a) + r * a);
+            rgba[p * 4 + 1] = (byte)Math.Round(gray * (1 - a) + g * a);
+            rgba[p * 4 + 2] = (byte)Math.Round(gray * (1 - a) + b * a);
             rgba[p * 4 + 3] = 255;
         }
     }

@@ -7,7 +7,8 @@ namespace Sightline.Demo;
 /// A labelled image set with a planted cue, after the Explanation Alignment coloured-square experiment (Bang et al.,
 /// ECCV 2024 workshop; mitvis/explanation_alignment): grayscale objects become RGB images in [0,1], and a
 /// <see cref="SquareSize"/>×<see cref="SquareSize"/> square in the top-left corner is painted with a colour from a fixed
-/// palette. The ground truths are the object mask (object pixels, taken before painting) and the square's mask.
+/// palette. The ground truths are the object mask (object pixels not covered by the square) and the square's mask;
+/// the two are disjoint, so attention on the square never counts as attention on the object.
 /// </summary>
 public sealed class SpuriousCueData
 {
@@ -55,7 +56,8 @@ public sealed class SpuriousCueData
         : ["disc", "square", "triangle", "cross", "ring", "bar", "diamond", "ellipse", "plus", "frame"];
 
     /// <summary>
-    /// Builds a set from grayscale objects (object mask = pixels &gt; 0, or <paramref name="objectMasks"/> when given): the square's colour is the label with probability
+    /// Builds a set from grayscale objects (object mask = pixels &gt; 0, or <paramref name="objectMasks"/> when given, minus
+    /// the pixels the square covers, which no longer show the object): the square's colour is the label with probability
     /// <paramref name="correlation"/>, otherwise a uniformly random palette index (seeded). With
     /// <paramref name="shuffle"/> set, colours follow a fixed random permutation of the classes (the "uncorrelated
     /// test" of the experiment), so a model that reads the square is misled systematically.
@@ -88,7 +90,10 @@ public sealed class SpuriousCueData
             }
             for (int y = 0; y < SquareSize; y++)
                 for (int x = 0; x < SquareSize; x++)
+                {
+                    masks[n * pixels + y * size + x] = 0;
                     for (int c = 0; c < 3; c++) images[(n * 3 + c) * pixels + y * size + x] = Palette[colour][c] / 255f;
+                }
         }
         return new SpuriousCueData(count, size, images, [.. labels.Take(count)], masks, colours, source);
     }
@@ -106,7 +111,8 @@ public sealed class SpuriousCueData
         var lab = Idx.Read(labels);
         if (img.Shape.Length != 3 || img.Shape[1] != 28 || img.Shape[2] != 28 || lab.Shape[0] != img.Shape[0])
             throw new InputDataException($"{images}: expected N×28×28 images with N labels, got {string.Join("×", img.Shape)} and {lab.Shape[0]} labels.");
-        // Fashion-MNIST items are centred; their top-left 5×5 corner is nearly always background, so the square does not cover the object.
+        // Items are centred but wide garments reach the top-left corner (about 28% of the test images have object pixels
+        // under the 5×5 square); Build paints the square over them and takes those pixels out of the object mask.
         return (img.Data, [.. lab.Data.Select(b => (int)b)], img.Shape[0]);
     }
 

@@ -35,4 +35,6 @@ public static class Reasons
     public const string NegativeSaliency = "negative-saliency";
     /// <summary>A top-k metric was asked for more pixels than the map has (k &gt; H·W).</summary>
     public const string KExceedsSize = "k-exceeds-size";
+    /// <summary>Every pixel of the map has the same value, so it has no maximum to point with.</summary>
+    public const string ConstantMap = "constant-map";
 }

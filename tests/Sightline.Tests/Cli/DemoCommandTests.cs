@@ -11,7 +11,7 @@ public sealed class DemoCommandTests
     private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
 
     [Fact]
-    public void Demo_on_the_builtin_shapes_finds_the_separation_and_writes_every_artefact()
+    public async Task Demo_on_the_builtin_shapes_finds_the_separation_and_writes_every_artefact()
     {
         using var dir = new TempDir();
         var (code, stdout, stderr) = CliRunner.Run("demo", "--data", dir.File("no-such-dir"), "--out", dir.Path,
@@ -19,15 +19,33 @@ public sealed class DemoCommandTests
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("apt-get install dataset-fashion-mnist", stderr);
         Assert.Contains("VERDICT: Sightline tells the models apart", stdout);
-        foreach (var file in new[] { "scores.csv", "scores.parquet", "comparison.json", "examples.json", "models/clean.weights", "models/spurious.weights", "summaries/spurious_saliency_square.json" })
+        foreach (var file in new[] { "scores.csv", "scores.parquet", "comparison.json", "examples.json", "report.html", "models/clean.weights", "models/spurious.weights", "summaries/spurious_saliency_square.json" })
             Assert.True(File.Exists(dir.File(file)), $"missing {file}");
-        var header = File.ReadLines(dir.File("scores.csv")).First();
-        Assert.Equal("model,method,mask,index,sss,iou,gtc,sc,pointing_game,label,predicted", header);
-        Assert.Equal(1 + 2 * 3 * 2 * 200, File.ReadLines(dir.File("scores.csv")).Count());
+        var lines = File.ReadLines(dir.File("scores.csv")).ToList();
+        Assert.Equal("model,method,mask,index,sss,iou,gtc,sc,pointing_game,label,predicted,si_case,reason", lines[0]);
+        Assert.Equal(1 + 2 * 3 * 2 * 200, lines.Count);
+        // Every score row carries its Shared Interest case; NaN scores say why (e.g. constant-map for a flat Grad-CAM map).
+        Assert.All(lines.Skip(1), l => Assert.NotEqual("", l.Split(',')[11]));
+        Assert.All(lines.Skip(1).Where(l => l.Split(',')[8] is "" or "NaN"), l => Assert.NotEqual("", l.Split(',')[12]));
         using var comparison = JsonDocument.Parse(File.ReadAllText(dir.File("comparison.json")));
         Assert.True(comparison.RootElement.GetProperty("verdict").GetProperty("passed").GetBoolean());
         var acc = comparison.RootElement.GetProperty("accuracy");
         Assert.True(acc.GetProperty("spurious").GetProperty("shuffled").GetDouble() < acc.GetProperty("spurious").GetProperty("matching").GetDouble() - 0.3);
+        Assert.All(comparison.RootElement.GetProperty("comparisons").EnumerateArray(), r =>
+            Assert.Equal(r.GetProperty("mask").GetString() == "square" ? "spurious" : "object", r.GetProperty("mask_role").GetString()));
+        using (var summary = JsonDocument.Parse(File.ReadAllText(dir.File("summaries/spurious_saliency_square.json"))))
+        {
+            Assert.Equal("spurious", summary.RootElement.GetProperty("settings").GetProperty("mask_role").GetString());
+            Assert.Equal("disc", summary.RootElement.GetProperty("class_names")[0].GetString());
+        }
+        AssertExamplesAreTheBestAndWorstOfAllSamples(dir, lines, 200);
+        var report = File.ReadAllText(dir.File("report.html"));
+        Assert.Contains("id=\"headline-table\"", report);
+        Assert.Contains("sc_square", report);
+        Assert.Contains("pointing_game_square", report);
+        Assert.Contains("0 disc", report);
+        await Sightline.Tests.Reports.ReportBrowserTests.RenderAndCheckAsync(dir.File("report.html"),
+            ["verdict", "headline", "per-class", "distributions", "comparison", "examples"], minImages: 8 * 7, minSvgs: 20, "demo-shapes-report.png", Console.WriteLine);
 
         // Second run: cached weights, identical scores.
         var firstScores = File.ReadAllText(dir.File("scores.csv"));
@@ -35,6 +53,43 @@ public sealed class DemoCommandTests
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("loaded from cache", stderr);
         Assert.Equal(firstScores, File.ReadAllText(dir.File("scores.csv")));
+
+        // Tiny runs (100 training images, 1 epoch): a spurious model trained without the cue (--correlation 0) cannot be
+        // told apart from the clean one, so the check fails with exit code 1; run again, the weights come from the cache
+        // unless --retrain forces training.
+        string[] tiny = ["demo", "--data", dir.File("no-such-dir"), "--out", dir.File("tiny"), "--train-size", "100", "--epochs", "1", "--samples", "60", "--correlation", "0"];
+        (code, stdout, stderr) = CliRunner.Run(tiny);
+        Assert.True(code == 1, $"exit {code}\n" + stdout + stderr);
+        Assert.Contains("VERDICT: the expected separation was NOT found.", stdout);
+        Assert.True(File.Exists(dir.File("tiny/report.html")), "a failed check still writes the report");
+        (code, _, stderr) = CliRunner.Run(tiny);
+        Assert.Equal(1, code);
+        Assert.Contains("clean    model loaded from cache", stderr);
+        (code, _, stderr) = CliRunner.Run([.. tiny, "--retrain"]);
+        Assert.Equal(1, code);
+        Assert.DoesNotContain("loaded from cache", stderr);
+        Assert.Contains("clean    model trained", stderr);
+        Assert.Contains("spurious model trained", stderr);
+    }
+
+    /// <summary>The examples are the top and bottom 4 of all samples by the stated key, not of the first few images.</summary>
+    private static void AssertExamplesAreTheBestAndWorstOfAllSamples(TempDir dir, List<string> lines, int n)
+    {
+        double Iou(string model, int i) => lines.Skip(1).Select(l => l.Split(',')).Where(c => c[0] == model && c[1] == "saliency" && c[2] == "object" && c[3] == i.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Select(c => double.Parse(c[5], System.Globalization.CultureInfo.InvariantCulture)).Single();
+        var keys = Enumerable.Range(0, n).Select(i => (Index: i, Key: Iou("clean", i) - Iou("spurious", i))).Where(k => double.IsFinite(k.Key))
+            .OrderByDescending(k => k.Key).ThenBy(k => k.Index).ToList();
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("examples.json")));
+        Assert.Contains("clean − spurious saliency object IoU", doc.RootElement.GetProperty("ranking").GetProperty("key").GetString());
+        var examples = doc.RootElement.GetProperty("examples").EnumerateArray().ToList();
+        Assert.Equal(["best", "best", "best", "best", "worst", "worst", "worst", "worst"], examples.Select(e => e.GetProperty("rank").GetString()));
+        Assert.Equal(keys.Take(4).Select(k => k.Index), examples.Take(4).Select(e => e.GetProperty("index").GetInt32()));
+        Assert.Equal(keys.TakeLast(4).Reverse().Select(k => k.Index), examples.Skip(4).Select(e => e.GetProperty("index").GetInt32()));
+        Assert.Contains(examples, e => e.GetProperty("index").GetInt32() >= 12);
+        Assert.All(examples, e => Assert.Contains("clean − spurious saliency object IoU", e.GetProperty("title").GetString()));
+        var scores = examples[0].GetProperty("panels")[0].GetProperty("scores");
+        foreach (var key in new[] { "iou_object", "iou_square", "pointing_game_object", "pointing_game_square", "sc_square", "sss_square" })
+            Assert.True(scores.TryGetProperty(key, out _), $"panel scores lack {key}");
     }
 
     [Fact]

@@ -99,6 +99,70 @@ public sealed class HtmlReportTests
     }
 
     [Fact]
+    public void On_a_planted_cue_mask_more_overlap_is_worse_and_the_report_says_so()
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path);
+        File.WriteAllText(dir.File("comparison.json"), """
+            {"comparisons":[
+              {"metric":"iou","mask":"object","mask_role":"object","method":"gradcam","a":"clean","b":"spurious","n":120,"mean_difference":0.3,"ci95":[0.27,0.35],"p_value":0.0005},
+              {"metric":"iou","mask":"square","mask_role":"spurious","method":"gradcam","a":"clean","b":"spurious","n":120,"mean_difference":-0.3,"ci95":[-0.35,-0.27],"p_value":0.0005},
+              {"metric":"sss","mask":"square","mask_role":"spurious","method":"gradcam","a":"clean","b":"spurious","n":120,"mean_difference":0.4,"ci95":[0.3,0.5],"p_value":0.0005}]}
+            """);
+        var summary = File.ReadAllText(dir.File("summaries/spurious_gradcam_object.json"))
+            .Replace("\"group\":\"spurious/gradcam/object\"", "\"group\":\"spurious/gradcam/square\",\"mask_role\":\"spurious\"");
+        File.WriteAllText(dir.File("summaries/spurious_gradcam_square.json"), summary);
+        var (html, _) = Build(dir.Path);
+        var rows = Regex.Matches(html, "<tr[^>]*><td>(iou|sss)</td><td class=\"text\">gradcam</td><td class=\"text\">(\\w+)[^<]*</td>.*?<td class=\"text\">(\\w+|—)</td></tr>")
+            .ToDictionary(m => (m.Groups[1].Value, m.Groups[2].Value), m => m.Groups[3].Value);
+        Assert.Equal("clean", rows[("iou", "object")]);
+        Assert.Equal("clean", rows[("iou", "square")]);   // less overlap with the cue is better
+        Assert.Equal("clean", rows[("sss", "square")]);   // more saliency outside the cue is better
+        Assert.Contains("lower is better: high means attention on the planted cue", html);
+        Assert.Contains("higher is better: low means attention on the planted cue", html);
+        Assert.Contains("<tr class=\"cue\"><td>spurious</td><td class=\"text\">gradcam</td><td class=\"text\">square (cue)</td>", html);
+    }
+
+    [Fact]
+    public void Headline_starts_with_one_table_of_every_group_and_per_class_rows_carry_class_names()
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path);
+        var path = dir.File("summaries/clean_gradcam_object.json");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"samples\":120,", "\"samples\":120,\"class_names\":[\"T-shirt/top\",\"Trouser\"],"));
+        var (html, _) = Build(dir.Path);
+        var headline = Regex.Match(html, "<section id=\"headline\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.StartsWith("<h2>Headline numbers</h2>\n<p class=\"note\">Mean (three decimals) with its bootstrap 95% CI", headline.TrimStart());
+        Assert.Contains("<table id=\"headline-table\"><thead><tr><th>model</th><th>method</th><th>mask</th><th>sss</th><th>iou</th>", headline);
+        Assert.Contains("<td>clean</td><td class=\"text\">gradcam</td><td class=\"text\">object</td><td>0.310 <span class=\"ci\">[0.27, 0.35]</span></td><td>0.460 <span class=\"ci\">[0.41, 0.51]</span></td>", headline);
+        Assert.Contains("<details><summary>Per group", headline);
+        Assert.Contains("<td>0 T-shirt/top</td>", html);
+        Assert.Contains("<td>1 Trouser</td>", html);
+    }
+
+    [Fact]
+    public void Examples_ranked_by_their_producer_keep_its_order_and_show_every_score()
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path, examples: 6);
+        // The producer ranked its samples: 3 best then 3 worst, with ten scores per panel.
+        var json = File.ReadAllText(dir.File("examples.json"));
+        string[] ranks = ["best", "best", "best", "worst", "worst", "worst"];
+        for (int e = 0; e < 6; e++) json = json.Replace($"{{\"index\":{e},", $"{{\"index\":{e},\"rank\":\"{ranks[e]}\",");
+        json = json.Replace("\"pointing_game_object\":1}", "\"pointing_game_object\":1,\"iou_square\":0.1,\"pointing_game_square\":0,\"gtc_object\":0.2,\"gtc_square\":0.3,\"sc_object\":0.4,\"sc_square\":0.5,\"sss_object\":0.6,\"sss_square\":null}");
+        json = json.Replace("{\"examples\":", "{\"ranking\":{\"key\":\"k\",\"description\":\"ranked by the producer's key\"},\"examples\":");
+        File.WriteAllText(dir.File("examples.json"), json);
+        var (html, _) = Build(dir.Path, examples: 4);
+        var section = Regex.Match(html, "<section id=\"examples\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains("Best and worst cases first, ranked by the producer&#39;s key: 2 best, then 2 worst.", section);
+        var shown = Regex.Matches(section, "</span>#(\\d+):").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+        Assert.Equal([0, 1, 3, 4], shown);
+        Assert.Contains("<li>sc_square 0.5000</li>", section);
+        Assert.Contains("<li>pointing_game_square 0.0000</li>", section);
+        Assert.Contains("<li>sss_square NaN</li>", section);
+    }
+
+    [Fact]
     public void Score_groups_without_model_columns_take_the_file_name_and_parquet_twins_are_read_once()
     {
         using var dir = new TempDir();

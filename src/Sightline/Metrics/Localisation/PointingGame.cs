@@ -9,6 +9,8 @@ namespace Sightline.Metrics.Localisation;
 /// pixel q has ‖q − p*‖₂ ≤ r (r = tolerance in pixels, 0 = p* itself in the mask), else 0. With the tie rule
 /// <c>any</c> (<see cref="LocalisationSettings.PointingTieAny"/>, Quantus' rule) every maximum tied with p* (equal
 /// value) may score the hit. An empty mask → NaN (<c>empty-mask</c>), never a hit (unlike the reference's defect #2).
+/// A constant map (every pixel equal, e.g. a Grad-CAM map that is all zero) has no maximum → NaN (<c>constant-map</c>);
+/// the EA reference would point at pixel (0,0) and count a hit whenever the mask covers that corner.
 /// </summary>
 /// <param name="tolerance">Tolerance radius in pixels (≥ 0).</param>
 /// <param name="tieAny">False: only the first maximum counts (default). True: any tied maximum may hit (Quantus).</param>
@@ -32,6 +34,7 @@ public sealed class PointingGame(double tolerance, bool tieAny = false) : IMapMa
         if (sample.Mask.IndexOfAnyExcept((byte)0) < 0) return Score.Undefined(Reasons.EmptyMask);
         var map = sample.Map;
         int peak = FirstMaximum(map);
+        if (map.IndexOfAnyExcept(map[peak]) < 0) return Score.Undefined(Reasons.ConstantMap);
         if (Hit(sample.Mask, sample.Height, sample.Width, peak, Tolerance)) return new Score(1);
         if (TieAny)
         {

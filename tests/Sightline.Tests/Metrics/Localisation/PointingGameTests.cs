@@ -120,11 +120,20 @@ public sealed class PointingGameSpecVectorTests
     }
 
     [Fact]
-    public void Constant_map_points_at_the_first_pixel()
+    public void Constant_map_is_undefined_not_a_hit_at_the_first_pixel()
     {
+        // The EA reference points a constant map at (0,0); a mask covering that corner (the planted square) would count a hit.
         var mask = new byte[4];
         mask[0] = 1;
-        Assert.Equal(1, new PointingGame(0).Evaluate(new MapMaskSample(new float[4], mask, 2, 2)).Value);
+        foreach (var map in new[] { new float[4], new float[] { 0.5f, 0.5f, 0.5f, 0.5f } })
+            foreach (var metric in new[] { new PointingGame(0), new PointingGame(1, tieAny: true) })
+            {
+                var s = metric.Evaluate(new MapMaskSample(map, mask, 2, 2));
+                Assert.True(double.IsNaN(s.Value));
+                Assert.Equal(Reasons.ConstantMap, s.Reason);
+            }
+        // One differing pixel is enough for a maximum.
+        Assert.Equal(1, new PointingGame(0).Evaluate(new MapMaskSample([1f, 0, 0, 0], mask, 2, 2)).Value);
     }
 
     [Fact]
