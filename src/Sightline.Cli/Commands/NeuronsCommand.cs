@@ -69,10 +69,10 @@ public static class NeuronsCommand
     {
         var activations = new Option<string>("--activations") { Description = "Activations: NPY of shape N×n_neurons (any numeric dtype), or a CSV matrix.", Required = true, HelpName = "A.npy" };
         var concepts = new Option<string>("--concepts") { Description = "Concept labels: NPY of shape N×n_concepts, binary or probabilities in [0, 1], or a CSV matrix (a header row names the concepts).", Required = true, HelpName = "C.npy" };
-        var output = new Option<string>("--out") { Description = "Scores. .npy: float64 n_metrics×n_neurons×n_concepts (n_neurons×n_concepts for one metric); .csv/.json/.parquet: long format with columns neuron,concept,metric,value,reason (with --top: neuron,rank,concept,metric,value).", Required = true, HelpName = "scores.npy" };
+        var output = new Option<string>("--out") { Description = "Scores. .npy: float64 n_metrics×n_neurons×n_concepts (n_neurons×n_concepts for one metric); .csv/.json/.parquet: long format with columns neuron,concept,metric,value,reason (with --top: neuron,rank,concept,metric,value,reason).", Required = true, HelpName = "scores.npy" };
         var metrics = new Option<string>("--metrics") { Description = "Comma-separated metric names, or 'all'.", DefaultValueFactory = _ => "all", HelpName = "a,b,..." };
         var names = new Option<string?>("--concept-names") { Description = "Text file with one concept name per line; names replace indices in the concept column.", HelpName = "names.txt" };
-        var top = new Option<int>("--top") { Description = "Write only the best N concepts per neuron and metric (highest value first, NaN last); tabular outputs only.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var top = new Option<int>("--top") { Description = "Write only the best N concepts per neuron and metric (highest finite value first; NaN and ±∞ last, explained in the reason column); tabular outputs only.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var o = MetricOptions("0.005");
         var command = new Command("score", "Score every neuron against every concept with the chosen metrics.") { activations, concepts, output, metrics, names, top };
         AddAll(command, o);
@@ -99,7 +99,7 @@ public static class NeuronsCommand
                     progress.Report(results.Count);
                 }
             if (npy) WriteNpy(outPath, results, probe);
-            else ResultWriter.Write(topN > 0 ? TopTable(descriptors, results, conceptNames, topN) : LongTable(descriptors, results, probe, conceptNames, options), outPath);
+            else ResultWriter.Write(topN > 0 ? TopTable(descriptors, results, probe, conceptNames, topN, options) : LongTable(descriptors, results, probe, conceptNames, options), outPath);
             context.Out.WriteLine($"Scored {probe.Neurons} neurons × {probe.Concepts} concepts over N = {probe.Samples} with {descriptors.Count} metric(s) in {clock.Elapsed.TotalSeconds:0.00} s → {outPath}");
             return ExitCodes.Ok;
         });
@@ -279,23 +279,29 @@ public static class NeuronsCommand
             .Add(new StringColumn("metric", metric)).Add(new DoubleColumn("value", value)).Add(new StringColumn("reason", reason));
     }
 
-    private static ResultTable TopTable(IReadOnlyList<NeuronMetricDescriptor> descriptors, List<ScoreMatrix> results, string[] names, int topN)
+    /// <summary>The best <paramref name="topN"/> concepts per neuron and metric: finite values highest first, then non-finite
+    /// values (+∞ of wpmi on an all-zero concept, −∞, NaN) last, since they are undefined scores, not strong matches; the
+    /// <c>reason</c> column explains them.</summary>
+    internal static ResultTable TopTable(IReadOnlyList<NeuronMetricDescriptor> descriptors, List<ScoreMatrix> results, NeuronProbe probe, string[] names, int topN, NeuronMetricOptions options)
     {
-        var neuron = new List<long>(); var rank = new List<long>(); var concept = new List<string?>(); var metric = new List<string?>(); var value = new List<double>();
+        var neuron = new List<long>(); var rank = new List<long>(); var concept = new List<string?>(); var metric = new List<string?>(); var value = new List<double>(); var reason = new List<string?>();
         for (int d = 0; d < descriptors.Count; d++)
         {
             var s = results[d];
             for (int k = 0; k < s.Neurons; k++)
             {
-                var order = Enumerable.Range(0, s.Concepts).OrderByDescending(t => double.IsNaN(s[k, t]) ? double.NegativeInfinity : s[k, t]).ThenBy(t => t).Take(topN);
+                var order = Enumerable.Range(0, s.Concepts).OrderBy(t => double.IsFinite(s[k, t]) ? 0 : 1)
+                    .ThenByDescending(t => double.IsFinite(s[k, t]) ? s[k, t] : 0).ThenBy(t => t).Take(topN);
                 int r = 1;
                 foreach (int t in order)
                 {
                     neuron.Add(k); rank.Add(r++); concept.Add(names[t]); metric.Add(descriptors[d].Name); value.Add(s[k, t]);
+                    reason.Add(NeuronScoreReasons.Explain(probe, descriptors[d], options, k, t, s[k, t]));
                 }
             }
         }
         return new ResultTable().Add(new Int64Column("neuron", [.. neuron])).Add(new Int64Column("rank", [.. rank]))
-            .Add(new StringColumn("concept", [.. concept])).Add(new StringColumn("metric", [.. metric])).Add(new DoubleColumn("value", [.. value]));
+            .Add(new StringColumn("concept", [.. concept])).Add(new StringColumn("metric", [.. metric])).Add(new DoubleColumn("value", [.. value]))
+            .Add(new StringColumn("reason", [.. reason]));
     }
 }

@@ -42,6 +42,19 @@ public sealed class NeuronsDataCommandsTests
     }
 
     [Fact]
+    public void Extract_with_an_unknown_layer_is_a_one_line_input_error_naming_close_layers()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, err) = CliRunner.Run("neurons", "extract", "--model", Path.Combine(Fixtures, "resnet_tiny.onnx"),
+            "--layer", "/features/features.5/relu_1/Relu_outpt_0", "--inputs", Path.Combine(Fixtures, "inputs.npy"), "--out", dir.File("A.npy"));
+        Assert.True(code == 2, stdout + err);
+        Assert.Contains("is not a node output", err);
+        Assert.Contains(Layer, err);
+        Assert.DoesNotContain("   at ", err);
+        Assert.False(File.Exists(dir.File("A.npy")));
+    }
+
+    [Fact]
     public void Concepts_from_label_maps_give_presence_fraction_and_location_rows()
     {
         using var dir = new TempDir();

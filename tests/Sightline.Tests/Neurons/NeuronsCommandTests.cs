@@ -65,9 +65,29 @@ public sealed class NeuronsCommandTests
             "--alpha", "0.25", "--metrics", "iou", "--top", "1", "--out", dir.File("top.csv"));
         Assert.True(code == 0, err);
         var lines = File.ReadAllLines(dir.File("top.csv"));
-        Assert.Equal("neuron,rank,concept,metric,value", lines[0]);
-        Assert.Equal("0,1,0,iou,1", lines[1]);
+        Assert.Equal("neuron,rank,concept,metric,value,reason", lines[0]);
+        Assert.Equal("0,1,0,iou,1,", lines[1]);
         Assert.Equal(3, lines.Length);
+    }
+
+    [Fact]
+    public void Score_top_ranks_infinite_wpmi_of_an_all_zero_concept_last_with_its_reason()
+    {
+        using var dir = new TempDir();
+        WriteInputs(dir); // concept 2 is all zero: wpmi = +∞ for every neuron
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
+            "--alpha", "0.25", "--metrics", "wpmi", "--top", "3", "--out", dir.File("top.csv"));
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(dir.File("top.csv"));
+        Assert.Equal(1 + 2 * 3, lines.Length);
+        for (int k = 0; k < 2; k++)
+        {
+            Assert.DoesNotContain(",inf", lines[1 + 3 * k]);
+            Assert.StartsWith($"{k},1,", lines[1 + 3 * k]);
+            Assert.StartsWith($"{k},3,2,wpmi,inf,", lines[3 + 3 * k]);
+            Assert.Contains("all zero", lines[3 + 3 * k]);
+        }
+        Assert.StartsWith("0,1,0,wpmi,", lines[1]); // neuron 0 fires on concept 0
     }
 
     [Fact]
@@ -87,6 +107,28 @@ public sealed class NeuronsCommandTests
         (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"), "--metrics", "nope", "--out", dir.File("s.npy"));
         Assert.Equal(2, code);
         Assert.Contains("nope", err);
+    }
+
+    [Fact]
+    public void Alpha_none_scores_binary_activations_raw_and_rejects_continuous_ones_with_exit_2()
+    {
+        using var dir = new TempDir();
+        WriteInputs(dir);
+        var bin = new float[40 * 2];
+        for (int i = 0; i < 40; i++) { bin[i * 2] = i % 4 == 0 ? 1 : 0; bin[i * 2 + 1] = i % 2; }
+        Npy.Write<float>(dir.File("bin.npy"), bin, 40, 2);
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("bin.npy"), "--concepts", dir.File("c.npy"),
+            "--alpha", "none", "--metrics", "iou,auc", "--out", dir.File("s.npy"));
+        Assert.True(code == 0, err);
+        var v = NpyReader.Open(dir.File("s.npy")).ReadAll<double>();
+        Assert.Equal(1, v[0], 12); // iou(neuron 0, concept 0): the raw 0/1 neuron equals the concept
+        Assert.Equal(1, v[4], 12); // iou(neuron 1, concept 1)
+        Assert.Equal(1, v[6], 12); // auc(neuron 0, concept 0)
+        (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
+            "--alpha", "none", "--metrics", "auc", "--out", dir.File("s.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("--alpha none", err);
+        Assert.Single(err.Trim().Split('\n'));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class Auprc(NeuronMetricOptions options) : NeuronMetric(options)
         int n = probe.Neurons, m = probe.Concepts, N = probe.Samples;
         var v = new double[n * m];
         // auprc: positives = neuron set, scores = concept column. inverse_auprc: positives = concept set Ĉ, scores = activations.
-        var ns = probe.NeuronSets(alpha);
+        var ns = scoresAreConcepts ? probe.BinaryNeuronSets(alpha, "auprc") : probe.NeuronSets(alpha);
         var cs = probe.ConceptSets();
         var binaryScores = probe.BinaryColumns(scoresAreConcepts);
         bool needTp = scoresAreConcepts ? ns.Weights is null : true;
