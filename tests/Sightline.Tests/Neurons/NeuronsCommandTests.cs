@@ -138,13 +138,40 @@ public sealed class NeuronsCommandTests
         var (code, _, err) = CliRunner.Run("neurons", "sanity", "--metrics", "iou,recall", "--inputs", "50000", "--draws", "3", "--out", dir.File("t.csv"));
         Assert.True(code == 0, err);
         var lines = File.ReadAllLines(dir.File("t.csv"));
-        Assert.Equal("metric,missing_labels_pass,extra_labels_pass,missing_labels_decrease,extra_labels_decrease,missing_labels_mean_delta,extra_labels_mean_delta", lines[0]);
+        Assert.Equal("metric,missing_labels_pass,extra_labels_pass,missing_labels_decrease,extra_labels_decrease,missing_labels_mean_delta,extra_labels_mean_delta,paper_theoretical_pass,paper_experimental_pass,paper_pass", lines[0]);
         Assert.StartsWith("iou,true,true,", lines[1]);
+        Assert.EndsWith(",true,true,true", lines[1]);
         Assert.StartsWith("recall,true,false,", lines[2]);
+        Assert.EndsWith(",false,false,false", lines[2]);
         WriteInputs(dir);
         (code, _, err) = CliRunner.Run("neurons", "sanity", "--metrics", "correlation", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"), "--out", dir.File("e.csv"));
         Assert.True(code == 0, err);
         Assert.EndsWith("meta_auprc", File.ReadAllLines(dir.File("e.csv"))[0]);
+    }
+
+    [Fact]
+    public void Sanity_with_random_ties_fails_spearman_and_says_the_paper_finding_needs_the_experimental_test()
+    {
+        using var dir = new TempDir();
+        string[] common = ["neurons", "sanity", "--metrics", "spearman,wpmi,combined_auc", "--inputs", "50000", "--draws", "10"];
+        var (code, stdout, err) = CliRunner.Run([.. common, "--out", dir.File("mid.csv"), "--per-frequency", dir.File("freq.csv")]);
+        Assert.True(code == 0, err);
+        var mid = File.ReadAllLines(dir.File("mid.csv"));
+        Assert.StartsWith("spearman,true,true,", mid[1]);
+        Assert.EndsWith(",false,false,false", mid[1]);
+        Assert.StartsWith("wpmi,true,true,", mid[2]);
+        Assert.EndsWith(",true,false,false", mid[2]); // passes the paper's theoretical test too, fails its experimental one
+        Assert.EndsWith(",,,", mid[3]); // combined_auc: not in the paper's main table
+        Assert.Contains("also needs its experimental test", stdout);
+        var freq = File.ReadAllLines(dir.File("freq.csv"));
+        Assert.Equal("metric,gamma,missing_labels_decrease,extra_labels_decrease,missing_labels_mean_delta,extra_labels_mean_delta", freq[0]);
+        Assert.Equal(1 + 3 * 5, freq.Length);
+        Assert.StartsWith("spearman,0.499,100,100,", freq[1]);
+        (code, _, err) = CliRunner.Run([.. common, "--ties", "random", "--reference-compat", "--out", dir.File("rand.csv")]);
+        Assert.True(code == 0, err);
+        var rand = File.ReadAllLines(dir.File("rand.csv"));
+        Assert.Matches("^spearman,(true,false|false,true|false,false),", rand[1]);
+        Assert.StartsWith("wpmi,true,true,", rand[2]);
     }
 
     [Theory]
