@@ -73,13 +73,15 @@ public static class NeuronsCommand
         var metrics = new Option<string>("--metrics") { Description = "Comma-separated metric names, or 'all'.", DefaultValueFactory = _ => "all", HelpName = "a,b,..." };
         var names = new Option<string?>("--concept-names") { Description = "Text file with one concept name per line; names replace indices in the concept column.", HelpName = "names.txt" };
         var top = new Option<int>("--top") { Description = "Write only the best N concepts per neuron and metric (highest finite value first; NaN and ±∞ last, explained in the reason column); tabular outputs only.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var assemblies = MetricAssemblyOption();
         var o = MetricOptions("0.005");
-        var command = new Command("score", "Score every neuron against every concept with the chosen metrics.") { activations, concepts, output, metrics, names, top };
+        var command = new Command("score", "Score every neuron against every concept with the chosen metrics.") { activations, concepts, output, metrics, names, top, assemblies };
         AddAll(command, o);
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
             var options = ReadOptions(parse, o);
+            LoadMetricAssemblies(parse.GetValue(assemblies));
             var descriptors = ParseMetrics(parse.GetValue(metrics)!);
             var outPath = parse.GetValue(output)!;
             bool npy = outPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
@@ -117,16 +119,18 @@ public static class NeuronsCommand
         var inputs = new Option<int>("--inputs") { Description = "Theoretical test: number of simulated inputs N (the paper uses 500000).", DefaultValueFactory = _ => 100_000, HelpName = "N" };
         var draws = new Option<int>("--draws") { Description = "Theoretical test: independent perturbation draws (the paper uses 1000).", DefaultValueFactory = _ => 100, HelpName = "D" };
         var perFrequency = new Option<string?>("--per-frequency") { Description = "Theoretical test: also write the per-γ results (long format: metric, gamma, missing_labels_decrease, extra_labels_decrease, missing_labels_mean_delta, extra_labels_mean_delta).", HelpName = "freq.csv" };
+        var assemblies = MetricAssemblyOption();
         var o = MetricOptions("0.005", " Experimental test only: the theoretical test always disables α (its simulated neurons are already 0/1), as the paper does.");
         var command = new Command("sanity", "Missing-labels and extra-labels sanity tests: theoretical (simulated ideal neurons) or, with --activations/--concepts, experimental; plus Meta-AUPRC.")
         {
-            metrics, output, activations, concepts, known, epsilon, inputs, draws, perFrequency,
+            metrics, output, activations, concepts, known, epsilon, inputs, draws, perFrequency, assemblies,
         };
         AddAll(command, o);
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
             var options = ReadOptions(parse, o);
+            LoadMetricAssemblies(parse.GetValue(assemblies));
             var descriptors = ParseMetrics(parse.GetValue(metrics)!);
             var outPath = parse.GetValue(output)!;
             ResultWriter.FormatOf(outPath);
@@ -199,6 +203,33 @@ public static class NeuronsCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Option<string[]> MetricAssemblyOption() => new("--metric-assembly")
+    {
+        Description = "A .NET assembly (DLL) whose public INeuronMetric classes with [Metric(name, MetricFamily.Neuron, ...)] and a static Create(NeuronMetricOptions) join the catalogue (usable in --metrics and 'all'); repeatable.",
+        HelpName = "PATH",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>Loads each <c>--metric-assembly</c> and registers its neuron metrics.</summary>
+    /// <exception cref="InputDataException">A file is missing, not a .NET assembly, or holds an invalid metric.</exception>
+    internal static void LoadMetricAssemblies(IEnumerable<string>? paths)
+    {
+        foreach (var path in paths ?? [])
+        {
+            if (!File.Exists(path)) throw new InputDataException($"--metric-assembly {path}: file not found.");
+            System.Reflection.Assembly assembly;
+            try { assembly = System.Reflection.Assembly.LoadFrom(Path.GetFullPath(path)); }
+            catch (BadImageFormatException) { throw new InputDataException($"--metric-assembly {path}: not a .NET assembly."); }
+            try
+            {
+                if (NeuronMetricRegistry.RegisterAssembly(assembly).Count == 0)
+                    throw new InputDataException($"--metric-assembly {path}: no public INeuronMetric class with [Metric(..., MetricFamily.Neuron, ...)].");
+            }
+            catch (ArgumentException e) { throw new InputDataException($"--metric-assembly {path}: {e.Message}"); }
+            catch (System.Reflection.ReflectionTypeLoadException e) { throw new InputDataException($"--metric-assembly {path}: cannot load its types ({e.LoaderExceptions.FirstOrDefault()?.Message})."); }
+        }
     }
 
     private static IReadOnlyList<NeuronMetricDescriptor> ParseMetrics(string text)

@@ -121,7 +121,7 @@ public sealed class NeuronKernelsTests
         Data.Sample(d =>
         {
             var probe = NeuronProbe.FromColumns(d.A, d.C);
-            foreach (var desc in NeuronMetricRegistry.All.Where(x => double.IsFinite(x.Range)))
+            foreach (var desc in NeuronMetricRegistry.BuiltIn.Where(x => double.IsFinite(x.Range)))
                 foreach (var v in desc.Create(new NeuronMetricOptions { Alpha = 0.3 }).Evaluate(probe).Values)
                     if (!double.IsNaN(v) && (v < desc.Info.Minimum - 1e-9 || v > desc.Info.Maximum + 1e-9)) return false;
             return true;
