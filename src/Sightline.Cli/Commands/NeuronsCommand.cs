@@ -69,8 +69,8 @@ public static class NeuronsCommand
     {
         var activations = new Option<string>("--activations") { Description = "Activations: NPY of shape N×n_neurons (any numeric dtype), or a CSV matrix.", Required = true, HelpName = "A.npy" };
         var concepts = new Option<string>("--concepts") { Description = "Concept labels: NPY of shape N×n_concepts, binary or probabilities in [0, 1], or a CSV matrix (a header row names the concepts).", Required = true, HelpName = "C.npy" };
-        var output = new Option<string>("--out") { Description = "Scores. .npy: float64 n_metrics×n_neurons×n_concepts (n_neurons×n_concepts for one metric); .csv/.json/.parquet: long format with columns neuron,concept,metric,value,reason (with --top: neuron,rank,concept,metric,value,reason).", Required = true, HelpName = "scores.npy" };
-        var metrics = new Option<string>("--metrics") { Description = "Comma-separated metric names, or 'all'.", DefaultValueFactory = _ => "all", HelpName = "a,b,..." };
+        var output = new Option<string>("--out") { Description = "Scores. .npy: float64 n_metrics×n_neurons×n_concepts (n_neurons×n_concepts for one metric), metric names in order in <out>.metrics.txt; .csv/.json/.parquet: long format with columns neuron,concept,metric,value,reason (with --top: neuron,rank,concept,metric,value,reason).", Required = true, HelpName = "scores.npy" };
+        var metrics = new Option<string>("--metrics") { Description = "Comma-separated metric names, or 'all' (catalogue order: recall, precision, f1, iou, ..., then registered metrics).", DefaultValueFactory = _ => "all", HelpName = "a,b,..." };
         var names = new Option<string?>("--concept-names") { Description = "Text file with one concept name per line; names replace indices in the concept column.", HelpName = "names.txt" };
         var top = new Option<int>("--top") { Description = "Write only the best N concepts per neuron and metric (highest finite value first; NaN and ±∞ last, explained in the reason column); tabular outputs only.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var assemblies = MetricAssemblyOption();
@@ -100,7 +100,7 @@ public static class NeuronsCommand
                     results.Add(d.Create(options).Evaluate(probe));
                     progress.Report(results.Count);
                 }
-            if (npy) WriteNpy(outPath, results, probe);
+            if (npy) WriteNpy(outPath, descriptors, results, probe);
             else ResultWriter.Write(topN > 0 ? TopTable(descriptors, results, probe, conceptNames, topN, options) : LongTable(descriptors, results, probe, conceptNames, options), outPath);
             context.Out.WriteLine($"Scored {probe.Neurons} neurons × {probe.Concepts} concepts over N = {probe.Samples} with {descriptors.Count} metric(s) in {clock.Elapsed.TotalSeconds:0.00} s → {outPath}");
             return ExitCodes.Ok;
@@ -300,7 +300,7 @@ public static class NeuronsCommand
         return lines;
     }
 
-    private static void WriteNpy(string path, List<ScoreMatrix> results, NeuronProbe probe)
+    private static void WriteNpy(string path, IReadOnlyList<NeuronMetricDescriptor> descriptors, List<ScoreMatrix> results, NeuronProbe probe)
     {
         int n = probe.Neurons, m = probe.Concepts;
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
@@ -308,6 +308,8 @@ public static class NeuronsCommand
         using var w = results.Count == 1 ? NpyWriter.Create(path, NpyDType.Float64, n, m) : NpyWriter.Create(path, NpyDType.Float64, results.Count, n, m);
         foreach (var r in results) w.Write<double>(r.Values);
         w.Complete();
+        // NPY stores no names: the sidecar lists the metric of each slice of the first axis, in order.
+        File.WriteAllLines(path + ".metrics.txt", descriptors.Select(d => d.Name));
     }
 
     private static ResultTable LongTable(IReadOnlyList<NeuronMetricDescriptor> descriptors, List<ScoreMatrix> results, NeuronProbe probe, string[] names, NeuronMetricOptions options)

@@ -33,6 +33,7 @@ public sealed class NeuronsCommandTests
         Assert.Equal([2, 2, 3], r.Shape);
         var v = r.ReadAll<double>();
         Assert.Equal(1.0, v[0], 1e-12); // neuron 0 fires exactly on concept 0
+        Assert.Equal(["iou", "correlation"], File.ReadAllLines(dir.File("s.npy.metrics.txt")));
         var (code1, _, _) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
             "--metrics", "iou", "--out", dir.File("one.npy"));
         Assert.Equal(0, code1);
