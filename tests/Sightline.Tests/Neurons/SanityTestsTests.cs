@@ -133,4 +133,35 @@ public sealed class SanityTestsTests
         Assert.Equal(0, results[1].ExtraDecrease);
         Assert.Throws<InputDataException>(() => SanityTests.Experimental([NeuronMetricRegistry.Get("recall")], probe, [0, 1, 5], NeuronMetricOptions.Default));
     }
+
+    [Fact]
+    public void Known_neuron_meta_auprc_ranks_true_class_concepts_first_for_good_metrics_but_not_for_recall()
+    {
+        // 10 class neurons over 2000 inputs (label = i mod 10): neuron t = 1[label = t]·(0.5 + 0.5u) + 0.4u′. Concepts: the 10
+        // classes plus a frequent concept independent of the classes (60% of inputs). Recall = TP/n₁ favours the frequent
+        // concept (≈ 0.6 against 0.5 for the true class at α = 0.2); correlation, auprc and iou find the class.
+        var rng = new Random(5);
+        int n = 2000;
+        var a = Enumerable.Range(0, 10).Select(_ => new double[n]).ToArray();
+        var c = Enumerable.Range(0, 11).Select(_ => new double[n]).ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            int label = i % 10;
+            c[label][i] = 1;
+            c[10][i] = rng.NextDouble() < 0.6 ? 1 : 0;
+            for (int t = 0; t < 10; t++) a[t][i] = (t == label ? 0.5 + 0.5 * rng.NextDouble() : 0) + 0.4 * rng.NextDouble();
+        }
+        var probe = NeuronProbe.FromColumns(a, c);
+        var known = Enumerable.Range(0, 10).ToArray();
+        var results = SanityTests.Experimental([.. new[] { "correlation", "auprc", "iou", "recall" }.Select(NeuronMetricRegistry.Get)], probe, known,
+            new NeuronMetricOptions { Alpha = 0.2 });
+        double Meta(string name) => results.Single(r => r.Metric == name).MetaAuprc;
+        Assert.Equal(1, Meta("correlation"), 1e-12);
+        Assert.Equal(1, Meta("auprc"), 1e-12);
+        Assert.Equal(1, Meta("iou"), 1e-12);
+        Assert.InRange(Meta("recall"), 0, 0.6);
+        // And directly: recall's best concept is the frequent one for every neuron.
+        var recall = NeuronMetricRegistry.Get("recall").Create(new NeuronMetricOptions { Alpha = 0.2 }).Evaluate(probe);
+        Assert.All(known, k => Assert.Equal(10, Enumerable.Range(0, 11).MaxBy(t => recall[k, t])));
+    }
 }
