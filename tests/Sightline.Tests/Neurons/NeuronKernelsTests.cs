@@ -311,4 +311,23 @@ public sealed class NeuronKernelsTests
         Assert.Equal(45, s1.Length); // ⌈0.002·10000⌉ = 20 ≤ k = 25: all 20 top inputs plus 25 random
         Assert.All(s1.Take(20), i => Assert.True(a[i] >= 9980));
     }
+
+    [Theory]
+    [InlineData("correlation_top_random", false)]
+    [InlineData("spearman_top_random", false)]
+    [InlineData("correlation_top_random_binary", true)]
+    [InlineData("spearman_top_random_binary", true)]
+    public void Top_and_random_metrics_of_a_neuron_against_itself_are_the_subset_factor(string metric, bool binary)
+    {
+        // k = 3 < top set: continuous a = 0..19 with top ⌈0.5·20⌉ = 10, so the subset has 3 + 3 = 6 inputs; with the concept equal to
+        // the (rescaled) activations, correlation and spearman on the subset are (L − 1)/L = 5/6 by hand (duplicates included).
+        // Binary (8 ones) with ReferenceCompat: all 8 ones + 3 random = 11 inputs, (11 − 1)/11 unless all 11 are ones.
+        double[] a = binary ? [.. Enumerable.Range(0, 20).Select(i => i % 5 < 2 ? 1.0 : 0)] : [.. Enumerable.Range(0, 20).Select(i => (double)i)];
+        double[] c = [.. a.Select(v => v / a.Max())];
+        var o = new NeuronMetricOptions { TopRandomK = 3, TopRandomAlpha = 0.5, Seed = 42, ReferenceCompat = binary };
+        var subset = TopRandomSampler.Sample(a, 0, o, binary);
+        double expected = subset.Select(i => a[i]).Distinct().Count() == 1 ? 0 : (subset.Length - 1.0) / subset.Length;
+        Assert.Equal(binary ? 11 : 6, subset.Length);
+        Assert.Equal(expected, NeuronMetricRegistry.Get(metric).Create(o).Evaluate(NeuronProbe.FromColumns([a], [c]))[0, 0], 1e-12);
+    }
 }

@@ -121,7 +121,8 @@ public sealed class NeuronsCommandTests
         var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("bin.npy"), "--concepts", dir.File("c.npy"),
             "--alpha", "none", "--metrics", "iou,auc", "--out", dir.File("s.npy"));
         Assert.True(code == 0, err);
-        var v = NpyReader.Open(dir.File("s.npy")).ReadAll<double>();
+        double[] v;
+        using (var r = NpyReader.Open(dir.File("s.npy"))) v = r.ReadAll<double>();
         Assert.Equal(1, v[0], 12); // iou(neuron 0, concept 0): the raw 0/1 neuron equals the concept
         Assert.Equal(1, v[4], 12); // iou(neuron 1, concept 1)
         Assert.Equal(1, v[6], 12); // auc(neuron 0, concept 0)
@@ -130,6 +131,32 @@ public sealed class NeuronsCommandTests
         Assert.Equal(2, code);
         Assert.Contains("--alpha none", err);
         Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Score_ties_and_reference_compat_options_reach_the_metrics()
+    {
+        using var dir = new TempDir();
+        var bin = new float[40 * 1];
+        var c = new float[40 * 1];
+        for (int i = 0; i < 40; i++) { bin[i] = i < 20 ? 1 : 0; c[i] = i % 2; }
+        Npy.Write<float>(dir.File("b.npy"), bin, 40, 1);
+        Npy.Write<float>(dir.File("c.npy"), c, 40, 1);
+        double Run(params string[] extra)
+        {
+            var (code, _, err) = CliRunner.Run([.. new[] { "neurons", "score", "--activations", dir.File("b.npy"), "--concepts", dir.File("c.npy"), "--out", dir.File("s.npy") }, .. extra]);
+            Assert.True(code == 0, err);
+            using var r = NpyReader.Open(dir.File("s.npy"));
+            return r.ReadAll<double>()[0];
+        }
+        // Midranks: spearman = correlation on 0/1 data (here 0: the halves are balanced); random ties break that equality.
+        Assert.Equal(Run("--metrics", "correlation"), Run("--metrics", "spearman"), 12);
+        Assert.NotEqual(Run("--metrics", "spearman"), Run("--metrics", "spearman", "--ties", "random"));
+        Assert.Equal(Run("--metrics", "spearman", "--ties", "random", "--seed", "3"), Run("--metrics", "spearman", "--ties", "random", "--seed", "3"));
+        // Binary top-and-random: k = 2 of the 20 ones + 2 random (4 inputs), or with --reference-compat all 20 ones + 2 random.
+        double intended = Run("--metrics", "correlation_top_random_binary", "--k", "2", "--seed", "1");
+        double compat = Run("--metrics", "correlation_top_random_binary", "--k", "2", "--seed", "1", "--reference-compat");
+        Assert.NotEqual(intended, compat);
     }
 
     [Fact]
