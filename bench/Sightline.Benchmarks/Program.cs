@@ -12,14 +12,18 @@ if (args.Length >= 1 && args[0] == "make-align-data")
 }
 if (args.Length >= 1 && args[0] == "neurons-once")
 {
-    // neurons-once N n METRICS: one timed run of each metric at N × n × n (no BenchmarkDotNet statistics).
+    // neurons-once N n [METRICS|all] [soft]: one timed run of each metric at N × n × n (no BenchmarkDotNet statistics);
+    // METRICS defaults to one metric per family, 'all' = every registered metric; 'soft' uses soft concept labels.
     int n = args.Length > 1 ? int.Parse(args[1]) : 50_000;
     int k = args.Length > 2 ? int.Parse(args[2]) : 1000;
-    var (a, c) = NeuronBenchmarks.Make(n, k, k);
+    var list = args.Length > 3 ? args[3] : NeuronBenchmarks.Families;
+    if (list == "all") list = string.Join(',', Sightline.Neurons.NeuronMetricRegistry.All.Select(d => d.Name));
+    bool soft = args.Length > 4 && args[4] == "soft";
+    var (a, c) = NeuronBenchmarks.Make(n, k, k, soft);
     var sw = System.Diagnostics.Stopwatch.StartNew();
     var probe = Sightline.Neurons.NeuronProbe.FromRowMajor(a, c, n, k, k);
-    Console.WriteLine($"probe {sw.Elapsed.TotalSeconds:0.00} s");
-    foreach (var name in (args.Length > 3 ? args[3] : "iou,correlation,cosine,mad,auprc,inverse_auc,wpmi").Split(','))
+    Console.WriteLine($"probe {sw.Elapsed.TotalSeconds:0.00} s ({(soft ? "soft" : "binary")} labels)");
+    foreach (var name in list.Split(','))
     {
         sw.Restart();
         Sightline.Neurons.NeuronMetricRegistry.Get(name).Create(new Sightline.Neurons.NeuronMetricOptions { Alpha = 0.005 }).Evaluate(probe);

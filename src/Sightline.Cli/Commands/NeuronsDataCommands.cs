@@ -13,6 +13,10 @@ namespace Sightline.Cli.Commands;
 /// <summary><c>sightline neurons extract</c> and <c>sightline neurons concepts</c>: activations and concept labels from real models and data.</summary>
 public static class NeuronsDataCommands
 {
+    /// <summary>Test hook: called with the first image index of each batch before it runs (e.g. to cancel after k batches and
+    /// check that a second run resumes). Flows with the calling context only.</summary>
+    internal static readonly AsyncLocal<Action<int>?> BeforeBatch = new();
+
     /// <summary><c>neurons extract</c>: a layer's activations for every probing image, streamed to NPY and resumable.</summary>
     public static Command BuildExtract(CliContext context)
     {
@@ -21,7 +25,7 @@ public static class NeuronsDataCommands
         var images = new Option<string?>("--images") { Description = "Probing images: a folder (class subfolders or flat) or a CSV of path,label.", HelpName = "DIR|CSV" };
         var inputs = new Option<string?>("--inputs") { Description = "Or ready tensors: NPY of N×C×H×W float32, already preprocessed.", HelpName = "X.npy" };
         var output = new Option<string>("--out") { Description = "Activations NPY: |D| × n_neurons float32 (rows = images, or image locations with --reduce none). A CSV of row metadata (row,image,path,y,x) is written beside it.", Required = true, HelpName = "A.npy" };
-        var reduce = new Option<string>("--reduce") { Description = "Spatial reduction of C×h×w layers: mean, max, or none (every location is a probing input).", DefaultValueFactory = _ => "mean", HelpName = "mean|max|none" };
+        var reduce = new Option<string>("--reduce") { Description = "Spatial reduction of C×h×w layers: mean, max, or none (every location is a probing input). A 2-D per-sample output is read as tokens × features (T×D: D neurons, T locations), as transformers lay it out.", DefaultValueFactory = _ => "mean", HelpName = "mean|max|none" };
         reduce.AcceptOnlyFromAmong("mean", "max", "none");
         var batch = new Option<int>("--batch-size") { Description = "Images per model call (and per committed chunk, the unit of resuming).", DefaultValueFactory = _ => 32, HelpName = "n" };
         var command = new Command("extract", "Extract a layer's activations (neurons) for a probing set, batched, streamed to NPY, resumable.")
@@ -37,6 +41,7 @@ public static class NeuronsDataCommands
             if (!outPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) throw new InputDataException($"--out {outPath}: activations are written as NPY.");
             int batchSize = parse.GetValue(batch) > 0 ? parse.GetValue(batch) : throw new InputDataException("--batch-size must be positive.");
             var mode = parse.GetValue(reduce) switch { "max" => SpatialReduce.Max, "none" => SpatialReduce.None, _ => SpatialReduce.Mean };
+            CheckLayer(modelPath, layerName);
             using var ort = OnnxRuntimeModel.Open(modelPath, [layerName]);
             var shape = ort.LayerShape(layerName).ToArray();
             var (c, h, w) = shape.Length switch
@@ -68,6 +73,7 @@ public static class NeuronsDataCommands
                 for (int start = stack.Done / per; start < n; start += batchSize)
                 {
                     int m = Math.Min(batchSize, n - start);
+                    BeforeBatch.Value?.Invoke(start);
                     source.Load(start, m, x);
                     var act = ort.Activations(layerName, x.AsSpan(0, m * size), m, out _);
                     var rows = new List<string>(m * per);
@@ -93,6 +99,35 @@ public static class NeuronsDataCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Rejects a <c>--layer</c> that is not a node output of the model's main graph before ONNX Runtime sees it, with the closest
+    /// candidate names (edit distance, then shared substrings) so a typo is a one-line fix.
+    /// </summary>
+    /// <exception cref="InputDataException">The name is not a node output.</exception>
+    internal static void CheckLayer(string modelPath, string layerName)
+    {
+        var graph = Sightline.Onnx.Graph.OnnxModelProto.Load(modelPath).Graph;
+        var names = graph.Nodes.SelectMany(n => n.Outputs).Where(o => o.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        if (names.Contains(layerName, StringComparer.Ordinal)) return;
+        var close = names.OrderBy(n => Distance(n, layerName)).ThenBy(n => n, StringComparer.Ordinal).Take(5);
+        throw new InputDataException($"--layer '{layerName}' is not a node output of {modelPath} ({names.Count} candidates). Closest: {string.Join(", ", close)}. List all with 'sightline explain --model {modelPath} --list-layers'.");
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var prev = new int[b.Length + 1];
+        var cur = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) prev[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            cur[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (prev, cur) = (cur, prev);
+        }
+        return prev[b.Length];
     }
 
     /// <summary><c>neurons concepts</c>: concept label matrices from segmentation masks or class labels.</summary>

@@ -57,10 +57,15 @@ public sealed record NeuronMetricDescriptor(MetricAttribute Info, Type Type, Fun
 /// <summary>
 /// The catalogue of neuron metrics, discovered by reflection from the <see cref="MetricAttribute"/> (family
 /// <see cref="MetricFamily.Neuron"/>) of each class implementing <see cref="INeuronMetric"/>, so it cannot drift from the code.
+/// The core assembly's metrics are found automatically; user metrics join with <see cref="Register(Type)"/> or
+/// <see cref="RegisterAssembly(Assembly)"/> (the CLI's <c>--metric-assembly</c>), after which the CLI, <c>all</c> and the
+/// sanity tests (Oikarinen, Yan, Weng, ICML 2025, Sec. 4) treat them exactly like the built-in ones.
 /// </summary>
 public static class NeuronMetricRegistry
 {
-    private static readonly Lazy<IReadOnlyList<NeuronMetricDescriptor>> _all = new(Discover);
+    private static readonly Lazy<IReadOnlyList<NeuronMetricDescriptor>> _builtIn = new(Discover);
+    private static readonly object _gate = new();
+    private static IReadOnlyList<NeuronMetricDescriptor> _registered = [];
 
     /// <summary>Catalogue order (the paper's table order, then the sampled variants and the combinations).</summary>
     public static readonly IReadOnlyList<string> CatalogueOrder =
@@ -71,8 +76,68 @@ public static class NeuronMetricRegistry
         "combined_auc", "combined_balanced_acc", "recall_auc", "recall_inv_auc", "precision_bal_acc", "precision_inverse_bal_acc",
     ];
 
-    /// <summary>All neuron metrics in <see cref="CatalogueOrder"/>.</summary>
-    public static IReadOnlyList<NeuronMetricDescriptor> All => _all.Value;
+    /// <summary>The core metrics in <see cref="CatalogueOrder"/>.</summary>
+    public static IReadOnlyList<NeuronMetricDescriptor> BuiltIn => _builtIn.Value;
+
+    /// <summary>All neuron metrics: the core ones in <see cref="CatalogueOrder"/>, then registered ones in registration order.</summary>
+    public static IReadOnlyList<NeuronMetricDescriptor> All
+    {
+        get
+        {
+            var extra = Volatile.Read(ref _registered);
+            return extra.Count == 0 ? BuiltIn : [.. BuiltIn, .. extra];
+        }
+    }
+
+    /// <summary>
+    /// The descriptor of a metric class without registering it: the class must implement <see cref="INeuronMetric"/>, carry a
+    /// <see cref="MetricAttribute"/> with <see cref="MetricFamily.Neuron"/>, and provide
+    /// <c>public static INeuronMetric Create(NeuronMetricOptions)</c>. The attribute's Minimum/Maximum give the sanity tests'
+    /// range (±∞ = taken from the data).
+    /// </summary>
+    /// <exception cref="ArgumentException">The type does not meet these requirements (the message says which).</exception>
+    public static NeuronMetricDescriptor Describe(Type type)
+    {
+        var info = type.GetCustomAttribute<MetricAttribute>() ?? throw new ArgumentException($"{type.FullName} lacks [Metric(name, MetricFamily.Neuron, ...)].", nameof(type));
+        if (!typeof(INeuronMetric).IsAssignableFrom(type) || type.IsAbstract) throw new ArgumentException($"{type.FullName} must be a non-abstract class implementing INeuronMetric.", nameof(type));
+        if (info.Family != MetricFamily.Neuron) throw new ArgumentException($"Neuron metric {type.FullName} must declare MetricFamily.Neuron.", nameof(type));
+        var create = type.GetMethod("Create", BindingFlags.Public | BindingFlags.Static, [typeof(NeuronMetricOptions)]);
+        if (create is null || !typeof(INeuronMetric).IsAssignableFrom(create.ReturnType))
+            throw new ArgumentException($"Neuron metric {type.FullName} lacks public static INeuronMetric Create(NeuronMetricOptions).", nameof(type));
+        var factory = create.ReturnType == typeof(INeuronMetric)
+            ? create.CreateDelegate<Func<NeuronMetricOptions, INeuronMetric>>()
+            : o => (INeuronMetric)create.Invoke(null, [o])!;
+        return new NeuronMetricDescriptor(info, type, factory);
+    }
+
+    /// <summary>Adds a user metric class to <see cref="All"/> (idempotent for the same class) and returns its descriptor.</summary>
+    /// <exception cref="ArgumentException">The type is not a valid neuron metric (<see cref="Describe"/>), or another class already
+    /// uses its name.</exception>
+    public static NeuronMetricDescriptor Register(Type type)
+    {
+        var d = Describe(type);
+        lock (_gate)
+        {
+            var existing = All.FirstOrDefault(x => string.Equals(x.Name, d.Name, StringComparison.OrdinalIgnoreCase));
+            if (existing is not null)
+            {
+                if (existing.Type == type) return existing;
+                throw new ArgumentException($"The neuron metric name '{d.Name}' of {type.FullName} is already used by {existing.Type.FullName}.", nameof(type));
+            }
+            Volatile.Write(ref _registered, [.. _registered, d]);
+            return d;
+        }
+    }
+
+    /// <summary>Registers every neuron metric class of <paramref name="assembly"/> (public, non-abstract, with a
+    /// <see cref="MetricAttribute"/> of family <see cref="MetricFamily.Neuron"/>); returns them.</summary>
+    /// <exception cref="ArgumentException">A class is invalid or its name is taken.</exception>
+    public static IReadOnlyList<NeuronMetricDescriptor> RegisterAssembly(Assembly assembly)
+    {
+        var types = assembly.GetExportedTypes().Where(t => !t.IsAbstract && typeof(INeuronMetric).IsAssignableFrom(t)
+            && t.GetCustomAttribute<MetricAttribute>() is { Family: MetricFamily.Neuron });
+        return [.. types.OrderBy(t => t.FullName, StringComparer.Ordinal).Select(Register)];
+    }
 
     /// <summary>Finds a metric by name (case-insensitive).</summary>
     /// <exception cref="KeyNotFoundException">Unknown name; the message lists the known names.</exception>
@@ -101,10 +166,8 @@ public static class NeuronMetricRegistry
         {
             var info = type.GetCustomAttribute<MetricAttribute>();
             if (info is null || !typeof(INeuronMetric).IsAssignableFrom(type) || type.IsAbstract) continue;
-            if (info.Family != MetricFamily.Neuron) throw new InvalidOperationException($"Neuron metric {type.Name} must declare MetricFamily.Neuron.");
-            var create = type.GetMethod("Create", BindingFlags.Public | BindingFlags.Static, [typeof(NeuronMetricOptions)])
-                ?? throw new InvalidOperationException($"Neuron metric {type.Name} lacks public static Create(NeuronMetricOptions).");
-            list.Add(new NeuronMetricDescriptor(info, type, create.CreateDelegate<Func<NeuronMetricOptions, INeuronMetric>>()));
+            try { list.Add(Describe(type)); }
+            catch (ArgumentException e) { throw new InvalidOperationException(e.Message, e); }
         }
         var dup = list.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new InvalidOperationException($"Two neuron metric classes share the name '{dup.Key}'.");

@@ -178,6 +178,30 @@ public sealed class NeuronProbe
         return new ActiveSets(idx, weighted ? w : null, active, inactive, pos, bits);
     });
 
+    /// <summary>
+    /// The neuron side Â for a metric that treats it as a set or a class (set metrics, auc, auprc, wpmi and their combinations).
+    /// With α disabled Â = a, which the framework defines only for 0/1 activations (spec §3: "meaningful only for a ∈ {0,1}"):
+    /// with other values the counts are not counts and auc/auprc leave [0, 1] (a = (1, ½, ½, 0), c = (0.9, 0.8, 0.7, 0.1) would
+    /// give auc = 3), so such input is rejected.
+    /// </summary>
+    /// <exception cref="InputDataException">α is disabled and a neuron column holds a value other than 0 or 1.</exception>
+    public ActiveSets BinaryNeuronSets(double? alpha, string metric)
+    {
+        if (alpha is null)
+        {
+            var binary = BinaryColumns(false);
+            int k = Array.IndexOf(binary, false);
+            if (k >= 0)
+            {
+                var col = ActivationColumn(k);
+                int i = 0;
+                while (col[i] == 0 || col[i] == 1) i++;
+                throw new InputDataException($"Metric '{metric}' with α disabled (--alpha none) needs 0/1 activations, but neuron {k} has {col[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at input {i}; give an α (e.g. --alpha 0.005) to binarise by top-α.");
+            }
+        }
+        return NeuronSets(alpha);
+    }
+
     /// <summary>The concept side Ĉ = 1[c ≥ 0.5]: per concept the positive inputs, m₁, m₀ = N − m₁ and bit-packed sets; cached.</summary>
     public ActiveSets ConceptSets() => Cached("concept-sets", () =>
     {

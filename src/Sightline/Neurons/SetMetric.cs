@@ -17,8 +17,8 @@ public abstract class SetMetric(NeuronMetricOptions options) : NeuronMetric(opti
     public override ScoreMatrix Evaluate(NeuronProbe probe)
     {
         var alpha = Options.EffectiveAlpha(DefaultAlpha);
+        var ns = probe.BinaryNeuronSets(alpha, Name);
         var tp = probe.TruePositives(alpha);
-        var ns = probe.NeuronSets(alpha);
         var cs = probe.ConceptSets();
         int m = probe.Concepts;
         var v = new double[tp.Length];

@@ -42,6 +42,74 @@ public sealed class NeuronsDataCommandsTests
     }
 
     [Fact]
+    public void Extract_reads_an_image_folder_with_the_model_preprocessing()
+    {
+        using var dir = new TempDir();
+        File.Copy(Path.Combine(Fixtures, "resnet_tiny.onnx"), dir.File("m.onnx"));
+        var rng = new Random(4);
+        foreach (var cls in new[] { "cat", "dog" })
+        {
+            Directory.CreateDirectory(Path.Combine(dir.File("images"), cls));
+            for (int i = 0; i < 2; i++)
+            {
+                var px = new byte[40 * 36 * 4];
+                rng.NextBytes(px);
+                Sightline.Data.ImageDecoder.WritePng(Path.Combine(dir.File("images"), cls, $"{i}.png"), 40, 36, px);
+            }
+        }
+        var (code, stdout, err) = CliRunner.Run("neurons", "extract", "--model", dir.File("m.onnx"), "--layer", Layer,
+            "--images", dir.File("images"), "--out", dir.File("A.npy"), "--batch-size", "3");
+        Assert.True(code == 0, stdout + err);
+        using var a = NpyReader.Open(dir.File("A.npy"));
+        Assert.Equal(4, a.Shape[0]);
+        Assert.All(a.ReadAll<float>(), v => Assert.True(float.IsFinite(v) && v >= 0)); // after a ReLU
+        var rows = File.ReadAllLines(dir.File("A.rows.csv"));
+        Assert.Equal("row,image,path,y,x", rows[0]);
+        Assert.Contains("cat", rows[1]);
+        Assert.Contains("dog", rows[4]);
+    }
+
+    [Fact]
+    public void Extract_killed_after_a_batch_resumes_from_the_next_batch_and_gives_the_same_file()
+    {
+        using var dir = new TempDir();
+        var model = Path.Combine(Fixtures, "resnet_tiny.onnx");
+        var inputs = Path.Combine(Fixtures, "inputs.npy");
+        string[] args = ["neurons", "extract", "--model", model, "--layer", Layer, "--inputs", inputs, "--batch-size", "1"];
+        var (code, _, _) = CliRunner.Run([.. args, "--out", dir.File("full.npy")]);
+        Assert.Equal(0, code);
+        var starts = new List<int>();
+        Sightline.Cli.Commands.NeuronsDataCommands.BeforeBatch.Value = start =>
+        {
+            if (start == 2) throw new OperationCanceledException(); // killed before the third image
+            starts.Add(start);
+        };
+        try { (code, _, _) = CliRunner.Run([.. args, "--out", dir.File("A.npy")]); }
+        finally { Sightline.Cli.Commands.NeuronsDataCommands.BeforeBatch.Value = null; }
+        Assert.NotEqual(0, code);
+        Assert.True(File.Exists(dir.File("A.npy.progress.json")));
+        Sightline.Cli.Commands.NeuronsDataCommands.BeforeBatch.Value = starts.Add;
+        try { (code, _, var err) = CliRunner.Run([.. args, "--out", dir.File("A.npy")]); Assert.True(code == 0, err); }
+        finally { Sightline.Cli.Commands.NeuronsDataCommands.BeforeBatch.Value = null; }
+        Assert.Equal([0, 1, 2, 3], starts); // the second run starts at image 2, not 0
+        Assert.Equal(NpyReader.Open(dir.File("full.npy")).ReadAll<float>(), NpyReader.Open(dir.File("A.npy")).ReadAll<float>());
+        Assert.Equal(File.ReadAllLines(dir.File("full.rows.csv")).Skip(1).Select(l => l.Split(',')[0]), File.ReadAllLines(dir.File("A.rows.csv")).Skip(1).Select(l => l.Split(',')[0]));
+    }
+
+    [Fact]
+    public void Extract_with_an_unknown_layer_is_a_one_line_input_error_naming_close_layers()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, err) = CliRunner.Run("neurons", "extract", "--model", Path.Combine(Fixtures, "resnet_tiny.onnx"),
+            "--layer", "/features/features.5/relu_1/Relu_outpt_0", "--inputs", Path.Combine(Fixtures, "inputs.npy"), "--out", dir.File("A.npy"));
+        Assert.True(code == 2, stdout + err);
+        Assert.Contains("is not a node output", err);
+        Assert.Contains(Layer, err);
+        Assert.DoesNotContain("   at ", err);
+        Assert.False(File.Exists(dir.File("A.npy")));
+    }
+
+    [Fact]
     public void Concepts_from_label_maps_give_presence_fraction_and_location_rows()
     {
         using var dir = new TempDir();

@@ -159,9 +159,28 @@ public sealed class NeuronMetricTests
     [Fact]
     public void The_registry_lists_every_issue_metric_in_catalogue_order()
     {
-        var names = NeuronMetricRegistry.All.Select(d => d.Name).ToArray();
+        var names = NeuronMetricRegistry.BuiltIn.Select(d => d.Name).ToArray();
         Assert.Equal(NeuronMetricRegistry.CatalogueOrder, names);
-        Assert.All(NeuronMetricRegistry.All, d => Assert.Equal(Sightline.Metrics.MetricFamily.Neuron, d.Info.Family));
+        Assert.All(NeuronMetricRegistry.BuiltIn, d => Assert.Equal(Sightline.Metrics.MetricFamily.Neuron, d.Info.Family));
+    }
+
+    [Theory]
+    [InlineData("auc")]
+    [InlineData("auprc")]
+    [InlineData("recall")]
+    [InlineData("iou")]
+    [InlineData("wpmi")]
+    [InlineData("combined_auc")]
+    public void Disabled_alpha_on_non_binary_activations_is_rejected_instead_of_giving_out_of_range_scores(string metric)
+    {
+        // Without the check auc here would be 3: the positives are the exact ones, the negatives the exact zeros, but ranks span all four.
+        var probe = NeuronProbe.FromColumns([[1.0, 0.5, 0.5, 0]], [[0.9, 0.8, 0.7, 0.1]]);
+        var e = Assert.Throws<InputDataException>(() => Score(metric, new NeuronMetricOptions { Alpha = 0 }, probe));
+        Assert.Contains("0/1 activations", e.Message);
+        Assert.Contains("neuron 0", e.Message);
+        // Raw-activation metrics need no binarisation and still work; with an α the same input is fine.
+        Assert.Equal(1, Score("inverse_auc", new NeuronMetricOptions { Alpha = 0 }, probe)[0], 1e-12);
+        Assert.InRange(Score("auc", new NeuronMetricOptions { Alpha = 0.25 }, probe)[0], 0, 1);
     }
 
     [Fact]

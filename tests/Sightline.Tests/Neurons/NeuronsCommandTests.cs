@@ -33,6 +33,7 @@ public sealed class NeuronsCommandTests
         Assert.Equal([2, 2, 3], r.Shape);
         var v = r.ReadAll<double>();
         Assert.Equal(1.0, v[0], 1e-12); // neuron 0 fires exactly on concept 0
+        Assert.Equal(["iou", "correlation"], File.ReadAllLines(dir.File("s.npy.metrics.txt")));
         var (code1, _, _) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
             "--metrics", "iou", "--out", dir.File("one.npy"));
         Assert.Equal(0, code1);
@@ -65,9 +66,29 @@ public sealed class NeuronsCommandTests
             "--alpha", "0.25", "--metrics", "iou", "--top", "1", "--out", dir.File("top.csv"));
         Assert.True(code == 0, err);
         var lines = File.ReadAllLines(dir.File("top.csv"));
-        Assert.Equal("neuron,rank,concept,metric,value", lines[0]);
-        Assert.Equal("0,1,0,iou,1", lines[1]);
+        Assert.Equal("neuron,rank,concept,metric,value,reason", lines[0]);
+        Assert.Equal("0,1,0,iou,1,", lines[1]);
         Assert.Equal(3, lines.Length);
+    }
+
+    [Fact]
+    public void Score_top_ranks_infinite_wpmi_of_an_all_zero_concept_last_with_its_reason()
+    {
+        using var dir = new TempDir();
+        WriteInputs(dir); // concept 2 is all zero: wpmi = +∞ for every neuron
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
+            "--alpha", "0.25", "--metrics", "wpmi", "--top", "3", "--out", dir.File("top.csv"));
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(dir.File("top.csv"));
+        Assert.Equal(1 + 2 * 3, lines.Length);
+        for (int k = 0; k < 2; k++)
+        {
+            Assert.DoesNotContain(",inf", lines[1 + 3 * k]);
+            Assert.StartsWith($"{k},1,", lines[1 + 3 * k]);
+            Assert.StartsWith($"{k},3,2,wpmi,inf,", lines[3 + 3 * k]);
+            Assert.Contains("all zero", lines[3 + 3 * k]);
+        }
+        Assert.StartsWith("0,1,0,wpmi,", lines[1]); // neuron 0 fires on concept 0
     }
 
     [Fact]
@@ -90,19 +111,95 @@ public sealed class NeuronsCommandTests
     }
 
     [Fact]
+    public void Alpha_none_scores_binary_activations_raw_and_rejects_continuous_ones_with_exit_2()
+    {
+        using var dir = new TempDir();
+        WriteInputs(dir);
+        var bin = new float[40 * 2];
+        for (int i = 0; i < 40; i++) { bin[i * 2] = i % 4 == 0 ? 1 : 0; bin[i * 2 + 1] = i % 2; }
+        Npy.Write<float>(dir.File("bin.npy"), bin, 40, 2);
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("bin.npy"), "--concepts", dir.File("c.npy"),
+            "--alpha", "none", "--metrics", "iou,auc", "--out", dir.File("s.npy"));
+        Assert.True(code == 0, err);
+        double[] v;
+        using (var r = NpyReader.Open(dir.File("s.npy"))) v = r.ReadAll<double>();
+        Assert.Equal(1, v[0], 12); // iou(neuron 0, concept 0): the raw 0/1 neuron equals the concept
+        Assert.Equal(1, v[4], 12); // iou(neuron 1, concept 1)
+        Assert.Equal(1, v[6], 12); // auc(neuron 0, concept 0)
+        (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
+            "--alpha", "none", "--metrics", "auc", "--out", dir.File("s.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("--alpha none", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Score_ties_and_reference_compat_options_reach_the_metrics()
+    {
+        using var dir = new TempDir();
+        var bin = new float[40 * 1];
+        var c = new float[40 * 1];
+        for (int i = 0; i < 40; i++) { bin[i] = i < 20 ? 1 : 0; c[i] = i % 2; }
+        Npy.Write<float>(dir.File("b.npy"), bin, 40, 1);
+        Npy.Write<float>(dir.File("c.npy"), c, 40, 1);
+        double Run(params string[] extra)
+        {
+            var (code, _, err) = CliRunner.Run([.. new[] { "neurons", "score", "--activations", dir.File("b.npy"), "--concepts", dir.File("c.npy"), "--out", dir.File("s.npy") }, .. extra]);
+            Assert.True(code == 0, err);
+            using var r = NpyReader.Open(dir.File("s.npy"));
+            return r.ReadAll<double>()[0];
+        }
+        // Midranks: spearman = correlation on 0/1 data (here 0: the halves are balanced); random ties break that equality.
+        Assert.Equal(Run("--metrics", "correlation"), Run("--metrics", "spearman"), 12);
+        Assert.NotEqual(Run("--metrics", "spearman"), Run("--metrics", "spearman", "--ties", "random"));
+        Assert.Equal(Run("--metrics", "spearman", "--ties", "random", "--seed", "3"), Run("--metrics", "spearman", "--ties", "random", "--seed", "3"));
+        // Binary top-and-random: k = 2 of the 20 ones + 2 random (4 inputs), or with --reference-compat all 20 ones + 2 random.
+        double intended = Run("--metrics", "correlation_top_random_binary", "--k", "2", "--seed", "1");
+        double compat = Run("--metrics", "correlation_top_random_binary", "--k", "2", "--seed", "1", "--reference-compat");
+        Assert.NotEqual(intended, compat);
+    }
+
+    [Fact]
     public void Sanity_writes_the_pass_fail_table_theoretically_and_experimentally()
     {
         using var dir = new TempDir();
         var (code, _, err) = CliRunner.Run("neurons", "sanity", "--metrics", "iou,recall", "--inputs", "50000", "--draws", "3", "--out", dir.File("t.csv"));
         Assert.True(code == 0, err);
         var lines = File.ReadAllLines(dir.File("t.csv"));
-        Assert.Equal("metric,missing_labels_pass,extra_labels_pass,missing_labels_decrease,extra_labels_decrease,missing_labels_mean_delta,extra_labels_mean_delta", lines[0]);
+        Assert.Equal("metric,missing_labels_pass,extra_labels_pass,missing_labels_decrease,extra_labels_decrease,missing_labels_mean_delta,extra_labels_mean_delta,paper_theoretical_pass,paper_experimental_pass,paper_pass", lines[0]);
         Assert.StartsWith("iou,true,true,", lines[1]);
+        Assert.EndsWith(",true,true,true", lines[1]);
         Assert.StartsWith("recall,true,false,", lines[2]);
+        Assert.EndsWith(",false,false,false", lines[2]);
         WriteInputs(dir);
         (code, _, err) = CliRunner.Run("neurons", "sanity", "--metrics", "correlation", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"), "--out", dir.File("e.csv"));
         Assert.True(code == 0, err);
         Assert.EndsWith("meta_auprc", File.ReadAllLines(dir.File("e.csv"))[0]);
+    }
+
+    [Fact]
+    public void Sanity_with_random_ties_fails_spearman_and_says_the_paper_finding_needs_the_experimental_test()
+    {
+        using var dir = new TempDir();
+        string[] common = ["neurons", "sanity", "--metrics", "spearman,wpmi,combined_auc", "--inputs", "50000", "--draws", "10"];
+        var (code, stdout, err) = CliRunner.Run([.. common, "--out", dir.File("mid.csv"), "--per-frequency", dir.File("freq.csv")]);
+        Assert.True(code == 0, err);
+        var mid = File.ReadAllLines(dir.File("mid.csv"));
+        Assert.StartsWith("spearman,true,true,", mid[1]);
+        Assert.EndsWith(",false,false,false", mid[1]);
+        Assert.StartsWith("wpmi,true,true,", mid[2]);
+        Assert.EndsWith(",true,false,false", mid[2]); // passes the paper's theoretical test too, fails its experimental one
+        Assert.EndsWith(",,,", mid[3]); // combined_auc: not in the paper's main table
+        Assert.Contains("also needs its experimental test", stdout);
+        var freq = File.ReadAllLines(dir.File("freq.csv"));
+        Assert.Equal("metric,gamma,missing_labels_decrease,extra_labels_decrease,missing_labels_mean_delta,extra_labels_mean_delta", freq[0]);
+        Assert.Equal(1 + 3 * 5, freq.Length);
+        Assert.StartsWith("spearman,0.499,100,100,", freq[1]);
+        (code, _, err) = CliRunner.Run([.. common, "--ties", "random", "--reference-compat", "--out", dir.File("rand.csv")]);
+        Assert.True(code == 0, err);
+        var rand = File.ReadAllLines(dir.File("rand.csv"));
+        Assert.Matches("^spearman,(true,false|false,true|false,false),", rand[1]);
+        Assert.StartsWith("wpmi,true,true,", rand[2]);
     }
 
     [Theory]

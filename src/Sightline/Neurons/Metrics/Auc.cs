@@ -18,7 +18,7 @@ public sealed class Auc(NeuronMetricOptions options) : NeuronMetric(options)
     /// <inheritdoc/>
     public override ScoreMatrix Evaluate(NeuronProbe probe)
     {
-        var ns = probe.NeuronSets(Options.EffectiveAlpha());
+        var ns = probe.BinaryNeuronSets(Options.EffectiveAlpha(), Name);
         var sums = NeuronKernels.SparseRowSums(ns.Positives, null, probe.RankRows(true, Options.Ties, Options.Seed), probe.Concepts);
         int m = probe.Concepts;
         for (int k = 0; k < probe.Neurons; k++)

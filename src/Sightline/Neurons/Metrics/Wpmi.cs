@@ -18,7 +18,7 @@ public sealed class Wpmi(NeuronMetricOptions options) : NeuronMetric(options)
     public override ScoreMatrix Evaluate(NeuronProbe probe)
     {
         int N = probe.Samples, n = probe.Neurons, m = probe.Concepts;
-        var ns = probe.NeuronSets(Options.EffectiveAlpha());
+        var ns = probe.BinaryNeuronSets(Options.EffectiveAlpha(), Name);
         var logs = probe.Cached("log-concepts", () =>
         {
             var l = new double[probe.RowC.Length];
