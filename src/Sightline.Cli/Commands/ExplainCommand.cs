@@ -27,7 +27,7 @@ public static class ExplainCommand
         var target = new Option<string>("--target") { Description = "What to explain: 'predicted' (default), 'label', or a class id.", DefaultValueFactory = _ => "predicted", HelpName = "predicted|label|ID" };
         var backend = new Option<string>("--backend") { Description = "Model back end: 'auto' (ONNX Runtime for methods without gradients, incl. eigencam and scorecam; TorchSharp for gradients), 'onnxruntime' or 'torch'.", DefaultValueFactory = _ => "auto", HelpName = "auto|onnxruntime|torch" };
         backend.AcceptOnlyFromAmong("auto", "onnxruntime", "torch");
-        var batchSize = new Option<int>("--batch-size") { Description = "Rows per model call (integration steps, noise samples, occlusion windows, RISE masks, Score-CAM channels); 0 = automatic from a 256 MiB budget.", DefaultValueFactory = _ => 0, HelpName = "n" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Rows per model call (integration steps, noise samples, occlusion windows, RISE masks, Score-CAM channels); 0 = automatic from a 256 MiB budget (inputs, plus the model's intermediate values for gradient methods).", DefaultValueFactory = _ => 0, HelpName = "n" };
         var chunk = new Option<int>("--chunk") { Description = "Samples explained and committed per step (the unit of resuming).", DefaultValueFactory = _ => 16, HelpName = "n" };
         var channelReduce = new Option<string>("--channel-reduce") { Description = "Channel reduction of pixel attributions: sum (signed, default), max, mean, none.", DefaultValueFactory = _ => "sum", HelpName = "sum|max|mean|none" };
         channelReduce.AcceptOnlyFromAmong("sum", "max", "mean", "none");
