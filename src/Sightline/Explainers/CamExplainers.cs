@@ -291,7 +291,9 @@ public sealed class LayerCam(string layer) : CamExplainer(layer)
 /// <summary>
 /// Eigen-CAM (Muhammad &amp; Yeasin, IJCNN 2020), as pytorch-grad-cam's get_2d_projection: the activations as an
 /// hw×K matrix, centred per channel, projected on their first right singular vector. The singular vector's sign is
-/// arbitrary; this port orients it so the projection has a non-negative sum (pytorch-grad-cam leaves it to the SVD).
+/// arbitrary (pytorch-grad-cam leaves it to LAPACK) and the projection of centred data always sums to 0, so this port
+/// orients it to correlate positively with the channel sum Σ_c A_c of the raw activations (high activation = salient;
+/// on a tie, the largest-magnitude value is made positive).
 /// Needs no gradients and no target.
 /// </summary>
 public sealed class EigenCam(string layer) : CamExplainer(layer)
@@ -341,15 +343,17 @@ public sealed class EigenCam(string layer) : CamExplainer(layer)
             for (int i = 0; i < k; i++) { double nv = next[i] / norm; change += Math.Abs(nv - v[i]); v[i] = nv; }
             if (change < 1e-12) break;
         }
-        double total = 0;
+        double correlation = 0;
+        int largest = 0;
         for (int p = 0; p < hw; p++)
         {
-            double s = 0;
-            for (int ch = 0; ch < k; ch++) s += centred[ch * hw + p] * v[ch];
+            double s = 0, energy = 0;
+            for (int ch = 0; ch < k; ch++) { s += centred[ch * hw + p] * v[ch]; energy += a[ch * hw + p]; }
             cam[p] = (float)s;
-            total += s;
+            correlation += s * energy;
+            if (Math.Abs(s) > Math.Abs(cam[largest])) largest = p;
         }
-        if (total < 0) TensorPrimitives.Negate(cam, cam);
+        if (correlation < 0 || (correlation == 0 && cam[largest] < 0)) TensorPrimitives.Negate(cam, cam);
     }
 }
 
