@@ -104,8 +104,10 @@ public abstract class CamExplainer(string layer) : IExplainer
     }
 
     /// <summary>Channels, grid size and token layout of a layer.</summary>
+    /// <exception cref="InputDataException">The layer is unknown (the message names close candidates) or not a feature map.</exception>
     public static (int K, int H, int W, bool Tokens) Grid(IActivationModel model, string layer)
     {
+        if (!model.Layers.Any(l => l.Name == layer)) throw LayerNames.Unknown(layer, model.Name, model.Layers);
         var shape = model.LayerShape(layer);
         if (shape.Count == 3) return (shape[0], shape[1], shape[2], false);
         if (shape.Count == 2)

@@ -204,6 +204,16 @@ public sealed class ExplainModelBackendTests
     }
 
     [Fact]
+    public void Unknown_layers_on_onnx_runtime_are_a_usage_error_with_close_names()
+    {
+        using var dir = new TempDir();
+        var (code, _, err) = CliRunner.Run("explain", "--model", F("resnet_tiny.onnx"), "--inputs", F("inputs.npy"), "--method", "eigencam",
+            "--layer", "relu_1", "--out", dir.File("m.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("/features/features.5/relu_1/Relu_output_0", err);
+    }
+
+    [Fact]
     public void Ablationcam_still_needs_the_torch_back_end()
     {
         using var dir = new TempDir();
