@@ -14,9 +14,10 @@ public sealed record LoadedModel(IModel Model, string Backend) : IDisposable
 }
 
 /// <summary>
-/// Opens ONNX models on the back end a command needs: ONNX Runtime (fast, forward only, intermediate outputs) or the
-/// ONNX graph lowered onto TorchSharp (gradients and any node's activations). <c>auto</c> picks ONNX Runtime for
-/// forward-only work and TorchSharp when gradients are needed.
+/// Opens ONNX models on the back end a command needs: ONNX Runtime (fast forward passes and any node's activations:
+/// <see cref="IActivationModel"/>) or the ONNX graph lowered onto TorchSharp (gradients too: <see cref="IGradientModel"/>).
+/// <c>auto</c> picks ONNX Runtime for work without gradients (black-box methods, Eigen-CAM, Score-CAM, listing layers)
+/// and TorchSharp when gradients are needed.
 /// </summary>
 public static class ModelBackends
 {
@@ -27,7 +28,7 @@ public static class ModelBackends
         if (chosen == "onnxruntime")
         {
             if (needGradients)
-                throw new InputDataException("--backend onnxruntime serves forward passes only; this method needs gradients: use --backend torch (or auto).");
+                throw new InputDataException("--backend onnxruntime serves forward passes and layer activations only; this method needs gradients: use --backend torch (or auto).");
             return new LoadedModel(OnnxRuntimeModel.Open(path), "onnxruntime");
         }
         return new LoadedModel(OpenTorch(path), "torch");
@@ -35,11 +36,10 @@ public static class ModelBackends
 
     private static IModel OpenTorch(string path) => new Sightline.Torch.OnnxTorchModel(path);
 
-    /// <summary>Layers of a forward-only model (ONNX Runtime exposes node outputs).</summary>
+    /// <summary>The candidate layers of a model (node outputs with per-sample shapes), on either back end.</summary>
     public static IReadOnlyList<LayerInfo> Layers(LoadedModel loaded) => loaded.Model switch
     {
-        IGradientModel g => g.Layers,
-        OnnxRuntimeModel ort => ort.Layers,
+        IActivationModel a => a.Layers,
         _ => [],
     };
 

@@ -1,4 +1,6 @@
+using Microsoft.ML.OnnxRuntime;
 using Sightline.Models;
+using Sightline.Onnx.Graph;
 using Sightline.Torch.Lowering;
 using Sightline.Torch.Models;
 using Sightline.Torch.Native;
@@ -19,12 +21,19 @@ namespace Sightline.Torch;
 /// Layers are the float node outputs that depend on the input and carry the batch on axis 0, found by running one
 /// all-zero sample when they are first asked for (or at load time when the output shape is not declared). <see cref="ForwardWithLayer"/> skips every node whose result cannot reach the logits
 /// except through the replaced layer.
+/// Before anything runs on libtorch, ONNX Runtime loads the file and runs one zero sample: an inconsistent graph (say a
+/// MatMul whose sizes do not match) then becomes an <see cref="InputDataException"/> instead of a c10::Error, which the
+/// patched LibTorchSharp on Debian 12 cannot catch (it aborts the process). A model whose input fixes the batch at 1
+/// runs one sample per libtorch call. A final Softmax/LogSoftmax over the classes is not run: its input is the logits
+/// (<see cref="OutputKind"/>).
 /// </remarks>
 public sealed class OnnxTorchModel : IGradientModel
 {
     readonly Lock gate = new();
     readonly GraphExecutor executor;
     readonly int[] inputShape;
+    readonly int sampleSize;
+    readonly bool batchOfOne;
     readonly List<LayerInfo> layers = [];
     readonly Dictionary<string, LayerInfo> layerByName = new(StringComparer.Ordinal);
     bool disposed;
@@ -33,13 +42,17 @@ public sealed class OnnxTorchModel : IGradientModel
     /// <summary>Loads <paramref name="path"/> and checks that every operator is supported.</summary>
     /// <param name="path">The .onnx file.</param>
     /// <param name="inputShape">Per-sample input shape [C, H, W]; needed only when the file leaves an axis symbolic.</param>
-    /// <exception cref="InputDataException">The file is unreadable, uses an unsupported operator, or has no fixed input shape.</exception>
-    public OnnxTorchModel(string path, IReadOnlyList<int>? inputShape = null)
+    /// <param name="validateWithOnnxRuntime">Check the graph with ONNX Runtime first (default true; see the remarks).</param>
+    /// <param name="keepFinalSoftmax">Keep a final Softmax/LogSoftmax as the output instead of exposing its input (the logits).</param>
+    /// <exception cref="InputDataException">The file is unreadable, uses an unsupported operator, has no fixed input shape, or ONNX Runtime finds it inconsistent.</exception>
+    public OnnxTorchModel(string path, IReadOnlyList<int>? inputShape = null, bool validateWithOnnxRuntime = true, bool keepFinalSoftmax = false)
     {
         TorchRuntime.EnsureInitialized();
         torch.set_num_threads(Environment.ProcessorCount);
         LibTorchContext.ApplyDefaults();
-        var graph = OnnxGraphAdapter.Load(path);
+        var proto = OnnxModelProto.Load(path);
+        var graph = OnnxGraphAdapter.FromModel(proto, path);
+        var head = keepFinalSoftmax ? null : SoftmaxHead.Find(proto);
         executor = new GraphExecutor(graph);
         Name = System.IO.Path.GetFileName(path);
         Path = path;
@@ -48,15 +61,62 @@ public sealed class OnnxTorchModel : IGradientModel
         else if (dims is { Length: >= 2 } && dims.Skip(1).All(d => d > 0)) this.inputShape = [.. dims.Skip(1).Select(d => (int)d)];
         else
             throw new InputDataException($"The input '{executor.Input.Name}' of '{path}' has shape ({(dims is null ? "unknown" : string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString())))}); give the per-sample input shape (C, H, W) explicitly.");
-        // The output size comes from the declared output shape when it is static; otherwise from a probe run, which
-        // also finds the layers (deferred otherwise: it costs one forward pass, and plain forward/gradient use needs none).
+        sampleSize = this.inputShape.Aggregate(1, (a, b) => checked(a * b));
+        // Exports with a batch axis fixed at 1 bake it into Reshape shapes and the like: run one sample per call.
+        batchOfOne = dims is { Length: >= 1 } && dims[0] == 1;
         var outputDims = graph.Outputs[0].Dims;
-        if (outputDims is { Length: >= 1 } && outputDims.Skip(1).All(d => d > 0)) OutputCount = (int)outputDims.Skip(1).Aggregate(1L, (a, b) => a * b);
+        long[]? outputSampleDims = outputDims is { Length: >= 1 } && outputDims.Skip(1).All(d => d > 0) ? [.. outputDims.Skip(1)] : null;
+        if (validateWithOnnxRuntime)
+        {
+            var checkedShape = ValidateWithOnnxRuntime(proto, executor.Input, this.inputShape, dims is { Length: >= 1 } && dims[0] > 0 ? (int)dims[0] : 1);
+            if (checkedShape is not null) outputSampleDims = [.. checkedShape.Skip(1)];
+        }
+        if (head is not null && executor.Producer(head.Logits) is not null && outputSampleDims is not null && head.IsOverClasses(outputSampleDims))
+        {
+            // The logits have as many values per sample as the probabilities.
+            executor.UseOutput(head.Logits);
+            OutputKind = head.Kind;
+        }
+        // The output size comes from the (declared or checked) output shape when it is static; otherwise from a probe
+        // run, which also finds the layers (deferred otherwise: it costs one forward pass, and plain forward/gradient use needs none).
+        if (outputSampleDims is not null) OutputCount = (int)outputSampleDims.Aggregate(1L, (a, b) => a * b);
         else EnsureProbed();
     }
 
     /// <summary>Loads an ONNX model (same as the constructor).</summary>
     public static OnnxTorchModel Load(string path, IReadOnlyList<int>? inputShape = null) => new(path, inputShape);
+
+    /// <inheritdoc/>
+    public ModelOutputKind OutputKind { get; }
+
+    /// <summary>
+    /// Loads the file in ONNX Runtime (its graph check and shape inference) and runs one zero batch, so that an
+    /// inconsistent graph is reported here, cleanly, rather than as a c10::Error inside libtorch. Returns the shape of
+    /// the first output, or null when ONNX Runtime cannot judge (an operator it does not implement).
+    /// </summary>
+    static long[]? ValidateWithOnnxRuntime(OnnxModelProto proto, GraphValue input, int[] shape, int batch)
+    {
+        if (input.ElementType != OnnxDataType.Float) return null;
+        try
+        {
+            using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = 1 };
+            using var session = new InferenceSession(proto.RawBytes, options);
+            long[] dims = [batch, .. shape.Select(d => (long)d)];
+            var zeros = new float[checked((int)dims.Aggregate(1L, (a, b) => a * b))];
+            using var x = OrtValue.CreateTensorValueFromMemory(zeros, dims);
+            using var run = new RunOptions();
+            using var results = session.Run(run, [input.Name], [x], [session.OutputNames[0]]);
+            return results[0].GetTensorTypeAndShape().Shape;
+        }
+        catch (OnnxRuntimeException e) when (e.Message.Contains("NOT_IMPLEMENTED", StringComparison.Ordinal) || e.Message.Contains("Could not find an implementation", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InputDataException($"'{proto.SourceName}' is not a consistent ONNX graph for input shape ({batch}, {string.Join(", ", shape)}); ONNX Runtime reports: {LibTorchMessages.FirstMeaningfulLine(e.Message)}", e);
+        }
+    }
 
     /// <inheritdoc/>
     public string Name { get; }
@@ -86,6 +146,12 @@ public sealed class OnnxTorchModel : IGradientModel
     /// <inheritdoc/>
     public void Forward(ReadOnlySpan<float> inputs, int batch, Span<float> logits)
     {
+        if (batchOfOne && batch > 1)
+        {
+            CheckLengths(inputs, batch);
+            for (int i = 0; i < batch; i++) Forward(inputs.Slice(i * sampleSize, sampleSize), 1, logits.Slice(i * OutputCount, OutputCount));
+            return;
+        }
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
@@ -100,6 +166,14 @@ public sealed class OnnxTorchModel : IGradientModel
     /// <inheritdoc/>
     public void InputGradients(ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> gradients, Span<float> logits)
     {
+        if (batchOfOne && batch > 1)
+        {
+            CheckLengths(inputs, batch);
+            if (targets.Length != batch || gradients.Length != inputs.Length) throw new ArgumentException($"{targets.Length} targets and {gradients.Length} gradient values for {batch} samples of {sampleSize} values.");
+            for (int i = 0; i < batch; i++)
+                InputGradients(inputs.Slice(i * sampleSize, sampleSize), 1, targets.Slice(i, 1), gradients.Slice(i * sampleSize, sampleSize), logits.Slice(i * OutputCount, OutputCount));
+            return;
+        }
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
@@ -119,6 +193,17 @@ public sealed class OnnxTorchModel : IGradientModel
     public void LayerActivations(string layer, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> activations, Span<float> gradients, Span<float> logits)
     {
         var info = Layer(layer);
+        if (batchOfOne && batch > 1)
+        {
+            CheckLengths(inputs, batch);
+            int per = info.Shape.Aggregate(1, (a, b) => a * b);
+            if (targets.Length != batch || activations.Length != batch * per || (!gradients.IsEmpty && gradients.Length != batch * per))
+                throw new ArgumentException($"Layer '{layer}' needs {batch} targets and {batch}·{per} activation (and gradient) values.");
+            for (int i = 0; i < batch; i++)
+                LayerActivations(layer, inputs.Slice(i * sampleSize, sampleSize), 1, targets.Slice(i, 1), activations.Slice(i * per, per),
+                    gradients.IsEmpty ? gradients : gradients.Slice(i * per, per), logits.Slice(i * OutputCount, OutputCount));
+            return;
+        }
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
@@ -149,6 +234,15 @@ public sealed class OnnxTorchModel : IGradientModel
     public void ForwardWithLayer(string layer, ReadOnlySpan<float> inputs, ReadOnlySpan<float> activations, int batch, Span<float> logits)
     {
         var info = Layer(layer);
+        if (batchOfOne && batch > 1)
+        {
+            CheckLengths(inputs, batch);
+            int per = info.Shape.Aggregate(1, (a, b) => a * b);
+            if (activations.Length != batch * per) throw new ArgumentException($"The activations of layer '{layer}' hold {activations.Length} values; {batch}·{per} expected.");
+            for (int i = 0; i < batch; i++)
+                ForwardWithLayer(layer, inputs.Slice(i * sampleSize, sampleSize), activations.Slice(i * per, per), 1, logits.Slice(i * OutputCount, OutputCount));
+            return;
+        }
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
@@ -159,6 +253,14 @@ public sealed class OnnxTorchModel : IGradientModel
             var (y, _) = executor.Run(x, cut: layer, replace: _ => values, skipUpstream: true);
             TensorSpans.CopyTo(y, logits, $"The logits of '{Name}'");
         }
+    }
+
+    void CheckLengths(ReadOnlySpan<float> inputs, int batch)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (inputs.Length != (long)batch * sampleSize)
+            throw new ArgumentException($"inputs hold {inputs.Length} values; {batch}·{string.Join("·", inputShape)} expected for '{Name}'.");
+        EnsureProbed();
     }
 
     LayerInfo Layer(string layer)

@@ -1,3 +1,4 @@
+using Sightline.Models;
 using Sightline.Onnx.Graph;
 using Sightline.Onnx.Runtime;
 
@@ -259,5 +260,59 @@ public sealed class OnnxRuntimeModelTests
 
         var e = Assert.Throws<InputDataException>(() => Load(builder));
         Assert.Contains("test.onnx", e.Message);
+    }
+}
+
+public sealed class OnnxRuntimeModelHeadTests
+{
+    private static readonly OnnxRuntimeOptions Options = new() { IntraOpThreads = 1 };
+    private static readonly float[] X = [1, 2, 3, 4, /* second sample */ -1, 0.5f, 0, 2];
+
+    private static OnnxBuilder WithHead(string op, long opset = 13) => new OnnxBuilder { Opset = opset }
+        .Input("x", "N", 1L, 2L, 2L)
+        .Output("probs", "N", 3L)
+        .Floats("W", [3, 4], TestModels.GemmW)
+        .Floats("b", [3], TestModels.GemmB)
+        .Node("Flatten", ["x"], ["flat"], "flatten", OnnxBuilder.IntAttr("axis", 1))
+        .Node("Gemm", ["flat", "W", "b"], ["logits"], "fc", OnnxBuilder.IntAttr("transB", 1))
+        .Node(op, ["logits"], ["probs"], "head", OnnxBuilder.IntAttr("axis", op == "Softmax" && opset >= 13 ? -1 : 1));
+
+    [Theory]
+    [InlineData("Softmax", 13, ModelOutputKind.Softmax)]
+    [InlineData("LogSoftmax", 13, ModelOutputKind.LogSoftmax)]
+    [InlineData("Softmax", 11, ModelOutputKind.Softmax)]
+    public void A_final_softmax_is_stripped_so_forward_gives_logits(string op, long opset, ModelOutputKind kind)
+    {
+        using var model = new OnnxRuntimeModel(OnnxModelProto.Parse(WithHead(op, opset).Build(), "head.onnx"), [], Options);
+        Assert.Equal(kind, model.OutputKind);
+        Assert.Equal("logits", model.LogitsName);
+        var logits = new float[6];
+        model.Forward(X, 2, logits);
+        Assert.Equal(TestModels.FlattenGemmReference(X, 2), logits);
+    }
+
+    [Fact]
+    public void Keep_final_softmax_serves_the_files_probabilities()
+    {
+        using var model = new OnnxRuntimeModel(OnnxModelProto.Parse(WithHead("Softmax").Build(), "head.onnx"), [], Options with { KeepFinalSoftmax = true });
+        Assert.Equal(ModelOutputKind.Logits, model.OutputKind);
+        var p = new float[3];
+        model.Forward(X.AsSpan(0, 4), 1, p);
+        var z = TestModels.FlattenGemmReference(X, 1);
+        double sum = z.Sum(v => Math.Exp(v));
+        for (int k = 0; k < 3; k++) Assert.Equal(Math.Exp(z[k]) / sum, p[k], 1e-6);
+    }
+
+    [Fact]
+    public void Layer_activations_come_with_the_logits_of_the_same_run()
+    {
+        using var model = new OnnxRuntimeModel(OnnxModelProto.Parse(WithHead("Softmax").Build(), "head.onnx"), [], Options);
+        IActivationModel am = model;
+        Assert.Equal([4], am.LayerShape("flat"));
+        var act = new float[8];
+        var logits = new float[6];
+        am.LayerActivations("flat", X, 2, act, logits);
+        Assert.Equal(X, act);
+        Assert.Equal(TestModels.FlattenGemmReference(X, 2), logits);
     }
 }

@@ -21,19 +21,19 @@ public static class ExplainCommand
         var labels = new Option<string?>("--labels") { Description = "Labels for --inputs (NPY of N integers).", HelpName = "labels.npy" };
         var method = new Option<string>("--method") { Description = $"Attribution method: {string.Join(", ", ExplainerCatalog.Names)}.", DefaultValueFactory = _ => "saliency", HelpName = "name" };
         var layer = new Option<string?>("--layer") { Description = "Layer for CAM methods: an ONNX node output name (see --list-layers).", HelpName = "NAME" };
-        var listLayers = new Option<bool>("--list-layers") { Description = "Print the candidate layers with their shapes and exit." };
+        var listLayers = new Option<bool>("--list-layers") { Description = "Print the candidate layers with their shapes and exit (ONNX Runtime unless --backend torch)." };
         var output = new Option<string?>("--out") { Description = "Maps as NPY: N×H×W float32 at input resolution (N×C×H×W with --channel-reduce none). Feeds 'sightline align' directly.", HelpName = "maps.npy" };
         var predictions = new Option<string?>("--predictions") { Description = "Per-sample CSV (index, path, label, predicted, probability, target); default predictions.csv beside --out.", HelpName = "FILE.csv" };
         var overlays = new Option<string?>("--overlays") { Description = "Write heat-map overlays (viridis, per-image min–max, blended over the input) as PNG into this folder.", HelpName = "DIR" };
         var target = new Option<string>("--target") { Description = "What to explain: 'predicted' (default), 'label', or a class id.", DefaultValueFactory = _ => "predicted", HelpName = "predicted|label|ID" };
-        var backend = new Option<string>("--backend") { Description = "Model back end: 'auto' (ONNX Runtime for forward-only methods, TorchSharp for gradients), 'onnxruntime' or 'torch'.", DefaultValueFactory = _ => "auto", HelpName = "auto|onnxruntime|torch" };
+        var backend = new Option<string>("--backend") { Description = "Model back end: 'auto' (ONNX Runtime for methods without gradients, incl. eigencam and scorecam; TorchSharp for gradients), 'onnxruntime' or 'torch'.", DefaultValueFactory = _ => "auto", HelpName = "auto|onnxruntime|torch" };
         backend.AcceptOnlyFromAmong("auto", "onnxruntime", "torch");
-        var batchSize = new Option<int>("--batch-size") { Description = "Rows per model call (integration steps, noise samples, occlusion windows, RISE masks, Score-CAM channels); 0 = automatic from a 256 MiB budget.", DefaultValueFactory = _ => 0, HelpName = "n" };
+        var batchSize = new Option<int>("--batch-size") { Description = "Rows per model call (integration steps, noise samples, occlusion windows, RISE masks, Score-CAM channels); 0 = automatic from a 256 MiB budget (inputs, plus the model's intermediate values for gradient methods).", DefaultValueFactory = _ => 0, HelpName = "n" };
         var chunk = new Option<int>("--chunk") { Description = "Samples explained and committed per step (the unit of resuming).", DefaultValueFactory = _ => 16, HelpName = "n" };
         var channelReduce = new Option<string>("--channel-reduce") { Description = "Channel reduction of pixel attributions: sum (signed, default), max, mean, none.", DefaultValueFactory = _ => "sum", HelpName = "sum|max|mean|none" };
         channelReduce.AcceptOnlyFromAmong("sum", "max", "mean", "none");
-        var camStyle = new Option<string>("--cam-style") { Description = "CAM post-processing: gradcam (pytorch-grad-cam: ReLU, min–max, bilinear, min–max) or captum (signed, unnormalised, nearest).", DefaultValueFactory = _ => "gradcam", HelpName = "gradcam|captum" };
-        camStyle.AcceptOnlyFromAmong("gradcam", "captum");
+        var camStyle = new Option<string>("--cam-style") { Description = "CAM post-processing: gradcam (pytorch-grad-cam: ReLU, min–max, bilinear, min–max), captum (signed, unnormalised, nearest) or seed (Explanation Alignment: signed, unnormalised, bilinear with half-pixel centres).", DefaultValueFactory = _ => "gradcam", HelpName = "gradcam|captum|seed" };
+        camStyle.AcceptOnlyFromAmong("gradcam", "captum", "seed");
         var noAbs = new Option<bool>("--no-abs") { Description = "saliency: keep the gradient's sign (default |∂y/∂x|)." };
         var steps = new Option<int>("--steps") { Description = "integrated_gradients: integration steps.", DefaultValueFactory = _ => 50, HelpName = "n" };
         var rule = new Option<string>("--ig-rule") { Description = "integrated_gradients: gausslegendre (Captum default), riemann_right, riemann_left, riemann_middle, riemann_trapezoid.", DefaultValueFactory = _ => "gausslegendre", HelpName = "rule" };
@@ -78,10 +78,10 @@ public static class ExplainCommand
             };
             bool listing = parse.GetValue(listLayers);
             var explainer = listing ? null : ExplainerCatalog.Create(methodName, options);
-            using var loaded = ModelBackends.Open(modelPath, parse.GetValue(backend)!, needGradients: listing || explainer!.NeedsGradients);
+            using var loaded = ModelBackends.Open(modelPath, parse.GetValue(backend)!, needGradients: !listing && explainer!.NeedsGradients);
             if (listing)
             {
-                var layers = loaded.Model is IGradientModel g ? g.Layers : ModelBackends.Layers(loaded);
+                var layers = ModelBackends.Layers(loaded);
                 context.Out.WriteLine($"{"layer",-40}  {"operator",-20}  shape (per sample)");
                 foreach (var l in layers) context.Out.WriteLine($"{l.Name,-40}  {l.Operator,-20}  {string.Join("×", l.Shape)}");
                 return ExitCodes.Ok;
@@ -94,7 +94,7 @@ public static class ExplainCommand
             {
                 BatchSize = Math.Max(0, parse.GetValue(batchSize)),
                 ChannelReduce = Enum.Parse<ChannelReduce>(parse.GetValue(channelReduce)!, ignoreCase: true),
-                CamStyle = parse.GetValue(camStyle) == "captum" ? CamStyle.Captum : CamStyle.GradCam,
+                CamStyle = parse.GetValue(camStyle) switch { "captum" => CamStyle.Captum, "seed" => CamStyle.Seed, _ => CamStyle.GradCam },
                 Seed = parse.GetValue(seed),
             };
             var configPath = parse.GetValue(config);

@@ -15,8 +15,10 @@ namespace Sightline.Onnx.Runtime;
 /// Intermediate values: <see cref="Layers"/> lists the float node outputs that depend on the input, with their
 /// per-sample shapes (found once by running one zero sample through a session that exposes every node output);
 /// <see cref="Run"/> and <see cref="Activations"/> read any of them.
+/// A final Softmax/LogSoftmax over the classes is stripped (<see cref="OutputKind"/>): its input is exposed as the
+/// logits, unless <see cref="OnnxRuntimeOptions.KeepFinalSoftmax"/> is set.
 /// </summary>
-public sealed unsafe class OnnxRuntimeModel : IModel
+public sealed unsafe class OnnxRuntimeModel : IActivationModel
 {
     private readonly OnnxRuntimeOptions _options;
     private readonly SessionOptions _sessionOptions;
@@ -26,6 +28,7 @@ public sealed unsafe class OnnxRuntimeModel : IModel
     private readonly string[] _outputNames;
     private readonly HashSet<string> _sessionOutputs;
     private readonly long[] _outputSampleDims;
+    private readonly ModelOutputKind _outputKind;
     private readonly int _fixedBatch;
     private readonly int _sampleSize;
     private readonly Lazy<InferenceSession> _probeSession;
@@ -51,7 +54,10 @@ public sealed unsafe class OnnxRuntimeModel : IModel
             IntraOpNumThreads = _options.IntraOpThreads > 0 ? _options.IntraOpThreads : Environment.ProcessorCount,
             GraphOptimizationLevel = _options.OptimizeGraph ? GraphOptimizationLevel.ORT_ENABLE_ALL : GraphOptimizationLevel.ORT_DISABLE_ALL,
         };
+        var head = _options.KeepFinalSoftmax ? null : SoftmaxHead.Find(proto);
+        if (head is not null && proto.Graph.Producer(head.Logits) is null) head = null;
         var extras = extraOutputs.ToArray();
+        if (head is not null && !extras.Contains(head.Logits)) extras = [.. extras, head.Logits];
         byte[] bytes = extras.Length == 0 ? proto.RawBytes : proto.WithExtraOutputs(extras);
         _session = CreateSession(bytes);
         try
@@ -78,7 +84,7 @@ public sealed unsafe class OnnxRuntimeModel : IModel
             InputShape = [dims[1], h, w];
             _sampleSize = checked(dims[1] * h * w);
             _inputNames = [inputName];
-            _outputNames = [_session.OutputNames[0]];
+            _outputNames = [proto.Graph.Outputs.Count > 0 && _session.OutputNames.Contains(proto.Graph.Outputs[0].Name) ? proto.Graph.Outputs[0].Name : _session.OutputNames[0]];
             _sessionOutputs = new HashSet<string>(_session.OutputNames, StringComparer.Ordinal);
             var outMeta = _session.OutputMetadata[_outputNames[0]];
             if (!outMeta.IsTensor || outMeta.ElementDataType != TensorElementType.Float)
@@ -88,6 +94,14 @@ public sealed unsafe class OnnxRuntimeModel : IModel
             var zeros = new float[_sampleSize * Math.Max(1, _fixedBatch)];
             var shape = RunOne(_session, zeros, Math.Max(1, _fixedBatch), _outputNames[0]);
             _outputSampleDims = shape.Skip(1).ToArray();
+            if (head is not null && head.IsOverClasses(_outputSampleDims))
+            {
+                // The file ends in Softmax/LogSoftmax over the classes: its input is the logits.
+                var logitsShape = RunOne(_session, zeros, Math.Max(1, _fixedBatch), head.Logits);
+                _outputNames = [head.Logits];
+                _outputSampleDims = logitsShape.Skip(1).ToArray();
+                _outputKind = head.Kind;
+            }
             long k = _outputSampleDims.Aggregate(1L, (a, b) => a * b);
             OutputCount = checked((int)k);
         }
@@ -118,6 +132,12 @@ public sealed unsafe class OnnxRuntimeModel : IModel
 
     /// <inheritdoc/>
     public int OutputCount { get; }
+
+    /// <inheritdoc/>
+    public ModelOutputKind OutputKind => _outputKind;
+
+    /// <summary>The tensor read as the logits: the first graph output, or the input of a stripped final Softmax.</summary>
+    public string LogitsName => _outputNames[0];
 
     /// <summary>The batch size the model's input fixes, or 0 when the batch axis is dynamic.</summary>
     public int FixedBatch => _fixedBatch;
@@ -230,6 +250,21 @@ public sealed unsafe class OnnxRuntimeModel : IModel
         var result = new float[checked(batch * per)];
         Run(inputs, batch, [layer], [result]);
         return result;
+    }
+
+    /// <inheritdoc/>
+    public void LayerActivations(string layer, ReadOnlySpan<float> inputs, int batch, Span<float> activations, Span<float> logits)
+    {
+        long per = FindLayer(layer).Shape.Aggregate(1L, (a, b) => a * b);
+        if (activations.Length != batch * per)
+            throw new ArgumentException($"activations hold {activations.Length} values; layer '{layer}' needs {batch}·{per}.", nameof(activations));
+        if (logits.Length != (long)batch * OutputCount)
+            throw new ArgumentException($"logits holds {logits.Length} values; {batch}·{OutputCount} expected.", nameof(logits));
+        var a = new float[activations.Length];
+        var y = new float[logits.Length];
+        Run(inputs, batch, [_outputNames[0], layer], [y, a]);
+        a.CopyTo(activations);
+        y.CopyTo(logits);
     }
 
     /// <summary>Releases the native sessions.</summary>

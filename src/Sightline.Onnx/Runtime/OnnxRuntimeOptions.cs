@@ -18,6 +18,12 @@ public sealed record OnnxRuntimeOptions
     /// </summary>
     public (int Height, int Width)? InputSize { get; init; }
 
+    /// <summary>
+    /// Keep a final Softmax/LogSoftmax as the model's output (default false: the back end exposes its input, the logits;
+    /// see <see cref="Graph.SoftmaxHead"/>).
+    /// </summary>
+    public bool KeepFinalSoftmax { get; init; }
+
     /// <summary>The defaults.</summary>
     public static OnnxRuntimeOptions Default { get; } = new();
 }

@@ -48,8 +48,12 @@ internal sealed class GraphExecutor : IDisposable
     /// <summary>The image input.</summary>
     public GraphValue Input { get; }
 
-    /// <summary>The name of the first graph output (the logits).</summary>
-    public string Output { get; }
+    /// <summary>The name of the tensor a run returns (the logits): the first graph output unless <see cref="UseOutput"/> named another.</summary>
+    public string Output { get; private set; }
+
+    /// <summary>Makes runs return node output <paramref name="name"/> instead (the input of a stripped final Softmax).</summary>
+    public void UseOutput(string name) =>
+        Output = producers.ContainsKey(name) ? name : throw new InputDataException($"'{graph.Path}': no node produces '{name}'.");
 
     /// <summary>The file the graph came from.</summary>
     public string Path => graph.Path;
@@ -116,7 +120,7 @@ internal sealed class GraphExecutor : IDisposable
                 }
                 catch (Exception e) when (e is not InputDataException && e is ExternalException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
                 {
-                    throw new InputDataException($"Node {node.Describe()} of '{graph.Path}' failed on inputs of shapes {string.Join(", ", args.Select(a => a is null ? "-" : "(" + string.Join(",", a.shape) + ")"))}: {e.Message}", e);
+                    throw new InputDataException($"Node {node.Describe()} of '{graph.Path}' failed on inputs of shapes {string.Join(", ", args.Select(a => a is null ? "-" : "(" + string.Join(",", a.shape) + ")"))}: {LibTorchMessages.FirstMeaningfulLine(e.Message)}", e);
                 }
                 for (int k = 0; k < results.Length; k++)
                     if (args.Any(a => ReferenceEquals(a, results[k]))) results[k] = results[k].alias();

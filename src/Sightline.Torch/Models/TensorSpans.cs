@@ -46,28 +46,5 @@ internal static class TensorSpans
     /// The message for an unknown layer: a few names containing the requested text (case-insensitive), else the
     /// nearest by edit distance.
     /// </summary>
-    public static InputDataException UnknownLayer(string layer, string model, IReadOnlyList<LayerInfo> layers)
-    {
-        var close = layers.Where(l => l.Name.Contains(layer, StringComparison.OrdinalIgnoreCase) || layer.Contains(l.Name, StringComparison.OrdinalIgnoreCase))
-            .Select(l => l.Name).Take(5).ToList();
-        if (close.Count == 0)
-            close = [.. layers.OrderBy(l => EditDistance(l.Name, layer)).Take(5).Select(l => l.Name)];
-        var hint = close.Count > 0 ? $" Close names: {string.Join(", ", close)}." : "";
-        return new InputDataException($"Layer '{layer}' is not a layer of '{model}'.{hint} List all with 'sightline explain --list-layers'.");
-    }
-
-    static int EditDistance(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1));
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
-    }
+    public static InputDataException UnknownLayer(string layer, string model, IReadOnlyList<LayerInfo> layers) => LayerNames.Unknown(layer, model, layers);
 }

@@ -7,7 +7,10 @@ namespace Sightline.Explainers;
 /// Shared machinery of the CAM family: fetches a layer's activations A (K channels on an h×w grid) and, when needed,
 /// ∂y_t/∂A; lets the method form a raw map at feature resolution; then post-processes it to the input size according
 /// to <see cref="CamStyle"/>: pytorch-grad-cam (ReLU, x ← x − min, x ← x/(max + 1e-7), bilinear half-pixel resize, the
-/// same scaling again) or Captum (signed, unnormalised, nearest). Token layers of shape [T, D] (ViT) are turned into
+/// same scaling again), Captum (signed, unnormalised, nearest) or the Explanation Alignment seed (signed, unnormalised,
+/// bilinear half-pixel resize). Methods without gradients (Eigen-CAM, Score-CAM) need only an
+/// <see cref="IActivationModel"/>, so ONNX Runtime serves them; Ablation-CAM replaces a layer's output and needs the
+/// TorchSharp back end. Token layers of shape [T, D] (ViT) are turned into
 /// D×s×s grids, dropping a leading class token when T = s² + 1 (jacobgil's reshape_transform).
 /// </summary>
 public abstract class CamExplainer(string layer) : IExplainer
@@ -21,8 +24,11 @@ public abstract class CamExplainer(string layer) : IExplainer
     /// <summary>True when the method needs ∂y/∂A.</summary>
     protected abstract bool UsesGradients { get; }
 
+    /// <summary>True when the method re-runs the model with the layer's output replaced (<see cref="IGradientModel.ForwardWithLayer"/>).</summary>
+    protected virtual bool ReplacesLayer => false;
+
     /// <inheritdoc/>
-    public bool NeedsGradients => true;
+    public bool NeedsGradients => UsesGradients || ReplacesLayer;
 
     /// <inheritdoc/>
     public bool NeedsLayer => true;
@@ -38,12 +44,12 @@ public abstract class CamExplainer(string layer) : IExplainer
     /// <inheritdoc/>
     public void Explain(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings)
     {
-        var gm = ExplainMath.RequireGradients(model, Name);
+        IActivationModel gm = NeedsGradients ? ExplainMath.RequireGradients(model, Name) : ExplainMath.RequireActivations(model, Name);
         var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
         var (k, fh, fw, tokens) = Grid(gm, Layer);
         int layerSize = gm.LayerShape(Layer).Aggregate(1, (x, y) => x * y);
         int hw = fh * fw;
-        int rowsPerCall = Math.Max(1, settings.RowsPerCall(c * h * w));
+        int rowsPerCall = Math.Max(1, settings.RowsPerCall(c * h * w, UsesGradients ? ExplainMath.GradientActivationValues(gm) : layerSize));
         var act = new float[Math.Min(batch, rowsPerCall) * layerSize];
         var grad = UsesGradients ? new float[act.Length] : [];
         var logits = new float[Math.Min(batch, rowsPerCall) * model.OutputCount];
@@ -55,7 +61,9 @@ public abstract class CamExplainer(string layer) : IExplainer
         {
             int n = Math.Min(rowsPerCall, batch - start);
             int size = c * h * w;
-            gm.LayerActivations(Layer, inputs.Slice(start * size, n * size), n, targets.Slice(start, n), act.AsSpan(0, n * layerSize), UsesGradients ? grad.AsSpan(0, n * layerSize) : Span<float>.Empty, logits.AsSpan(0, n * model.OutputCount));
+            if (UsesGradients)
+                ((IGradientModel)gm).LayerActivations(Layer, inputs.Slice(start * size, n * size), n, targets.Slice(start, n), act.AsSpan(0, n * layerSize), grad.AsSpan(0, n * layerSize), logits.AsSpan(0, n * model.OutputCount));
+            else gm.LayerActivations(Layer, inputs.Slice(start * size, n * size), n, act.AsSpan(0, n * layerSize), logits.AsSpan(0, n * model.OutputCount));
             for (int j = 0; j < n; j++)
             {
                 int i = start + j;
@@ -69,12 +77,23 @@ public abstract class CamExplainer(string layer) : IExplainer
         }
     }
 
-    /// <summary>Applies the CAM style to a raw feature-resolution map.</summary>
+    /// <summary>
+    /// Applies the CAM style to a raw feature-resolution map: <see cref="CamStyle.Captum"/> upsamples the signed map
+    /// by nearest neighbour (Captum's <c>LayerAttribution.interpolate</c> default); <see cref="CamStyle.Seed"/> upsamples
+    /// it bilinearly with half-pixel centres (src = (dst + 0.5)·in/out − 0.5, torch <c>align_corners=False</c>), signed and
+    /// unnormalised, as the Explanation Alignment seed does; <see cref="CamStyle.GradCam"/> is pytorch-grad-cam's
+    /// ReLU, min–max, bilinear, ReLU, min–max.
+    /// </summary>
     public static void PostProcess(Span<float> cam, int fh, int fw, Span<float> output, int h, int w, CamStyle style)
     {
         if (style == CamStyle.Captum)
         {
             ExplainMath.ResizeNearest(cam, fh, fw, output, h, w);
+            return;
+        }
+        if (style == CamStyle.Seed)
+        {
+            ExplainMath.ResizeBilinear(cam, fh, fw, output, h, w, alignCorners: false);
             return;
         }
         TensorPrimitives.Max(cam, 0f, cam);
@@ -85,8 +104,10 @@ public abstract class CamExplainer(string layer) : IExplainer
     }
 
     /// <summary>Channels, grid size and token layout of a layer.</summary>
-    public static (int K, int H, int W, bool Tokens) Grid(IGradientModel model, string layer)
+    /// <exception cref="InputDataException">The layer is unknown (the message names close candidates) or not a feature map.</exception>
+    public static (int K, int H, int W, bool Tokens) Grid(IActivationModel model, string layer)
     {
+        if (!model.Layers.Any(l => l.Name == layer)) throw LayerNames.Unknown(layer, model.Name, model.Layers);
         var shape = model.LayerShape(layer);
         if (shape.Count == 3) return (shape[0], shape[1], shape[2], false);
         if (shape.Count == 2)
@@ -131,7 +152,7 @@ public sealed class CamContext
 {
     private readonly float[] _inputs;
 
-    internal CamContext(IGradientModel model, string layer, ReadOnlySpan<float> inputs, int c, int h, int w, int k, int fh, int fw, bool tokens, ReadOnlySpan<int> targets, ExplainSettings settings)
+    internal CamContext(IActivationModel model, string layer, ReadOnlySpan<float> inputs, int c, int h, int w, int k, int fh, int fw, bool tokens, ReadOnlySpan<int> targets, ExplainSettings settings)
     {
         Model = model;
         Layer = layer;
@@ -141,8 +162,8 @@ public sealed class CamContext
         Settings = settings;
     }
 
-    /// <summary>The model.</summary>
-    public IGradientModel Model { get; }
+    /// <summary>The model (an <see cref="IGradientModel"/> for methods that need gradients or replace the layer).</summary>
+    public IActivationModel Model { get; }
     /// <summary>The layer.</summary>
     public string Layer { get; }
     /// <summary>Input channels, height, width.</summary>
@@ -191,13 +212,16 @@ public sealed class GradCam(string layer) : CamExplainer(layer)
 }
 
 /// <summary>
-/// Grad-CAM++ (Chattopadhay et al., WACV 2018), as pytorch-grad-cam computes it: α = g² / (2g² + Σ_{hw}A · g³ + ε)
-/// where g ≠ 0 (else 0); w_c = Σ_{hw} α · ReLU(g); map = ReLU(Σ_c w_c A_c).
+/// Grad-CAM++ (Chattopadhay et al., WACV 2018, eq. 19), as pytorch-grad-cam's grad_cam_plusplus.py computes it:
+/// α = g² / (2g² + Σ_{hw}A · g³ + ε) with ε = 1e-6, where g ≠ 0 (else 0); w_c = Σ_{hw} α · ReLU(g); map = ReLU(Σ_c w_c A_c).
 /// </summary>
 public sealed class GradCamPlusPlus(string layer) : CamExplainer(layer)
 {
     /// <inheritdoc/>
     public override string Name => "gradcam_plus_plus";
+
+    /// <summary>ε of the α denominator: pytorch-grad-cam's <c>eps = 0.000001</c>.</summary>
+    public const double Epsilon = 1e-6;
     /// <inheritdoc/>
     protected override bool UsesGradients => true;
 
@@ -215,7 +239,7 @@ public sealed class GradCamPlusPlus(string layer) : CamExplainer(layer)
                 double gv = gc[p];
                 if (gv == 0) continue;
                 double g2 = gv * gv, g3 = g2 * gv;
-                double alpha = g2 / (2 * g2 + sumA * g3 + 1e-7);
+                double alpha = g2 / (2 * g2 + sumA * g3 + Epsilon);
                 w += alpha * Math.Max(gv, 0);
             }
             weights[ch] = (float)w;
@@ -269,7 +293,9 @@ public sealed class LayerCam(string layer) : CamExplainer(layer)
 /// <summary>
 /// Eigen-CAM (Muhammad &amp; Yeasin, IJCNN 2020), as pytorch-grad-cam's get_2d_projection: the activations as an
 /// hw×K matrix, centred per channel, projected on their first right singular vector. The singular vector's sign is
-/// arbitrary; this port orients it so the projection has a non-negative sum (pytorch-grad-cam leaves it to the SVD).
+/// arbitrary (pytorch-grad-cam leaves it to LAPACK) and the projection of centred data always sums to 0, so this port
+/// orients it to correlate positively with the channel sum Σ_c A_c of the raw activations (high activation = salient;
+/// on a tie, the largest-magnitude value is made positive).
 /// Needs no gradients and no target.
 /// </summary>
 public sealed class EigenCam(string layer) : CamExplainer(layer)
@@ -319,15 +345,17 @@ public sealed class EigenCam(string layer) : CamExplainer(layer)
             for (int i = 0; i < k; i++) { double nv = next[i] / norm; change += Math.Abs(nv - v[i]); v[i] = nv; }
             if (change < 1e-12) break;
         }
-        double total = 0;
+        double correlation = 0;
+        int largest = 0;
         for (int p = 0; p < hw; p++)
         {
-            double s = 0;
-            for (int ch = 0; ch < k; ch++) s += centred[ch * hw + p] * v[ch];
+            double s = 0, energy = 0;
+            for (int ch = 0; ch < k; ch++) { s += centred[ch * hw + p] * v[ch]; energy += a[ch * hw + p]; }
             cam[p] = (float)s;
-            total += s;
+            correlation += s * energy;
+            if (Math.Abs(s) > Math.Abs(cam[largest])) largest = p;
         }
-        if (total < 0) TensorPrimitives.Negate(cam, cam);
+        if (correlation < 0 || (correlation == 0 && cam[largest] < 0)) TensorPrimitives.Negate(cam, cam);
     }
 }
 
@@ -393,6 +421,8 @@ public sealed class AblationCam(string layer) : CamExplainer(layer)
     public override string Name => "ablationcam";
     /// <inheritdoc/>
     protected override bool UsesGradients => false;
+    /// <inheritdoc/>
+    protected override bool ReplacesLayer => true;
 
     /// <inheritdoc/>
     protected override void RawMap(CamContext ctx, int sample, ReadOnlySpan<float> a, ReadOnlySpan<float> g, int k, int hw, Span<float> cam)
@@ -428,7 +458,7 @@ public sealed class AblationCam(string layer) : CamExplainer(layer)
                 }
                 else row.Slice(ch * hw, hw).Fill(ablated);
             }
-            ctx.Model.ForwardWithLayer(ctx.Layer, inputs.AsSpan(0, n * size), acts.AsSpan(0, n * layerSize), n, logits.AsSpan(0, n * ctx.Model.OutputCount));
+            ExplainMath.RequireGradients(ctx.Model, Name).ForwardWithLayer(ctx.Layer, inputs.AsSpan(0, n * size), acts.AsSpan(0, n * layerSize), n, logits.AsSpan(0, n * ctx.Model.OutputCount));
             for (int j = 0; j < n; j++) weights[start + j] = (original - logits[j * ctx.Model.OutputCount + target]) / original;
         }
         WeightedSum(a, weights, hw, cam);

@@ -32,7 +32,7 @@ public static class Batched
         var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
         int size = c * h * w, outC = ExplainMath.PixelOutputChannels(c, settings);
         var grads = new float[inputs.Length];
-        Gradients(gm, inputs, batch, targets, grads, settings.RowsPerCall(size));
+        Gradients(gm, inputs, batch, targets, grads, settings.RowsPerCall(size, ExplainMath.GradientActivationValues(gm)));
         transform(inputs, grads);
         for (int i = 0; i < batch; i++)
             ExplainMath.Reduce(grads.AsSpan(i * size, size), c, h * w, settings.ChannelReduce, output.Slice(i * outC * h * w, outC * h * w));
@@ -137,8 +137,9 @@ public sealed record IntegratedGradientsOptions
 /// <summary>
 /// Integrated gradients (Sundararajan et al., "Axiomatic Attribution for Deep Networks", ICML 2017):
 /// a = (x − x′) ⊙ Σ_k w_k ∂y_t/∂x (x′ + α_k (x − x′)), with quadrature points α_k and weights w_k on [0,1]
-/// (Gauss–Legendre by default, as Captum). Completeness: Σ a ≈ y_t(x) − y_t(x′). All steps of all samples go through
-/// the model in batches of the memory budget.
+/// (Gauss–Legendre by default, as Captum). Completeness: Σ a ≈ y_t(x) − y_t(x′). The steps of one sample go through
+/// the model in batches of the memory budget (a batch never mixes samples; with fewer steps than rows per call the
+/// last batch of a sample is short).
 /// </summary>
 public sealed class IntegratedGradients(IntegratedGradientsOptions options) : IExplainer
 {
@@ -269,7 +270,7 @@ public sealed class IntegratedGradients(IntegratedGradientsOptions options) : IE
         int size = c * h * w;
         var (alphas, weights) = Quadrature(Options.Rule, Options.Steps);
         int m = alphas.Length;
-        int rowsPerCall = settings.RowsPerCall(size);
+        int rowsPerCall = settings.RowsPerCall(size, ExplainMath.GradientActivationValues(gm));
         var baseline = new float[size];
         var diff = new float[size];
         var rows = new float[Math.Min(m, rowsPerCall) * size];
@@ -325,7 +326,8 @@ public sealed record SmoothGradOptions(double NoiseLevel = 0.15, int Samples = 2
 
 /// <summary>
 /// SmoothGrad (Smilkov et al., "SmoothGrad: removing noise by adding noise", 2017): a = (1/n) Σ_k |∂y_t/∂x (x + ε_k)|,
-/// ε_k ~ N(0, σ²) with σ = level·(max x − min x), seeded per sample so results do not depend on the batch size.
+/// ε_k ~ N(0, σ²) with σ = level·(max x − min x), seeded per sample so results do not depend on the batch size. The
+/// noisy copies of one sample go through the model in batches of the memory budget (a batch never mixes samples).
 /// </summary>
 public sealed class SmoothGrad(SmoothGradOptions options) : IExplainer
 {
@@ -346,7 +348,7 @@ public sealed class SmoothGrad(SmoothGradOptions options) : IExplainer
         var gm = ExplainMath.RequireGradients(model, Name);
         var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
         int size = c * h * w, outC = OutputChannels(c, settings), m = Math.Max(1, Options.Samples);
-        int rowsPerCall = settings.RowsPerCall(size);
+        int rowsPerCall = settings.RowsPerCall(size, ExplainMath.GradientActivationValues(gm));
         var rows = new float[Math.Min(m, rowsPerCall) * size];
         var grads = new float[rows.Length];
         var rowTargets = new int[Math.Min(m, rowsPerCall)];

@@ -100,7 +100,9 @@ public sealed record RiseOptions(int Masks = 2000, double Probability = 0.5, int
 /// RISE (Petsiuk et al., "RISE: Randomized Input Sampling for Explanation", BMVC 2018): N random binary s×s grids with
 /// keep probability p are upsampled bilinearly to ((s + 1)·⌈H/s⌉) and randomly shifted-cropped to H×W (smooth masks
 /// M_i ∈ [0,1]); the saliency is Σ_i P(t | x ⊙ M_i)·M_i / (N·p), with softmax probabilities. Masks are seeded and shared
-/// by all samples (as in the paper), and the N masked inputs per sample go through the model in batches.
+/// by all samples (as in the paper), and the N masked inputs per sample go through the model in batches. Masks are
+/// generated one batch at a time (each once per call, shared by the samples of the call), so memory stays at one batch
+/// of masks, not N·H·W floats.
 /// </summary>
 public sealed class Rise(RiseOptions options) : IExplainer
 {
@@ -136,37 +138,44 @@ public sealed class Rise(RiseOptions options) : IExplainer
     {
         var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
         int pixels = h * w, size = c * pixels, k = model.OutputCount, m = Options.Masks;
-        var masks = new float[(long)m * pixels <= 1L << 28 ? m * pixels : throw new InputDataException($"RISE with {m} masks of {h}×{w} needs too much memory; lower --rise-masks.")];
-        Parallel.For(0, m, i => Mask(i, h, w, settings.Seed, masks.AsSpan(i * pixels, pixels)));
         int rowsPerCall = settings.RowsPerCall(size);
-        var rows = new float[Math.Min(m, rowsPerCall) * size];
-        var logits = new float[Math.Min(m, rowsPerCall) * k];
+        int perBatch = Math.Min(m, rowsPerCall);
+        var masks = new float[(long)perBatch * pixels <= 1L << 28 ? perBatch * pixels : throw new InputDataException($"RISE masks of {h}×{w} in batches of {perBatch} need too much memory; lower --batch-size.")];
+        var rows = new float[perBatch * size];
+        var logits = new float[perBatch * k];
         var probs = new double[k];
-        var acc = new double[pixels];
-        for (int i = 0; i < batch; i++)
+        var acc = new double[(long)batch * pixels];
+        // Masks outside, samples inside: each mask is generated once per call and only one batch of them is held.
+        for (int start = 0; start < m; start += rowsPerCall)
         {
-            var x = inputs.Slice(i * size, size);
-            Array.Clear(acc);
-            for (int start = 0; start < m; start += rowsPerCall)
+            int n = Math.Min(rowsPerCall, m - start);
+            int first = start;
+            Parallel.For(0, n, j => Mask(first + j, h, w, settings.Seed, masks.AsSpan(j * pixels, pixels)));
+            for (int i = 0; i < batch; i++)
             {
-                int n = Math.Min(rowsPerCall, m - start);
+                var x = inputs.Slice(i * size, size);
                 for (int j = 0; j < n; j++)
                 {
-                    var mask = masks.AsSpan((start + j) * pixels, pixels);
+                    var mask = masks.AsSpan(j * pixels, pixels);
                     for (int ch = 0; ch < c; ch++) TensorPrimitives.Multiply(x.Slice(ch * pixels, pixels), mask, rows.AsSpan(j * size + ch * pixels, pixels));
                 }
                 model.Forward(rows.AsSpan(0, n * size), n, logits.AsSpan(0, n * k));
+                var sampleAcc = acc.AsSpan(i * pixels, pixels);
                 for (int j = 0; j < n; j++)
                 {
                     ExplainMath.Softmax(logits.AsSpan(j * k, k), probs);
                     double p = probs[targets[i]];
-                    var mask = masks.AsSpan((start + j) * pixels, pixels);
-                    for (int q = 0; q < pixels; q++) acc[q] += p * mask[q];
+                    var mask = masks.AsSpan(j * pixels, pixels);
+                    for (int q = 0; q < pixels; q++) sampleAcc[q] += p * mask[q];
                 }
             }
+        }
+        double norm = m * Options.Probability;
+        for (int i = 0; i < batch; i++)
+        {
             var dst = output.Slice(i * pixels, pixels);
-            double norm = m * Options.Probability;
-            for (int q = 0; q < pixels; q++) dst[q] = (float)(acc[q] / norm);
+            var sampleAcc = acc.AsSpan(i * pixels, pixels);
+            for (int q = 0; q < pixels; q++) dst[q] = (float)(sampleAcc[q] / norm);
         }
     }
 }

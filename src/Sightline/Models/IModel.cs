@@ -6,6 +6,17 @@ namespace Sightline.Models;
 /// <param name="Operator">The producing operator type (Conv, Relu, ...), when known.</param>
 public sealed record LayerInfo(string Name, IReadOnlyList<int> Shape, string Operator = "");
 
+/// <summary>What the ONNX file's first output was, before the back end exposed logits.</summary>
+public enum ModelOutputKind
+{
+    /// <summary>The file's output is already the logits.</summary>
+    Logits,
+    /// <summary>The file ended in Softmax over the classes; the back end exposes its input (the logits) instead.</summary>
+    Softmax,
+    /// <summary>The file ended in LogSoftmax over the classes; the back end exposes its input (the logits) instead.</summary>
+    LogSoftmax,
+}
+
 /// <summary>
 /// A batched image classifier: <c>N×C×H×W → N×K</c> logits. Tensors are float32, row-major (NCHW), in spans the
 /// caller owns. Implementations: ONNX Runtime (fast, black-box), an ONNX graph lowered onto TorchSharp (gradients and
@@ -25,17 +36,38 @@ public interface IModel : IDisposable
 
     /// <summary>Runs the model on <paramref name="batch"/> samples (<paramref name="inputs"/> holds batch·C·H·W values) and writes batch·K logits.</summary>
     void Forward(ReadOnlySpan<float> inputs, int batch, Span<float> logits);
+
+    /// <summary>
+    /// What the file's first output was. ONNX back ends strip a final Softmax/LogSoftmax over the classes (typical of
+    /// TensorFlow and ML.NET exports) and return its input, so <see cref="Forward"/> always gives logits z: callers apply
+    /// softmax once (p = softmax(z), the file's own output), and gradient methods differentiate the logit z_t as
+    /// pytorch-grad-cam and Captum do on a PyTorch classifier, not the probability.
+    /// </summary>
+    ModelOutputKind OutputKind => ModelOutputKind.Logits;
+}
+
+/// <summary>
+/// A model that exposes intermediate activations by forward passes alone (no autograd): Eigen-CAM and Score-CAM need only
+/// this, so ONNX Runtime can serve them (it reads any node output by editing the graph's outputs).
+/// </summary>
+public interface IActivationModel : IModel
+{
+    /// <summary>Candidate layers (node outputs) with their per-sample shapes, in graph order.</summary>
+    IReadOnlyList<LayerInfo> Layers { get; }
+
+    /// <summary>The per-sample shape of a layer's output for this model's input shape.</summary>
+    IReadOnlyList<int> LayerShape(string layer);
+
+    /// <summary>Writes the activations of <paramref name="layer"/> (batch·∏shape) and the logits (batch·K) of one forward pass.</summary>
+    void LayerActivations(string layer, ReadOnlySpan<float> inputs, int batch, Span<float> activations, Span<float> logits);
 }
 
 /// <summary>
 /// A model that also gives gradients and intermediate activations (autograd). "Target" is the index of the output
 /// whose value is differentiated, one per sample; the gradient of Σ_i y_i[target_i] is taken so samples stay independent.
 /// </summary>
-public interface IGradientModel : IModel
+public interface IGradientModel : IActivationModel
 {
-    /// <summary>Candidate layers (node outputs) with their per-sample shapes, in graph order.</summary>
-    IReadOnlyList<LayerInfo> Layers { get; }
-
     /// <summary>Writes ∂y[target]/∂x (batch·C·H·W) and the logits (batch·K).</summary>
     void InputGradients(ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> gradients, Span<float> logits);
 
@@ -51,6 +83,7 @@ public interface IGradientModel : IModel
     /// </summary>
     void ForwardWithLayer(string layer, ReadOnlySpan<float> inputs, ReadOnlySpan<float> activations, int batch, Span<float> logits);
 
-    /// <summary>The per-sample shape of a layer's output for this model's input shape.</summary>
-    IReadOnlyList<int> LayerShape(string layer);
+    /// <inheritdoc/>
+    void IActivationModel.LayerActivations(string layer, ReadOnlySpan<float> inputs, int batch, Span<float> activations, Span<float> logits) =>
+        LayerActivations(layer, inputs, batch, new int[batch], activations, Span<float>.Empty, logits);
 }

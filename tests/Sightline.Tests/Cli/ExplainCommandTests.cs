@@ -343,3 +343,110 @@ public sealed class ExplainCommandTests
         Assert.Equal(new[] { 1, 4, 4 }, NpyReader.Open(dir.File("img/maps.npy")).Shape);
     }
 }
+
+public sealed class ExplainModelBackendTests
+{
+    private static string F(string name) => Path.Combine(AlignCommandTests.RepoRoot(), "tests", "fixtures", "models", name);
+
+    // x (N×1×2×2) → Flatten → Gemm → Softmax: the shape of a TensorFlow/ML.NET export whose file output is probabilities.
+    private static string SoftmaxModel(TempDir dir, string op = "Softmax")
+    {
+        var b = new Sightline.Onnx.Tests.OnnxBuilder()
+            .Input("x", "N", 1L, 2L, 2L)
+            .Output("probs", "N", 3L)
+            .Floats("W", [3, 4], Sightline.Onnx.Tests.TestModels.GemmW)
+            .Floats("b", [3], Sightline.Onnx.Tests.TestModels.GemmB)
+            .Node("Flatten", ["x"], ["flat"], "flatten", Sightline.Onnx.Tests.OnnxBuilder.IntAttr("axis", 1))
+            .Node("Gemm", ["flat", "W", "b"], ["logits"], "fc", Sightline.Onnx.Tests.OnnxBuilder.IntAttr("transB", 1))
+            .Node(op, ["logits"], ["probs"], "head", Sightline.Onnx.Tests.OnnxBuilder.IntAttr("axis", 1));
+        var path = dir.File("softmax.onnx");
+        File.WriteAllBytes(path, b.Build());
+        return path;
+    }
+
+    private static readonly float[] X = [1, 2, 3, 4, /* second sample */ -1, 0.5f, 0, 2];
+
+    [Theory]
+    [InlineData("onnxruntime", "occlusion")]
+    [InlineData("torch", "saliency")]
+    public void A_final_softmax_is_applied_once_in_predictions(string backend, string method)
+    {
+        using var dir = new TempDir();
+        var model = SoftmaxModel(dir);
+        Npy.Write<float>(dir.File("x.npy"), X, 2, 1, 2, 2);
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", model, "--inputs", dir.File("x.npy"), "--method", method,
+            "--window", "1", "--stride", "1", "--backend", backend, "--out", dir.File("m.npy"));
+        Assert.True(code == 0, stdout + err);
+        var logits = Sightline.Onnx.Tests.TestModels.FlattenGemmReference(X, 2);
+        var rows = File.ReadAllLines(dir.File("predictions.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        for (int i = 0; i < 2; i++)
+        {
+            var z = logits.AsSpan(i * 3, 3).ToArray();
+            int predicted = Array.IndexOf(z, z.Max());
+            double sum = z.Sum(v => Math.Exp(v - z.Max()));
+            double p = 1 / sum; // softmax(z)[argmax]
+            Assert.Equal(predicted.ToString(), rows[i][3]);
+            Assert.Equal(p, double.Parse(rows[i][4], System.Globalization.CultureInfo.InvariantCulture), 1e-6);
+        }
+    }
+
+    [Theory]
+    [InlineData("Softmax")]
+    [InlineData("LogSoftmax")]
+    public void Gradients_of_a_softmax_model_are_those_of_the_logit(string op)
+    {
+        // The logits are linear in x, so ∂z_t/∂x is row t of W: what Captum and pytorch-grad-cam give on the logits.
+        using var dir = new TempDir();
+        var model = SoftmaxModel(dir, op);
+        Npy.Write<float>(dir.File("x.npy"), X, 2, 1, 2, 2);
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", model, "--inputs", dir.File("x.npy"), "--method", "saliency",
+            "--no-abs", "--target", "2", "--out", dir.File("g.npy"));
+        Assert.True(code == 0, stdout + err);
+        var g = NpyReader.Open(dir.File("g.npy")).ReadAll<float>();
+        var w = Sightline.Onnx.Tests.TestModels.GemmW;
+        for (int i = 0; i < 2; i++)
+            for (int j = 0; j < 4; j++) Assert.Equal(w[2 * 4 + j], g[i * 4 + j], 1e-6);
+    }
+
+    [Theory]
+    [InlineData("eigencam")]
+    [InlineData("scorecam")]
+    public void Activation_only_cams_run_on_onnx_runtime_by_default(string method)
+    {
+        using var dir = new TempDir();
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", F("resnet_tiny.onnx"), "--inputs", F("inputs.npy"),
+            "--method", method, "--layer", "/features/features.5/relu_1/Relu_output_0", "--out", dir.File("m.npy"));
+        Assert.True(code == 0, stdout + err);
+        Assert.Contains("on onnxruntime", stdout);
+        Assert.Equal(new[] { 4, 32, 32 }, NpyReader.Open(dir.File("m.npy")).Shape);
+    }
+
+    [Fact]
+    public void Unknown_layers_on_onnx_runtime_are_a_usage_error_with_close_names()
+    {
+        using var dir = new TempDir();
+        var (code, _, err) = CliRunner.Run("explain", "--model", F("resnet_tiny.onnx"), "--inputs", F("inputs.npy"), "--method", "eigencam",
+            "--layer", "relu_1", "--out", dir.File("m.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("/features/features.5/relu_1/Relu_output_0", err);
+    }
+
+    [Fact]
+    public void Ablationcam_still_needs_the_torch_back_end()
+    {
+        using var dir = new TempDir();
+        var (code, _, err) = CliRunner.Run("explain", "--model", F("resnet_tiny.onnx"), "--inputs", F("inputs.npy"), "--method", "ablationcam",
+            "--layer", "/features/features.5/relu_1/Relu_output_0", "--backend", "onnxruntime", "--out", dir.File("m.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains("gradients", err);
+    }
+
+    [Fact]
+    public void List_layers_works_on_onnx_runtime()
+    {
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", F("resnet_tiny.onnx"), "--list-layers", "--backend", "onnxruntime");
+        Assert.True(code == 0, err);
+        Assert.Contains("/features/features.5/relu_1/Relu_output_0", stdout);
+        Assert.Contains("16×8×8", stdout);
+    }
+}

@@ -62,7 +62,7 @@ public sealed class CamExplainerTests
             double g = Model.U(t, k) / p, sumA = 0, ga = 0;
             for (int q = 0; q < p; q++) { sumA += a[k * p + q]; ga += g * a[k * p + q]; }
             wx[k] = ga / (sumA + 1e-7);
-            double alpha = g == 0 ? 0 : g * g / (2 * g * g + sumA * g * g * g + 1e-7);
+            double alpha = g == 0 ? 0 : g * g / (2 * g * g + sumA * g * g * g + 1e-6);
             wpp[k] = p * alpha * Math.Max(g, 0);
         }
         for (int q = 0; q < p; q++)
@@ -140,7 +140,7 @@ public sealed class CamExplainerTests
     [Fact]
     public void Eigencam_of_rank_one_activations_is_the_centred_spatial_pattern()
     {
-        // A_k = u_k · v: the first principal direction recovers v − mean(v) (up to scale, oriented to a positive sum).
+        // A_k = u_k · v: the first principal direction recovers v − mean(v) (up to scale, oriented along Σ_c A_c).
         int p = H * W;
         float[] u = [1f, 2f, -0.5f];
         var v = Enumerable.Range(0, p).Select(q => (float)(q % 5 == 0 ? 3 : q * 0.1)).ToArray();
@@ -151,9 +151,61 @@ public sealed class CamExplainerTests
         new EigenCam("features").Explain(model, new float[C * p], 1, [0], o, new ExplainSettings { CamStyle = CamStyle.Captum });
         double mean = v.Average();
         var centred = v.Select(x => x - mean).ToArray();
+        // Σ_c A_c = 2.5·v, which correlates positively with v − mean(v): the map is a positive multiple of it.
         double ratio = o[0] / centred[0];
-        if (centred.Sum() * ratio < 0) ratio = -ratio;
+        Assert.True(ratio > 0, $"the projection is oriented against the activations (ratio {ratio})");
         for (int q = 0; q < p; q++) Assert.Equal(centred[q] * ratio, o[q], 1e-4);
+    }
+
+    [Fact]
+    public void Gradcam_plus_plus_uses_pytorch_grad_cams_epsilon()
+    {
+        // Tiny gradients make ε dominate the α denominator: g = 1e-4, Σ A = 4 → α = g² / (2g² + 4g³ + 1e-6).
+        var a = new float[] { 1, 1, 1, 1 };
+        var model = new FixedGradientModel(a, [1e-4f, 1e-4f, 1e-4f, 1e-4f], 1, 2, 2, inputH: 2, inputW: 2);
+        var o = new float[4];
+        new GradCamPlusPlus("features").Explain(model, new float[4], 1, [0], o, new ExplainSettings { CamStyle = CamStyle.Captum });
+        double g = 1e-4, alpha = g * g / (2 * g * g + 4 * g * g * g + 1e-6);
+        double w = 4 * alpha * g;
+        foreach (var v in o) Assert.Equal(w, v, w * 1e-5);
+    }
+
+    [Fact]
+    public void Seed_style_is_signed_unnormalised_bilinear_with_half_pixel_centres()
+    {
+        // Grad-CAM with G = 1 on a 2×2 grid: w = 1, raw map = A = [[-1, 1], [1, -1]]; upsampled to 4×4 with
+        // src = (dst + 0.5)/2 − 0.5 (clamped): 2·[0, .25, .75, 1, ...] − 1, negatives kept, no scaling.
+        var model = new FixedGradientModel([-1, 1, 1, -1], [1, 1, 1, 1], 1, 2, 2, inputH: 4, inputW: 4);
+        var o = new float[16];
+        new GradCam("features").Explain(model, new float[16], 1, [0], o, new ExplainSettings { CamStyle = CamStyle.Seed });
+        float[] want = [-1, -.5f, .5f, 1, -.5f, -.25f, .25f, .5f, .5f, .25f, -.25f, -.5f, 1, .5f, -.5f, -1];
+        Assert.Equal(want, o);
+        // The default style clips and rescales the same map; Captum's repeats cells.
+        new GradCam("features").Explain(model, new float[16], 1, [0], o, new ExplainSettings { CamStyle = CamStyle.Captum });
+        Assert.Equal([-1, -1, 1, 1, -1, -1, 1, 1, 1, 1, -1, -1, 1, 1, -1, -1], o);
+    }
+
+    [Fact]
+    public void Eigencam_and_scorecam_need_only_activations()
+    {
+        Assert.False(new EigenCam(L).NeedsGradients);
+        Assert.False(new ScoreCam(L).NeedsGradients);
+        Assert.True(new AblationCam(L).NeedsGradients);
+        Assert.True(new GradCam(L).NeedsGradients);
+        int p = H * W;
+        var a = Enumerable.Range(0, K * p).Select(i => (float)Math.Sin(i * 0.7)).ToArray();
+        var forwardOnly = new ActivationOnlyModel(a, K, H, W);
+        var viaGradients = new FixedActivationModel(a, K, H, W);
+        foreach (var method in new IExplainer[] { new EigenCam("features"), new ScoreCam("features") })
+        {
+            var o1 = new float[p];
+            var o2 = new float[p];
+            method.Explain(forwardOnly, new float[2 * p], 1, [0], o1, new ExplainSettings());
+            method.Explain(viaGradients, new float[2 * p], 1, [0], o2, new ExplainSettings());
+            Assert.Equal(o2, o1);
+        }
+        var ex = Assert.Throws<InputDataException>(() => new AblationCam("features").Explain(forwardOnly, new float[2 * p], 1, [0], new float[p], new ExplainSettings()));
+        Assert.Contains("gradients", ex.Message);
     }
 
     [Fact]
@@ -204,6 +256,46 @@ internal sealed class FixedActivationModel(float[] activations, int k, int h, in
     {
         for (int i = 0; i < batch; i++) activations.CopyTo(act.Slice(i * activations.Length, activations.Length));
         logits[..batch].Clear();
+    }
+    public void ForwardWithLayer(string layer, ReadOnlySpan<float> inputs, ReadOnlySpan<float> act, int batch, Span<float> logits) => throw new NotSupportedException();
+    public void Dispose() { }
+}
+
+/// <summary>A forward-only model that exposes fixed activations (as ONNX Runtime does), without gradients.</summary>
+internal sealed class ActivationOnlyModel(float[] activations, int k, int h, int w) : Sightline.Models.IActivationModel
+{
+    public string Name => "activations";
+    public IReadOnlyList<int> InputShape => [2, h, w];
+    public int OutputCount => 1;
+    public IReadOnlyList<Sightline.Models.LayerInfo> Layers => [new("features", [k, h, w])];
+    public IReadOnlyList<int> LayerShape(string layer) => [k, h, w];
+    public void Forward(ReadOnlySpan<float> inputs, int batch, Span<float> logits) => logits[..batch].Clear();
+    public void LayerActivations(string layer, ReadOnlySpan<float> inputs, int batch, Span<float> act, Span<float> logits)
+    {
+        for (int i = 0; i < batch; i++) activations.CopyTo(act.Slice(i * activations.Length, activations.Length));
+        logits[..batch].Clear();
+    }
+    public void Dispose() { }
+}
+
+/// <summary>A model whose layer returns fixed activations A and gradients G (1 input channel).</summary>
+internal sealed class FixedGradientModel(float[] activations, float[] gradients, int k, int h, int w, int inputH, int inputW) : Sightline.Models.IGradientModel
+{
+    public string Name => "fixed-gradients";
+    public IReadOnlyList<int> InputShape => [1, inputH, inputW];
+    public int OutputCount => 1;
+    public IReadOnlyList<Sightline.Models.LayerInfo> Layers => [new("features", [k, h, w])];
+    public IReadOnlyList<int> LayerShape(string layer) => [k, h, w];
+    public void Forward(ReadOnlySpan<float> inputs, int batch, Span<float> logits) => logits[..batch].Fill(1);
+    public void InputGradients(ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> g, Span<float> logits) => throw new NotSupportedException();
+    public void LayerActivations(string layer, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> act, Span<float> g, Span<float> logits)
+    {
+        for (int i = 0; i < batch; i++)
+        {
+            activations.CopyTo(act.Slice(i * activations.Length, activations.Length));
+            if (!g.IsEmpty) gradients.CopyTo(g.Slice(i * gradients.Length, gradients.Length));
+        }
+        logits[..batch].Fill(1);
     }
     public void ForwardWithLayer(string layer, ReadOnlySpan<float> inputs, ReadOnlySpan<float> act, int batch, Span<float> logits) => throw new NotSupportedException();
     public void Dispose() { }

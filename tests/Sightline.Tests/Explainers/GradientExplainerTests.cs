@@ -111,6 +111,20 @@ public sealed class GradientExplainerTests
     }
 
     [Fact]
+    public void Automatic_batches_of_gradient_calls_count_the_models_activations()
+    {
+        // Input rows cost 4·4·90 = 1,440 bytes; the layer's 4·6·5 = 120 values cost 2·4·120 = 960 more per gradient row.
+        var model = new ConvGapModel(C, H, W, K, Classes, 11);
+        var settings = new ExplainSettings { MemoryBudgetBytes = 1440 * 8 };
+        Assert.Equal(8, settings.RowsPerCall(C * H * W));
+        Assert.Equal(K * H * W, ExplainMath.GradientActivationValues(model));
+        Assert.Equal(4, settings.RowsPerCall(C * H * W, ExplainMath.GradientActivationValues(model)));
+        var x = ConvGapModel.RandomInputs(1, C, H, W, 4);
+        new IntegratedGradients(new IntegratedGradientsOptions { Steps = 50 }).Explain(model, x, 1, [0], new float[H * W], settings);
+        Assert.Equal(4, model.MaxRowsSeen);
+    }
+
+    [Fact]
     public void Smoothgrad_is_seeded_by_sample_index_not_by_chunking()
     {
         var x = ConvGapModel.RandomInputs(3, C, H, W, 5);

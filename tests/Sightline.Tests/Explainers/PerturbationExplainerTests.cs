@@ -55,6 +55,16 @@ public sealed class PerturbationExplainerTests
     }
 
     [Fact]
+    public void Rise_holds_one_batch_of_masks_not_all_of_them()
+    {
+        // 65,537 masks of 64×64 are 2^28 + 4,096 floats: more than one array may hold, so masks must be made per batch.
+        var model = new LinearModel(1, 64, 64, 2, 0);
+        var o = new float[64 * 64];
+        new Rise(new RiseOptions(Masks: 65_537, Probability: 0.5, CellSize: 2)).Explain(model, new float[64 * 64], 1, [0], o, new ExplainSettings { BatchSize = 1024 });
+        Assert.All(o, v => Assert.InRange(v, 0.5 * 0.95, 0.5 * 1.05)); // zero input: P = 1/2 for every mask
+    }
+
+    [Fact]
     public void Rise_masks_are_seeded_and_lie_in_the_unit_interval()
     {
         var rise = new Rise(new RiseOptions(10, 0.5, 4));

@@ -128,6 +128,34 @@ public sealed class FixtureModelTests(ITestOutputHelper output)
         }
     }
 
+    public static TheoryData<string, string, string> CamMethodCases()
+    {
+        var data = new TheoryData<string, string, string>();
+        foreach (var model in CamModels())
+            foreach (var method in new[] { "gradcam_plus_plus", "xgradcam", "layercam", "eigencam", "scorecam" })
+            {
+                data.Add(model, method, "torch");
+                // Methods without gradients run on ONNX Runtime too (the CLI's default for them).
+                if (method is "eigencam" or "scorecam") data.Add(model, method, "onnxruntime");
+            }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CamMethodCases))]
+    public void Cam_methods_match_pytorch_grad_cam_formulas(string model, string method, string backend)
+    {
+        using Sightline.Models.IModel m = backend == "torch" ? Load(model) : OnnxRuntimeModel.Open(Path.Combine(Folder, $"{model}.onnx"));
+        var layer = Manifest.GetProperty(model).GetProperty("cam_layer").GetProperty("onnx_tensor").GetString()!;
+        var explainer = ExplainerCatalog.Create(method, new ExplainerOptions { Layer = layer });
+        var map = new float[4 * 32 * 32];
+        explainer.Explain(m, Npy("inputs.npy"), 4, Targets(model), map, new ExplainSettings());
+        var want = Npy($"{model}.{method}.npy");
+        double error = RelativeMax(map, want);
+        output.WriteLine($"{model} {method} on {backend}: relative max error {error:E2}");
+        Assert.True(error < 1e-4, $"{model} {method} on {backend}: relative error {error}");
+    }
+
     [Theory]
     [MemberData(nameof(CamModels))]
     public void GradCam_on_the_lowered_graph_matches_PyTorch(string model)
