@@ -55,6 +55,11 @@ public static class SanityTests
     /// matched pair; Decrease% per γ and its mean over γ. Metrics run with α disabled (<c>Alpha = 0</c>) and the given λ, ties,
     /// k and compat flags; the range is the metric's declared max − min, or for unbounded metrics (wpmi, mad) max − min over all
     /// entries of S(A,C), S(A,C⁻), S(A,C⁺) of the first draw.
+    /// This reproduces the paper's theoretical columns, not its overall verdict (only correlation, cosine, auprc, f1, iou pass),
+    /// which also needs the experimental test on real models: wpmi passes the theoretical test (paper: 100/100) and fails only
+    /// the experimental extra-labels test. With <see cref="RankTies.Midrank"/> spearman equals correlation on 0/1 data and
+    /// passes; <see cref="RankTies.Random"/> with <see cref="NeuronMetricOptions.ReferenceCompat"/> mirrors the reference's
+    /// noise tie-breaking and sampling quirk, and then every verdict matches the paper's theoretical columns (spec §5–§8).
     /// </summary>
     public static IReadOnlyList<SanityResult> Theoretical(IReadOnlyList<NeuronMetricDescriptor> metrics, TheoreticalSanityOptions options,
         NeuronMetricOptions? metricOptions = null, IProgress<int>? progress = null)
