@@ -302,7 +302,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
         const string judge = Judge;
         var lines = new List<string>();
         var iouDiff = paired[(judge, "object", "iou")];
-        bool objectSeparated = iouDiff.CiLow >= MinObjectIouDifference;
+        bool objectSeparated = ObjectClearlyBetter(iouDiff);
         lines.Add($"object alignment ({judge} IoU): clean − spurious = {iouDiff.MeanDifference:0.000} [95% CI {iouDiff.CiLow:0.000}, {iouDiff.CiHigh:0.000}], p = {iouDiff.PValue:0.0000} → {(objectSeparated ? "clean model clearly better aligned" : "NOT separated")} (needs CI ≥ {MinObjectIouDifference:0.00})");
         double spuriousSquarePg = summaries[$"spurious/{judge}/square"].Metrics["pointing_game"].Mean;
         double cleanSquarePg = summaries[$"clean/{judge}/square"].Metrics["pointing_game"].Mean;
@@ -324,6 +324,10 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
         }, new JsonSerializerOptions { WriteIndented = true });
         return (comparisons, verdict);
     }
+
+    /// <summary>True when the clean model's object alignment is clearly above the spurious one's: the lower end of the 95%
+    /// CI of the paired difference reaches <see cref="MinObjectIouDifference"/> (a CI merely excluding 0 is not enough).</summary>
+    internal static bool ObjectClearlyBetter(PairedComparison difference) => difference.CiLow >= MinObjectIouDifference;
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 

@@ -96,7 +96,10 @@ public sealed class AlignCommandTests
     public void Mismatched_shapes_exit_2_naming_both_shapes_and_resize_masks_fixes_it()
     {
         using var dir = new TempDir();
-        Npy.Write<float>(dir.File("s.npy"), new float[2 * 8 * 8], 2, 8, 8);
+        var maps = new float[2 * 8 * 8];
+        maps[0] = 1;
+        maps[64] = 1;
+        Npy.Write<float>(dir.File("s.npy"), maps, 2, 8, 8);
         var masks = new byte[2 * 4 * 4];
         masks[0] = 1;
         masks[16] = 1;
@@ -109,7 +112,7 @@ public sealed class AlignCommandTests
         Assert.DoesNotContain("   at ", err);
         (code, _, err) = CliRunner.Run("align", "--saliency", dir.File("s.npy"), "--masks", dir.File("m.npy"), "--out", dir.File("o.csv"), "--resize-masks", "--metrics", "pointing_game");
         Assert.True(code == 0, err);
-        // A constant map points at (0,0), which the resized mask covers (its top-left 2×2 block).
+        // Each map peaks at (0,0), which the resized mask covers (its top-left 2×2 block).
         Assert.Equal("0,1", File.ReadAllLines(dir.File("o.csv"))[1]);
     }
 

@@ -124,3 +124,15 @@ public sealed class DemoHelpTests
         foreach (var line in stdout.Split("Options:\n", 2)[1].Split('\n', StringSplitOptions.RemoveEmptyEntries)) Assert.Contains(line.TrimEnd(), readme);
     }
 }
+
+public sealed class DemoVerdictTests
+{
+    [Fact]
+    public void A_difference_whose_ci_only_excludes_zero_is_not_clearly_better()
+    {
+        // Two similar models: −0.019 of object IoU would be "significant" with many samples, but is no real effect.
+        Assert.False(Sightline.Cli.Demo.DemoPipeline.ObjectClearlyBetter(new Sightline.Statistics.PairedComparison(1000, 0.019, 0.012, 0.026, 0.001)));
+        Assert.True(Sightline.Cli.Demo.DemoPipeline.ObjectClearlyBetter(new Sightline.Statistics.PairedComparison(1000, 0.046, 0.043, 0.048, 0.0005)));
+        Assert.True(Sightline.Cli.Demo.DemoPipeline.ObjectClearlyBetter(new Sightline.Statistics.PairedComparison(1000, 0.03, Sightline.Cli.Demo.DemoPipeline.MinObjectIouDifference, 0.04, 0.001)));
+    }
+}
