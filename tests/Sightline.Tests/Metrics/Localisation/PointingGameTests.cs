@@ -163,13 +163,20 @@ public sealed class PointingGameSpecVectorTests
     [Fact]
     public void Negative_zero_ties_with_positive_zero_as_in_numpy()
     {
-        // 3×3 zero map, −0 at (0,0), mask at (0,0): NumPy's argmax is 0 (−0 == +0), so it is a hit like the +0 map.
+        // 3×3 map whose maximum 0 is tied by (0,0), (0,1), (0,2), the rest −1; mask at (0,0). With −0 at (0,0)
+        // NumPy's argmax is still 0 (−0 == +0), so it is a hit like the +0 map.
         var mask = new byte[9];
         mask[0] = 1;
-        var positive = new float[9];
-        var negative = new float[9];
+        float[] positive = [0f, 0f, 0f, -1f, -1f, -1f, -1f, -1f, -1f];
+        var negative = (float[])positive.Clone();
         negative[0] = -0f;
         Assert.True(float.IsNegative(negative[0]));
+        // An all-zero map with one −0 is still constant: no maximum to point at.
+        var flat = new float[9];
+        flat[0] = -0f;
+        var undefined = new MapMaskCase(flat, mask, 3, 3).Evaluate(PointingGame.Create(LocalisationSettings.Default));
+        Assert.True(double.IsNaN(undefined.Value));
+        Assert.Equal(Reasons.ConstantMap, undefined.Reason);
         foreach (var metric in new[] { PointingGame.Create(LocalisationSettings.Default), PointingGame.Create(LocalisationSettings.Default with { PointingTieAny = true }) })
         {
             Assert.Equal(1.0, new MapMaskCase(positive, mask, 3, 3).Evaluate(metric).Value);
