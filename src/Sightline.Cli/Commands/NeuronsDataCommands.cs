@@ -103,7 +103,7 @@ public static class NeuronsDataCommands
 
     /// <summary>
     /// Rejects a <c>--layer</c> that is not a node output of the model's main graph before ONNX Runtime sees it, with the closest
-    /// candidate names (edit distance, then shared substrings) so a typo is a one-line fix.
+    /// candidate names (<see cref="Sightline.Models.LayerNames.Closest"/>) so a typo is a one-line fix.
     /// </summary>
     /// <exception cref="InputDataException">The name is not a node output.</exception>
     internal static void CheckLayer(string modelPath, string layerName)
@@ -111,23 +111,8 @@ public static class NeuronsDataCommands
         var graph = Sightline.Onnx.Graph.OnnxModelProto.Load(modelPath).Graph;
         var names = graph.Nodes.SelectMany(n => n.Outputs).Where(o => o.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         if (names.Contains(layerName, StringComparer.Ordinal)) return;
-        var close = names.OrderBy(n => Distance(n, layerName)).ThenBy(n => n, StringComparer.Ordinal).Take(5);
+        var close = Sightline.Models.LayerNames.Closest(layerName, names);
         throw new InputDataException($"--layer '{layerName}' is not a node output of {modelPath} ({names.Count} candidates). Closest: {string.Join(", ", close)}. List all with 'sightline explain --model {modelPath} --list-layers'.");
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
     }
 
     /// <summary><c>neurons concepts</c>: concept label matrices from segmentation masks or class labels.</summary>

@@ -9,12 +9,23 @@ public static class LayerNames
     /// </summary>
     public static InputDataException Unknown(string layer, string model, IReadOnlyList<LayerInfo> layers)
     {
-        var close = layers.Where(l => l.Name.Contains(layer, StringComparison.OrdinalIgnoreCase) || layer.Contains(l.Name, StringComparison.OrdinalIgnoreCase))
-            .Select(l => l.Name).Take(5).ToList();
-        if (close.Count == 0)
-            close = [.. layers.OrderBy(l => EditDistance(l.Name, layer)).Take(5).Select(l => l.Name)];
+        var close = Closest(layer, layers.Select(l => l.Name));
         var hint = close.Count > 0 ? $" Close names: {string.Join(", ", close)}." : "";
         return new InputDataException($"Layer '{layer}' is not a layer of '{model}'.{hint} List all with 'sightline explain --list-layers'.");
+    }
+
+    /// <summary>
+    /// Up to <paramref name="count"/> of <paramref name="names"/> closest to <paramref name="layer"/>: names containing it
+    /// (or contained in it) first, else the nearest by case-insensitive Levenshtein distance, ties in ordinal order.
+    /// </summary>
+    public static IReadOnlyList<string> Closest(string layer, IEnumerable<string> names, int count = 5)
+    {
+        var all = names.ToList();
+        var close = all.Where(n => n.Contains(layer, StringComparison.OrdinalIgnoreCase) || layer.Contains(n, StringComparison.OrdinalIgnoreCase))
+            .Take(count).ToList();
+        if (close.Count == 0)
+            close = [.. all.OrderBy(n => EditDistance(n, layer)).ThenBy(n => n, StringComparer.Ordinal).Take(count)];
+        return close;
     }
 
     private static int EditDistance(string a, string b)
