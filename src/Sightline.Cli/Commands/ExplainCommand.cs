@@ -78,7 +78,11 @@ public static class ExplainCommand
             };
             bool listing = parse.GetValue(listLayers);
             var explainer = listing ? null : ExplainerCatalog.Create(methodName, options);
-            using var loaded = ModelBackends.Open(modelPath, parse.GetValue(backend)!, needGradients: !listing && explainer!.NeedsGradients);
+            var configPath = parse.GetValue(config);
+            if (configPath is not null && !File.Exists(configPath)) throw new InputDataException($"--config {configPath}: file not found.");
+            configPath ??= Sightline.Onnx.Runtime.ModelConfig.FindFor(modelPath);
+            var modelConfig = configPath is null ? Sightline.Onnx.Runtime.ModelConfig.Default : Sightline.Onnx.Runtime.ModelConfig.Load(configPath);
+            using var loaded = ModelBackends.Open(modelPath, parse.GetValue(backend)!, needGradients: !listing && explainer!.NeedsGradients, modelConfig);
             if (listing)
             {
                 var layers = ModelBackends.Layers(loaded);
@@ -97,10 +101,6 @@ public static class ExplainCommand
                 CamStyle = parse.GetValue(camStyle) switch { "captum" => CamStyle.Captum, "seed" => CamStyle.Seed, _ => CamStyle.GradCam },
                 Seed = parse.GetValue(seed),
             };
-            var configPath = parse.GetValue(config);
-            if (configPath is not null && !File.Exists(configPath)) throw new InputDataException($"--config {configPath}: file not found.");
-            configPath ??= Sightline.Onnx.Runtime.ModelConfig.FindFor(modelPath);
-            var modelConfig = configPath is null ? Sightline.Onnx.Runtime.ModelConfig.Default : Sightline.Onnx.Runtime.ModelConfig.Load(configPath);
             // Everything downstream (images, --inputs, explainers, maps) works in C×H×W; an N×H×W×C model is adapted.
             var m = NhwcModel.Wrap(loaded.Model, modelConfig.Layout ?? NhwcModel.Detect(loaded.Model.InputShape));
             IInputSource source;

@@ -318,6 +318,39 @@ public sealed class ExplainCommandTests
     [Theory]
     [InlineData("occlusion", "onnxruntime")]
     [InlineData("saliency", "torch")]
+    public void A_config_given_with_config_sizes_a_model_with_dynamic_height_and_width(string method, string backend)
+    {
+        // TestModels.ConvNet with H and W left symbolic: only input_size from the --config file (not beside the model)
+        // tells either back end the size; without it the run is refused with a clear message.
+        using var dir = new TempDir();
+        var model = new Sightline.Onnx.Tests.OnnxBuilder()
+            .Input("x", "N", 1L, "H", "W").Output("logits", "N", 3L)
+            .Floats("conv.w", [2, 1, 2, 2], Sightline.Onnx.Tests.TestModels.ConvW).Floats("conv.b", [2], Sightline.Onnx.Tests.TestModels.ConvB)
+            .Floats("fc.w", [3, 2], Sightline.Onnx.Tests.TestModels.HeadW).Floats("fc.b", [3], Sightline.Onnx.Tests.TestModels.HeadB)
+            .Node("Conv", ["x", "conv.w", "conv.b"], ["conv_out"], "conv", Sightline.Onnx.Tests.OnnxBuilder.IntsAttr("kernel_shape", 2, 2))
+            .Node("Relu", ["conv_out"], ["relu_out"], "relu")
+            .Node("GlobalAveragePool", ["relu_out"], ["pool_out"], "pool")
+            .Node("Flatten", ["pool_out"], ["flat"], "flatten")
+            .Node("Gemm", ["flat", "fc.w", "fc.b"], ["logits"], "fc", Sightline.Onnx.Tests.OnnxBuilder.IntAttr("transB", 1))
+            .Save(dir.Path, "dyn.onnx");
+        Npy.Write<float>(dir.File("x.npy"), Sightline.Onnx.Tests.TestModels.Inputs(2 * 9), 2, 1, 3, 3);
+        Directory.CreateDirectory(dir.File("cfg"));
+        File.WriteAllText(dir.File("cfg/sizes.yaml"), "input_size: [3, 3]\n");
+        string[] run = ["explain", "--model", model, "--inputs", dir.File("x.npy"), "--method", method, "--window", "1", "--stride", "1", "--backend", backend];
+
+        var (code, _, err) = CliRunner.Run([.. run, "--out", dir.File("none.npy")]);
+        Assert.Equal(2, code);
+        Assert.Contains("dyn.onnx", err);
+
+        (code, var stdout, err) = CliRunner.Run([.. run, "--config", dir.File("cfg/sizes.yaml"), "--out", dir.File("maps.npy")]);
+        Assert.True(code == 0, stdout + err);
+        Assert.Equal(new[] { 2, 3, 3 }, NpyReader.Open(dir.File("maps.npy")).Shape);
+        Assert.Contains(NpyReader.Open(dir.File("maps.npy")).ReadAll<float>(), v => v != 0);
+    }
+
+    [Theory]
+    [InlineData("occlusion", "onnxruntime")]
+    [InlineData("saliency", "torch")]
     public void Nhwc_models_are_detected_and_explained_like_their_nchw_twin(string method, string backend)
     {
         using var dir = new TempDir();
