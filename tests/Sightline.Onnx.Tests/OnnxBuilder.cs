@@ -219,10 +219,11 @@ internal static class TestModels
 
     /// <summary>
     /// x: N×1×3×3 → Conv(2 filters 2×2, bias) → Relu → GlobalAveragePool → Flatten → Gemm(HeadW 3×2, transB) → N×3.
-    /// The batch axis is dynamic ("N").
+    /// The batch axis is dynamic ("N"); <paramref name="height"/> and <paramref name="width"/> default to 3 and may be
+    /// symbolic names (e.g. "H") for a model whose image size the graph leaves open.
     /// </summary>
-    public static OnnxBuilder ConvNet() => new OnnxBuilder()
-        .Input("x", "N", 1L, 3L, 3L)
+    public static OnnxBuilder ConvNet(object? height = null, object? width = null) => new OnnxBuilder()
+        .Input("x", "N", 1L, height ?? 3L, width ?? 3L)
         .Output("logits", "N", 3L)
         .Floats("conv.w", [2, 1, 2, 2], ConvW)
         .Floats("conv.b", [2], ConvB)

@@ -323,16 +323,7 @@ public sealed class ExplainCommandTests
         // TestModels.ConvNet with H and W left symbolic: only input_size from the --config file (not beside the model)
         // tells either back end the size; without it the run is refused with a clear message.
         using var dir = new TempDir();
-        var model = new Sightline.Onnx.Tests.OnnxBuilder()
-            .Input("x", "N", 1L, "H", "W").Output("logits", "N", 3L)
-            .Floats("conv.w", [2, 1, 2, 2], Sightline.Onnx.Tests.TestModels.ConvW).Floats("conv.b", [2], Sightline.Onnx.Tests.TestModels.ConvB)
-            .Floats("fc.w", [3, 2], Sightline.Onnx.Tests.TestModels.HeadW).Floats("fc.b", [3], Sightline.Onnx.Tests.TestModels.HeadB)
-            .Node("Conv", ["x", "conv.w", "conv.b"], ["conv_out"], "conv", Sightline.Onnx.Tests.OnnxBuilder.IntsAttr("kernel_shape", 2, 2))
-            .Node("Relu", ["conv_out"], ["relu_out"], "relu")
-            .Node("GlobalAveragePool", ["relu_out"], ["pool_out"], "pool")
-            .Node("Flatten", ["pool_out"], ["flat"], "flatten")
-            .Node("Gemm", ["flat", "fc.w", "fc.b"], ["logits"], "fc", Sightline.Onnx.Tests.OnnxBuilder.IntAttr("transB", 1))
-            .Save(dir.Path, "dyn.onnx");
+        var model = Sightline.Onnx.Tests.TestModels.ConvNet("H", "W").Save(dir.Path, "dyn.onnx");
         Npy.Write<float>(dir.File("x.npy"), Sightline.Onnx.Tests.TestModels.Inputs(2 * 9), 2, 1, 3, 3);
         Directory.CreateDirectory(dir.File("cfg"));
         File.WriteAllText(dir.File("cfg/sizes.yaml"), "input_size: [3, 3]\n");
