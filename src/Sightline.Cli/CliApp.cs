@@ -16,8 +16,10 @@ public static class ExitCodes
     public const int Ok = 0;
     /// <summary>The run finished but some samples failed, or a check failed.</summary>
     public const int Failed = 1;
-    /// <summary>Usage or input error.</summary>
+    /// <summary>Usage, input or I/O error.</summary>
     public const int Usage = 2;
+    /// <summary>Internal defect: one line on stderr, the details in a crash file.</summary>
+    public const int Internal = 3;
 }
 
 /// <summary>Entry point shared by <c>Main</c> and the CLI tests (console passed in).</summary>
@@ -41,9 +43,11 @@ public static class CliApp
     }
 
     /// <summary>Runs the command line and returns the exit code.</summary>
-    public static int Run(string[] args, CliContext context)
+    public static int Run(string[] args, CliContext context) => Run(BuildRoot(context), args, context);
+
+    /// <summary>Runs <paramref name="root"/> on the command line with the error contract: 0/1 from the command, 2 for usage, input and I/O errors, 3 for defects.</summary>
+    internal static int Run(Command root, string[] args, CliContext context)
     {
-        var root = BuildRoot(context);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -55,24 +59,39 @@ public static class CliApp
         {
             return parse.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception ex) when (InputErrorMessage(ex) is { } message)
-        {
-            context.Error.WriteLine($"sightline: error: {message}");
-            return ExitCodes.Usage;
-        }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (IsCancellation(ex))
         {
             context.Error.WriteLine("sightline: cancelled.");
             return 130;
         }
+        catch (Exception ex) when (InputErrorMessage(ex) is { } message)
+        {
+            context.Error.WriteLine($"sightline: error: {OneLine(message)}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex)
+        {
+            var crash = CrashReport.Write(ex, args);
+            context.Error.WriteLine($"sightline: internal error ({ex.GetType().Name}: {OneLine(ex.Message)}); this is a defect in Sightline, please report it with {crash}");
+            return ExitCodes.Internal;
+        }
     }
+
+    private static bool IsCancellation(Exception ex) =>
+        ex is OperationCanceledException || (ex is AggregateException a && a.Flatten().InnerExceptions.All(e => e is OperationCanceledException));
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 
     /// <summary>Runs with the process console.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
         Run(args, new CliContext(stdout, stderr, !Console.IsErrorRedirected));
 
     /// <summary>
-    /// The one-line message for an input error, or null when <paramref name="ex"/> is not one. An
+    /// The one-line message for an input, usage or I/O error (exit code 2), or null when <paramref name="ex"/> is a
+    /// defect (exit code 3). Input errors are the project's <see cref="InputDataException"/> and the I/O failures of the
+    /// file system (missing, unreadable or unwritable files, a full disk) and of memory (an input too large to hold).
+    /// <see cref="KeyNotFoundException"/>, <see cref="FormatException"/> and the like are defects: code that rejects a
+    /// name or a value the user gave throws <see cref="InputDataException"/> with a message naming the option. An
     /// <see cref="AggregateException"/> (from parallel loading) counts when every exception in it, flattened, is an input
     /// error: the first is reported, with the number of others.
     /// </summary>
@@ -82,11 +101,47 @@ public static class CliApp
         {
             var inner = a.Flatten().InnerExceptions;
             if (inner.Count == 0 || !inner.All(IsInputError)) return null;
-            return inner.Count == 1 ? inner[0].Message : $"{inner[0].Message} (and {inner.Count - 1} more input error{(inner.Count == 2 ? "" : "s")})";
+            return inner.Count == 1 ? Message(inner[0]) : $"{Message(inner[0])} (and {inner.Count - 1} more input error{(inner.Count == 2 ? "" : "s")})";
         }
-        return IsInputError(ex) ? ex.Message : null;
+        return IsInputError(ex) ? Message(ex) : null;
     }
 
     private static bool IsInputError(Exception ex) =>
-        ex is InputDataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or FormatException or KeyNotFoundException;
+        ex is InputDataException or IOException or UnauthorizedAccessException or OutOfMemoryException;
+
+    private static string Message(Exception ex) => ex switch
+    {
+        OutOfMemoryException => "not enough memory for this input; use smaller inputs, a smaller --batch-size or --chunk, or a machine with more memory.",
+        InputDataException => ex.Message,
+        _ => ex.Message.TrimEnd('.') + "; check the path, its permissions and free space.",
+    };
+}
+
+/// <summary>Writes the details of an internal defect to a crash file and returns its path.</summary>
+internal static class CrashReport
+{
+    /// <summary>
+    /// Writes the exception (type, message, stack trace, inner exceptions), the command line, the version and the time
+    /// to <c>sightline-crash-TIME-PID.txt</c> in <c>$SIGHTLINE_CRASH_DIR</c> (default: the system's temporary folder).
+    /// </summary>
+    public static string Write(Exception ex, string[] args)
+    {
+        var dir = Environment.GetEnvironmentVariable("SIGHTLINE_CRASH_DIR") is { Length: > 0 } d ? d : Path.GetTempPath();
+        var path = Path.Combine(dir, $"sightline-crash-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.txt");
+        try
+        {
+            Directory.CreateDirectory(dir);
+            var text = $"sightline {typeof(CrashReport).Assembly.GetName().Version}\n" +
+                       $"time: {DateTime.UtcNow:O}\n" +
+                       $"command: sightline {string.Join(' ', args.Select(a => a.Contains(' ') ? $"'{a}'" : a))}\n" +
+                       $"runtime: {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}\n\n" +
+                       ex + "\n";
+            File.WriteAllText(path, text);
+            return path;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"(no crash file: {dir} is not writable)";
+        }
+    }
 }

@@ -182,7 +182,7 @@ public static class AlignCommand
     internal static Binarization ParseBinarization(string text)
     {
         try { return Binarization.Parse(text); }
-        catch (FormatException e) { throw new InputDataException("--binarize: " + e.Message); }
+        catch (InputDataException e) { throw new InputDataException("--binarize: " + e.Message, e); }
     }
 
     internal static IReadOnlyList<string> ParseMetrics(string? text)

@@ -235,7 +235,7 @@ public static class NeuronsCommand
     private static IReadOnlyList<NeuronMetricDescriptor> ParseMetrics(string text)
     {
         try { return NeuronMetricRegistry.Parse(text); }
-        catch (KeyNotFoundException e) { throw new InputDataException("--metrics: " + e.Message); }
+        catch (InputDataException e) { throw new InputDataException("--metrics: " + e.Message, e); }
     }
 
     internal static NeuronProbe LoadProbe(string activationsPath, string conceptsPath) => LoadProbe(activationsPath, conceptsPath, out _);

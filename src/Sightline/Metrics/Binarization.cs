@@ -36,21 +36,21 @@ public sealed record Binarization(BinarizationKind Kind, double Value)
     /// Interest's <c>binarize_percentile(p)</c> (threshold = the 100p-th percentile): <c>percentile:0.9</c> keeps about
     /// the top 10%, <c>percentile:1</c> only the maximum. Percent values (P &gt; 1) are rejected rather than guessed.
     /// </summary>
-    /// <exception cref="FormatException">The text is not one of the three forms, or P lies outside [0,1].</exception>
+    /// <exception cref="InputDataException">The text is not one of the three forms, or P lies outside [0,1].</exception>
     public static Binarization Parse(string text)
     {
         var parts = text.Split(':', 2);
         if (parts.Length != 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
-            throw new FormatException($"Binarisation '{text}' is not one of std:K, percentile:P, threshold:T (for example std:1).");
+            throw new InputDataException($"Binarisation '{text}' is not one of std:K, percentile:P, threshold:T (for example std:1).");
         switch (parts[0].Trim().ToLowerInvariant())
         {
             case "std": return Std(v);
             case "percentile":
                 if (v < 0 || v > 1)
-                    throw new FormatException($"percentile:P takes a fraction P in [0,1] (the P-quantile of the normalised map, e.g. percentile:0.9 keeps the top 10%); '{text}' is out of range.");
+                    throw new InputDataException($"percentile:P takes a fraction P in [0,1] (the P-quantile of the normalised map, e.g. percentile:0.9 keeps the top 10%); '{text}' is out of range.");
                 return Percentile(v);
             case "threshold": return Threshold(v);
-            default: throw new FormatException($"Binarisation '{text}' has unknown rule '{parts[0]}'; use std, percentile or threshold.");
+            default: throw new InputDataException($"Binarisation '{text}' has unknown rule '{parts[0]}'; use std, percentile or threshold.");
         }
     }
 

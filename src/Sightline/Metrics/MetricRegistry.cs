@@ -36,10 +36,10 @@ public static class MetricRegistry
     ];
 
     /// <summary>Finds a metric by name (case-insensitive).</summary>
-    /// <exception cref="KeyNotFoundException">No metric has that name; the message lists the known names.</exception>
+    /// <exception cref="InputDataException">No metric has that name; the message lists the known names.</exception>
     public static MetricDescriptor Get(string name) =>
         MapMask.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new KeyNotFoundException($"Unknown metric '{name}'. Known metrics: {string.Join(", ", MapMask.Select(d => d.Name))}.");
+        ?? throw new InputDataException($"Unknown metric '{name}'. Known metrics: {string.Join(", ", MapMask.Select(d => d.Name))}.");
 
     private static IReadOnlyList<MetricDescriptor> Discover()
     {

@@ -140,13 +140,13 @@ public static class NeuronMetricRegistry
     }
 
     /// <summary>Finds a metric by name (case-insensitive).</summary>
-    /// <exception cref="KeyNotFoundException">Unknown name; the message lists the known names.</exception>
+    /// <exception cref="InputDataException">Unknown name; the message lists the known names.</exception>
     public static NeuronMetricDescriptor Get(string name) =>
         All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new KeyNotFoundException($"Unknown neuron metric '{name}'. Known metrics: {string.Join(", ", All.Select(d => d.Name))}.");
+        ?? throw new InputDataException($"Unknown neuron metric '{name}'. Known metrics: {string.Join(", ", All.Select(d => d.Name))}.");
 
     /// <summary>Parses a comma-separated list of names, or <c>all</c>.</summary>
-    /// <exception cref="KeyNotFoundException">An unknown name.</exception>
+    /// <exception cref="InputDataException">An unknown name.</exception>
     public static IReadOnlyList<NeuronMetricDescriptor> Parse(string text)
     {
         if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return All;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Sightline.IO;
 
 namespace Sightline.Results;
 
@@ -12,7 +13,10 @@ namespace Sightline.Results;
 /// sidecar <c>OUT.sightline.json</c>, so the final name appears only for a complete stack. Re-running with the same
 /// signature continues after the last committed chunk, or, when the final output and its sidecar already match,
 /// reports <see cref="IsComplete"/> without recomputing (unless forced); a different signature (other model, method,
-/// options or data) starts afresh. Nothing is lost or written twice.
+/// options or data) starts afresh. Nothing is lost or written twice. While open, the stack holds the output's
+/// <see cref="OutputLock"/> (<c>OUT.lock</c>), so a second run on the same output fails at once instead of mixing its
+/// chunks in. A run that fails before committing any chunk removes its partial files on <see cref="Dispose"/>; one that
+/// committed chunks keeps them and <see cref="ResumeHint"/> says how to resume.
 /// </summary>
 public sealed class ResumableStack : IDisposable
 {
@@ -27,6 +31,7 @@ public sealed class ResumableStack : IDisposable
     private readonly string _rowsFinal;
     private readonly string _signature;
     private StreamWriter? _rows;
+    private OutputLock? _lock;
 
     private ResumableStack(string path, int[] shape, string signature, string rowsPath, string rowsHeader, bool force)
     {
@@ -97,12 +102,36 @@ public sealed class ResumableStack : IDisposable
     /// Opens or resumes the stack at <paramref name="path"/> with its per-sample CSV at <paramref name="rowsPath"/>;
     /// <paramref name="force"/> ignores both an earlier complete output and an unfinished one, and starts afresh.
     /// </summary>
+    /// <exception cref="InputDataException">Another run holds the output's lock, or the output cannot be written.</exception>
     public static ResumableStack Open(string path, int[] shape, string signature, string rowsPath, string rowsHeader, bool force = false)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(rowsPath))!);
-        return new ResumableStack(path, shape, signature, rowsPath, rowsHeader, force);
+        AtomicFile.EnsureFolder(path);
+        AtomicFile.EnsureFolder(rowsPath);
+        var held = OutputLock.Acquire(path);
+        try
+        {
+            var stack = new ResumableStack(path, shape, signature, rowsPath, rowsHeader, force) { _lock = held };
+            return stack;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            held.Dispose();
+            throw AtomicFile.CannotWrite(Path.GetFullPath(path) + ".partial", e);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>
+    /// For an unfinished run that committed some chunks: "k of n samples are saved in OUT.partial; run the same command
+    /// again to resume"; null otherwise.
+    /// </summary>
+    public string? ResumeHint => !IsComplete && Done > 0
+        ? $"{Done} of {Shape[0]} samples are saved in {_npyPartial}; run the same command again to resume"
+        : null;
 
     /// <summary>Commits samples [Done, Done + count): their values and their CSV rows.</summary>
     public void Append(ReadOnlySpan<float> values, IReadOnlyList<string> rows)
@@ -132,21 +161,14 @@ public sealed class ResumableStack : IDisposable
         _npy!.Flush(flushToDisk: true);
         _npy.Dispose();
         File.Delete(_sidecarPath);
-        File.Move(_npyPartial, _path, overwrite: true);
-        File.Move(_rowsPartial, _rowsFinal, overwrite: true);
-        var tmp = _sidecarPath + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(new Progress(_signature, [.. Shape], Done)));
-        File.Move(tmp, _sidecarPath, overwrite: true);
+        AtomicFile.Commit(_npyPartial, _path);
+        AtomicFile.Commit(_rowsPartial, _rowsFinal);
+        AtomicFile.WriteAllText(_sidecarPath, JsonSerializer.Serialize(new Progress(_signature, [.. Shape], Done)));
         File.Delete(_progressPath);
         IsComplete = true;
     }
 
-    private void SaveProgress()
-    {
-        var tmp = _progressPath + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(new Progress(_signature, [.. Shape], Done)));
-        File.Move(tmp, _progressPath, overwrite: true);
-    }
+    private void SaveProgress() => AtomicFile.WriteAllText(_progressPath, JsonSerializer.Serialize(new Progress(_signature, [.. Shape], Done)));
 
     private FileStream Create(string path, byte[] header, int[] shape)
     {
@@ -178,7 +200,19 @@ public sealed class ResumableStack : IDisposable
     public void Dispose()
     {
         _rows?.Dispose();
+        _rows = null;
         _npy?.Dispose();
+        if (!IsComplete && Done == 0)
+        {
+            // Nothing committed: nothing to resume, so leave nothing behind.
+            foreach (var f in new[] { _npyPartial, _rowsPartial, _progressPath })
+            {
+                try { File.Delete(f); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
+        _lock?.Dispose();
+        _lock = null;
     }
 
     private sealed record Progress(string Signature, int[] Shape, int Done);

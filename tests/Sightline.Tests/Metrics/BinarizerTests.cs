@@ -84,7 +84,7 @@ public sealed class BinarizerTests
     [InlineData("percentile:-0.1")]
     public void Rejects_malformed_rules(string text)
     {
-        Assert.Throws<FormatException>(() => Binarization.Parse(text));
+        Assert.Throws<InputDataException>(() => Binarization.Parse(text));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class BinarizerTests
         Assert.Equal(1, Binarizer.Binarize(map, Binarization.Parse("percentile:1"), mask, new float[9]));
         Assert.Equal(1, mask[8]);
         Assert.Equal(5, Binarizer.Binarize(map, Binarization.Parse("percentile:0.5"), mask, new float[9]));
-        var e = Assert.Throws<FormatException>(() => Binarization.Parse("percentile:2"));
+        var e = Assert.Throws<InputDataException>(() => Binarization.Parse("percentile:2"));
         Assert.Contains("[0,1]", e.Message);
     }
 }

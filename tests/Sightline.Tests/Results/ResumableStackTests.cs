@@ -86,4 +86,36 @@ public sealed class ResumableStackTests
         Assert.Equal(0, h.Length % 64);
         Assert.Equal((byte)'\n', h[^1]);
     }
+
+    [Fact]
+    public void A_second_writer_on_the_same_output_is_refused_while_the_first_holds_it()
+    {
+        using var dir = new TempDir();
+        var npy = dir.File("maps.npy");
+        using (var first = ResumableStack.Open(npy, [2, 2, 2], "sig-A", dir.File("rows.csv"), "index"))
+        {
+            var e = Assert.Throws<InputDataException>(() => ResumableStack.Open(npy, [2, 2, 2], "sig-A", dir.File("rows.csv"), "index"));
+            Assert.StartsWith($"another sightline run is writing {npy} (pid {Environment.ProcessId})", e.Message);
+            first.Append(Chunk(0, 2), ["0", "1"]);
+            first.Complete();
+        }
+        Assert.False(File.Exists(npy + ".lock"));
+        Assert.True(File.Exists(npy + ".sightline.json"));
+    }
+
+    [Fact]
+    public void A_run_that_commits_nothing_leaves_nothing_and_one_that_committed_chunks_says_how_to_resume()
+    {
+        using var dir = new TempDir();
+        var npy = dir.File("maps.npy");
+        using (var s = ResumableStack.Open(npy, [3, 2, 2], "sig-A", dir.File("rows.csv"), "index"))
+            Assert.Null(s.ResumeHint);
+        Assert.Empty(Directory.GetFiles(dir.Path));
+        using (var s = ResumableStack.Open(npy, [3, 2, 2], "sig-A", dir.File("rows.csv"), "index"))
+        {
+            s.Append(Chunk(0, 1), ["0"]);
+            Assert.Equal($"1 of 3 samples are saved in {npy}.partial; run the same command again to resume", s.ResumeHint);
+        }
+        Assert.True(File.Exists(npy + ".partial"));
+    }
 }

@@ -1,0 +1,121 @@
+using System.Text;
+
+namespace Sightline.IO;
+
+/// <summary>
+/// The one way Sightline writes a finished file: the content goes to a temporary file in the destination folder
+/// (<c>.NAME.PID.tmp</c>), is flushed to disk, and only then renamed over the destination. A reader therefore sees the
+/// complete old file or the complete new one, never a truncated mix, and a failed write (disk full, read-only folder,
+/// a parent that is a file) leaves the previous result untouched and no temporary file behind.
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/>, which receives the temporary file's stream.
+    /// I/O failures become an <see cref="InputDataException"/> that names the destination and what to check.
+    /// </summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var full = Path.GetFullPath(path);
+        var temp = TempPathFor(full);
+        try
+        {
+            EnsureFolder(full);
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw CannotWrite(full, e);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no BOM), atomically.</summary>
+    public static void WriteAllText(string path, string text) =>
+        Write(path, s => s.Write(new UTF8Encoding(false).GetBytes(text)));
+
+    /// <summary>Writes <paramref name="lines"/>, each ended by '\n', as UTF-8 (no BOM), atomically.</summary>
+    public static void WriteAllLines(string path, IEnumerable<string> lines) =>
+        Write(path, s =>
+        {
+            using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+            foreach (var line in lines) w.WriteLine(line);
+        });
+
+    /// <summary>Renames a finished temporary or partial file over <paramref name="destination"/>, mapping I/O failures as <see cref="Write"/> does.</summary>
+    public static void Commit(string source, string destination)
+    {
+        try
+        {
+            File.Move(source, destination, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CannotWrite(Path.GetFullPath(destination), e);
+        }
+    }
+
+    /// <summary>Creates the folder that will hold <paramref name="path"/>, mapping failures (a parent that is a file, no permission) to one clear line.</summary>
+    public static void EnsureFolder(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (string.IsNullOrEmpty(dir)) return;
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CannotWrite(Path.GetFullPath(path), e);
+        }
+    }
+
+    /// <summary>The temporary name used for <paramref name="fullPath"/>: hidden, in the same folder (so the rename is atomic), unique per process.</summary>
+    public static string TempPathFor(string fullPath) =>
+        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.tmp");
+
+    /// <summary>The one-line error for a failed write of <paramref name="path"/>.</summary>
+    public static InputDataException CannotWrite(string path, Exception cause) =>
+        new($"cannot write {path}: {Reason(path, cause)}", cause);
+
+    private static string Reason(string path, Exception e)
+    {
+        for (var dir = Path.GetDirectoryName(path); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(dir)) return $"{dir} is a file, not a folder; choose another output path.";
+            if (Directory.Exists(dir)) break;
+        }
+        if (e is UnauthorizedAccessException) return "permission denied; choose a folder you can write to.";
+        const int ENOSPC = 28, EROFS = 30, EDQUOT = 122;
+        int code = e.HResult & 0xFFFF;
+        string message = e.Message;
+        if (code == ENOSPC || message.Contains("No space left", StringComparison.OrdinalIgnoreCase) || code == EDQUOT)
+            return "no space left on the device; free space or write elsewhere (the previous file, if any, is unchanged).";
+        if (code == EROFS || message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
+            return "the file system is read-only; choose a writable folder.";
+        return message.Replace(Environment.NewLine, " ").TrimEnd('.') + "; check the path, its permissions and free space.";
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing more can be done; the destination is untouched either way.
+        }
+    }
+}

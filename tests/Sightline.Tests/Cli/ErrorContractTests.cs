@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Sightline.Cli;
+
+namespace Sightline.Tests.Cli;
+
+public sealed class ErrorContractTests
+{
+    private static (int Code, string Err) RunThrowing(Exception ex)
+    {
+        var command = new Command("boom");
+        command.SetAction((Func<ParseResult, int>)(_ => throw ex));
+        var root = new Command("sightline") { command };
+        var stderr = new StringWriter();
+        int code = CliApp.Run(root, ["boom"], new CliContext(new StringWriter(), stderr, Interactive: false));
+        return (code, stderr.ToString());
+    }
+
+    [Fact]
+    public void A_defect_is_exit_3_with_one_line_and_a_crash_file_holding_the_stack_trace()
+    {
+        using var dir = new TempDir();
+        Environment.SetEnvironmentVariable("SIGHTLINE_CRASH_DIR", dir.Path);
+        try
+        {
+            var (code, err) = RunThrowing(new KeyNotFoundException("layer7"));
+            Assert.Equal(3, code);
+            var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("sightline: internal error (KeyNotFoundException: layer7)", line);
+            var crash = Assert.Single(Directory.GetFiles(dir.Path, "sightline-crash-*.txt"));
+            Assert.EndsWith(crash, line);
+            var text = File.ReadAllText(crash);
+            Assert.Contains("command: sightline boom", text);
+            Assert.Contains("at ", text);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SIGHTLINE_CRASH_DIR", null);
+        }
+    }
+
+    [Theory]
+    [InlineData("input")]
+    [InlineData("io")]
+    [InlineData("memory")]
+    public void Input_io_and_memory_problems_are_exit_2_with_one_line(string kind)
+    {
+        Exception ex = kind switch
+        {
+            "input" => new InputDataException("x.npy: bad header."),
+            "io" => new IOException("Read-only file system : '/ro/out.csv'"),
+            _ => new OutOfMemoryException(),
+        };
+        var (code, err) = RunThrowing(ex);
+        Assert.Equal(2, code);
+        var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("sightline: error: ", line);
+    }
+
+    [Fact]
+    public void Unknown_metric_names_are_input_errors_from_the_registries()
+    {
+        Assert.Throws<InputDataException>(() => Sightline.Metrics.MetricRegistry.Get("nope"));
+        Assert.Throws<InputDataException>(() => Sightline.Neurons.NeuronMetricRegistry.Get("nope"));
+    }
+}
