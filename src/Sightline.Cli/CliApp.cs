@@ -66,19 +66,22 @@ public static class CliApp
         }
         catch (Exception ex) when (InputErrorMessage(ex) is { } message)
         {
-            context.Error.WriteLine($"sightline: error: {OneLine(message)}");
+            context.Error.WriteLine($"sightline: error: {OneLine(message)}{Resume(ex)}");
             return ExitCodes.Usage;
         }
         catch (Exception ex)
         {
             var crash = CrashReport.Write(ex, args);
-            context.Error.WriteLine($"sightline: internal error ({ex.GetType().Name}: {OneLine(ex.Message)}); this is a defect in Sightline, please report it with {crash}");
+            context.Error.WriteLine($"sightline: internal error ({ex.GetType().Name}: {OneLine(ex.Message)}); this is a defect in Sightline, please report it with {crash}{Resume(ex)}");
             return ExitCodes.Internal;
         }
     }
 
     private static bool IsCancellation(Exception ex) =>
         ex is OperationCanceledException || (ex is AggregateException a && a.Flatten().InnerExceptions.All(e => e is OperationCanceledException));
+
+    private static string Resume(Exception ex) =>
+        ex.Data[Sightline.Results.ResumableStack.ResumeHintKey] is string hint ? $" ({hint})" : "";
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 

@@ -39,11 +39,7 @@ public static class HtmlReport
             throw new InputDataException($"{inputs.Root}: no results found (searched {ResultsScanner.MaxDepth} folder levels). Expected {ResultsScanner.ExpectedFiles}."
                 + (inputs.Skipped.Count > 0 ? " Unreadable: " + string.Join("; ", inputs.Skipped) : ""));
         var html = Build(inputs, options);
-        var full = Path.GetFullPath(outPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, html, new UTF8Encoding(false));
-        File.Move(temp, full, overwrite: true);
+        Sightline.IO.AtomicFile.WriteAllText(outPath, html);
         return inputs;
     }
 

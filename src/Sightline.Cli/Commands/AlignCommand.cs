@@ -84,6 +84,13 @@ public static class AlignCommand
             var summaryPath = parse.GetValue(summary);
             if (summaryPath is not null && !summaryPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
                 throw new InputDataException($"--summary {summaryPath}: the summary is JSON; give a .json file name.");
+            if (parse.GetValue(bootstrap) < 0) throw new InputDataException($"--bootstrap {parse.GetValue(bootstrap)}: give the number of bootstrap resamples, ≥ 0 (0 = no confidence intervals).");
+            if (parse.GetValue(threads) < 0) throw new InputDataException($"--threads {parse.GetValue(threads)}: give the number of worker threads, or 0 for all cores.");
+            new Sightline.IO.PathPlan()
+                .Input("--saliency", parse.GetValue(saliency)).Input("--masks", parse.GetValue(masks)).Input("--labels", parse.GetValue(labels))
+                .Input("--predictions", parse.GetValue(predictions)).Input("--image-ids", parse.GetValue(imageIds))
+                .Output("--out", outPath).Output("--summary", summaryPath)
+                .Check();
 
             using var mapSource = new NpySampleSource(parse.GetValue(saliency)!);
             var maskPath = parse.GetValue(masks)!;
@@ -101,6 +108,7 @@ public static class AlignCommand
                 ? new MaskSource(PngMasks(maskPath, encodingText, classesText, ignoreText))
                 : new MaskSource(new NpySampleSource(maskPath));
             int n = mapSource.Shape[0];
+            if (n == 0) throw new InputDataException($"no samples in {mapSource.Name}: the saliency file holds 0 maps.");
             AlignmentResult result;
             using (var progress = new ConsoleProgress(context, "align", n))
                 result = AlignmentScorer.Run(mapSource, maskSource, options, progress);
@@ -187,7 +195,9 @@ public static class AlignCommand
 
     internal static IReadOnlyList<string> ParseMetrics(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text)) return AlignmentOptions.DefaultMetrics;
+        if (text is null) return AlignmentOptions.DefaultMetrics;
+        if (string.IsNullOrWhiteSpace(text) || text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0)
+            throw new InputDataException($"--metrics '{text}' names no metric; give metric names (e.g. sss,iou), 'all', or leave the option out for the default set.");
         if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return [.. MetricRegistry.MapMask.Select(d => d.Name)];
         var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var result = new List<string>();

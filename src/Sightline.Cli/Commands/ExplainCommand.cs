@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Sightline.Data;
 using Sightline.Explainers;
+using Sightline.IO;
 using Sightline.Models;
 
 namespace Sightline.Cli.Commands;
@@ -93,10 +94,25 @@ public static class ExplainCommand
             var outPath = parse.GetValue(output) ?? throw new InputDataException("--out maps.npy is required (unless --list-layers).");
             if (!outPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) throw new InputDataException($"--out {outPath}: maps are written as NPY; give a .npy file name.");
             var predPath = parse.GetValue(predictions) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, "predictions.csv");
+            if (parse.GetValue(inputs) is not null && parse.GetValue(images) is not null)
+                throw new InputDataException("--inputs and --images both given: explain either ready tensors (--inputs X.npy) or images (--images DIR|CSV), not both.");
+            if (parse.GetValue(labels) is not null && parse.GetValue(inputs) is null)
+                throw new InputDataException("--labels applies to --inputs X.npy; image labels come from the class folders or the CSV of --images.");
+            if (parse.GetValue(batchSize) < 0) throw new InputDataException($"--batch-size {parse.GetValue(batchSize)}: give a positive number of rows per model call, or 0 for automatic.");
+            if (!(parse.GetValue(noise) >= 0) || !double.IsFinite(parse.GetValue(noise)))
+                throw new InputDataException($"--noise-level {parse.GetValue(noise).ToString(CultureInfo.InvariantCulture)}: σ is a fraction of the input's value range, ≥ 0 (default 0.15).");
+            if (!(parse.GetValue(riseP) > 0 && parse.GetValue(riseP) <= 1))
+                throw new InputDataException($"--rise-p {parse.GetValue(riseP).ToString(CultureInfo.InvariantCulture)}: the probability that a cell is kept lies in (0, 1].");
+            if (!float.IsFinite(parse.GetValue(occBaseline))) throw new InputDataException("--occlusion-baseline must be a finite number.");
+            var baselineFile = parse.GetValue(baseline) is { } bt && bt.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) ? bt : null;
+            var plan = new PathPlan()
+                .Input("--model", modelPath).Input("--config", configPath).Input("--inputs", parse.GetValue(inputs)).Input("--labels", parse.GetValue(labels))
+                .Input("--images", parse.GetValue(images)).Input("--baseline", baselineFile)
+                .Output("--out", outPath).Output("--predictions", predPath).OutputFolder("--overlays", parse.GetValue(overlays));
 
             var settings = new ExplainSettings
             {
-                BatchSize = Math.Max(0, parse.GetValue(batchSize)),
+                BatchSize = parse.GetValue(batchSize),
                 ChannelReduce = Enum.Parse<ChannelReduce>(parse.GetValue(channelReduce)!, ignoreCase: true),
                 CamStyle = parse.GetValue(camStyle) switch { "captum" => CamStyle.Captum, "seed" => CamStyle.Seed, _ => CamStyle.GradCam },
                 Seed = parse.GetValue(seed),
@@ -111,11 +127,12 @@ public static class ExplainCommand
             {
                 var labelsPath = parse.GetValue(labels);
                 var lab = labelsPath is not null ? Sightline.Alignment.NpySampleSource.ReadIntegers(labelsPath) : null;
+                plan.Check();
                 var npy = new NpyInputSource(inputsPath, lab);
                 source = npy;
                 disposable = npy;
-                hashed.Add(FileStamp(inputsPath));
-                hashed.Add(labelsPath is null ? null : ContentHash(labelsPath));
+                hashed.Add(ContentHash.OfFile(inputsPath));
+                hashed.Add(labelsPath is null ? null : ContentHash.OfFile(labelsPath));
             }
             else if (parse.GetValue(images) is { } imagesPath)
             {
@@ -123,10 +140,18 @@ public static class ExplainCommand
                 pre = Override(pre, parse.GetValue(resize), parse.GetValue(crop), parse.GetValue(mean), parse.GetValue(std), parse.GetValue(channelOrder));
                 CheckSize(pre, m.InputShape[1], m.InputShape[2]);
                 var dataset = ImageDataset.Open(imagesPath, modelConfig.Labels);
+                plan.Inputs("--images", dataset.Items.Select(i => i.Path)).Check();
                 source = new ImageInputSource(dataset, pre, m.InputShape[1], m.InputShape[2]);
-                hashed.AddRange(dataset.Items.Select(i => $"{i.Path}:{i.Label}:{FileStamp(i.Path)}"));
+                // Names and labels in order, then the bytes of every image (a file that cannot be read is a per-sample failure, not part of the signature).
+                hashed.AddRange(dataset.Items.Select(i => $"{i.Path}:{i.Label}"));
+                hashed.Add(ContentHash.OfFiles(dataset.Items.Select(i => i.Path).Where(File.Exists)));
             }
             else throw new InputDataException("Give --images DIR (or CSV) or --inputs X.npy.");
+            if (source.Count == 0)
+            {
+                (source as IDisposable)?.Dispose();
+                throw new InputDataException($"no samples in {parse.GetValue(inputs) ?? parse.GetValue(images)}: nothing to explain.");
+            }
 
             using (disposable)
             {
@@ -137,7 +162,7 @@ public static class ExplainCommand
                     if (file is not null)
                     {
                         igOptions = igOptions with { BaselineValues = ReadBaseline(file, m.InputShape, source.Count) };
-                        hashed.Add(ContentHash(file));
+                        hashed.Add(ContentHash.OfFile(file));
                     }
                     if (igOptions.Baseline == BaselineKind.Black && pre is not null)
                         igOptions = igOptions with { BlackValues = [.. Enumerable.Range(0, m.InputShape[0]).Select(c => (0f - pre.Mean[Math.Min(c, pre.Mean.Length - 1)]) / pre.Std[Math.Min(c, pre.Std.Length - 1)])] };
@@ -153,7 +178,7 @@ public static class ExplainCommand
                     context.Out.WriteLine($"Already complete: {outPath} holds all {summary.Samples} maps for this command and data (--force recomputes){failedNote}.");
                 else
                 {
-                    var resumedNote = summary.Resumed > 0 ? $" (resumed: {summary.Resumed} already done)" : "";
+                    var resumedNote = summary.Resumed > 0 ? $" (resumed: {summary.Resumed} of {summary.Samples} already done)" : "";
                     context.Out.WriteLine($"Explained {summary.Samples} samples with {methodName} on {loaded.Backend} in {summary.Seconds:0.0} s{resumedNote} → {outPath}, {predPath}{failedNote}");
                 }
                 if (summary.Failed > 0)
@@ -247,23 +272,9 @@ public static class ExplainCommand
         return r.ReadAll<float>();
     }
 
-    private static string FileStamp(string path)
-    {
-        var info = new FileInfo(path);
-        return info.Exists ? $"{info.Length}:{info.LastWriteTimeUtc.Ticks}" : "missing";
-    }
-
-    private static string ContentHash(string path)
-    {
-        if (!File.Exists(path)) return "missing";
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(stream));
-    }
-
     private static string Signature(string model, string method, ExplainerOptions o, ExplainSettings s, string target, string baseline, string data, Preprocessing? pre, IEnumerable<string?> hashed)
     {
-        var info = new FileInfo(model);
-        var text = string.Join("|", Path.GetFullPath(model), info.Length, info.LastWriteTimeUtc.Ticks, method, o, s with { BatchSize = 0, MemoryBudgetBytes = 0 }, target, baseline, Path.GetFullPath(data), pre?.ToString() ?? "tensors");
+        var text = string.Join("|", ContentHash.OfFile(model), method, o, s with { BatchSize = 0, MemoryBudgetBytes = 0 }, target, baseline, Path.GetFullPath(data), pre?.ToString() ?? "tensors");
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(Encoding.UTF8.GetBytes(text));
         foreach (var h in hashed) sha.AppendData(Encoding.UTF8.GetBytes("|" + (h ?? "-")));

@@ -24,6 +24,10 @@ public static class ReportCommand
             int n = parse.GetValue(examples);
             if (n < 0) throw new InputDataException("--examples must be ≥ 0.");
             var outPath = parse.GetValue(output)!;
+            // The report only ever writes HTML, so a results file (scores.csv, a summary, maps) can never be its target.
+            if (!outPath.EndsWith(".html", StringComparison.OrdinalIgnoreCase) && !outPath.EndsWith(".htm", StringComparison.OrdinalIgnoreCase))
+                throw new InputDataException($"--out {outPath}: the report is one HTML file; give a .html file name (it must not replace a file of RESULTS_DIR).");
+            new Sightline.IO.PathPlan().Input("RESULTS_DIR", parse.GetValue(results)).Output("--out", outPath).Check();
             var inputs = HtmlReport.Write(parse.GetValue(results)!, outPath, new ReportOptions { Title = parse.GetValue(title), Examples = n });
             var found = new List<string>();
             if (inputs.Summaries.Count > 0) found.Add($"{inputs.Summaries.Count} summaries");

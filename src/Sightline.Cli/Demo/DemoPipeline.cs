@@ -176,7 +176,11 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
             testCount = 4000;
             (testGray, testLabels, testMasks) = SpuriousCueData.Shapes(testCount, (ulong)options.Seed + 2);
         }
-        int trainCount = Math.Min(options.TrainSize, trainLabels.Length);
+        if (options.Samples > testCount)
+            throw new InputDataException($"--samples {options.Samples}: the {source} test set has {testCount} images; give at most {testCount}.");
+        if (options.TrainSize > trainLabels.Length)
+            throw new InputDataException($"--train-size {options.TrainSize}: the {source} training set has {trainLabels.Length} images; give at most {trainLabels.Length}.");
+        int trainCount = options.TrainSize;
         var clean = SpuriousCueData.Build(trainGray, trainLabels, trainCount, 28, correlation: 0.0, shuffle: false, (ulong)options.Seed + 10, source, trainMasks);
         var spurious = SpuriousCueData.Build(trainGray, trainLabels, trainCount, 28, options.Correlation, shuffle: false, (ulong)options.Seed + 11, source, trainMasks);
         var match = SpuriousCueData.Build(testGray, testLabels, testCount, 28, 1.0, shuffle: false, (ulong)options.Seed + 12, source, testMasks);
@@ -206,7 +210,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
             using (var progress = new ConsoleProgress(context, $"training {name}", batches))
                 loss = Trainer.Train(net, data.Images, data.Labels, shape, new TrainingOptions(options.Epochs, 64, 1e-3, options.Seed), progress);
             net.save(weights);
-            File.WriteAllText(keyPath, key);
+            Sightline.IO.AtomicFile.WriteAllText(keyPath, key);
             Say($"{name,-8} model trained in {sw.Elapsed.TotalSeconds:0.0} s (final loss {loss:0.000})");
         }
         return new SmallCnnModel(net, name, shape, 10);
@@ -265,7 +269,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
             // Per-class keys are class ids; the names let the report label them.
             var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
             json["class_names"] = new JsonArray([.. classNames.Select(c => JsonValue.Create(c))]);
-            File.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Sightline.IO.AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             result[group] = s;
         }
         return result;
@@ -315,13 +319,12 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
                          : "VERDICT: the expected separation was NOT found.");
         var verdict = new Verdict(passed, lines);
 
-        using var stream = File.Create(Path.Combine(options.OutDir, "comparison.json"));
-        JsonSerializer.Serialize(stream, new Dictionary<string, object>
+        Sightline.IO.AtomicFile.Write(Path.Combine(options.OutDir, "comparison.json"), stream => JsonSerializer.Serialize(stream, new Dictionary<string, object>
         {
             ["comparisons"] = comparisons,
             ["accuracy"] = accuracy,
             ["verdict"] = new Dictionary<string, object> { ["passed"] = passed, ["lines"] = lines },
-        }, new JsonSerializerOptions { WriteIndented = true });
+        }, new JsonSerializerOptions { WriteIndented = true }));
         return (comparisons, verdict);
     }
 
@@ -385,8 +388,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
                 ["panels"] = panels,
             });
         }
-        using var stream = File.Create(Path.Combine(options.OutDir, "examples.json"));
-        JsonSerializer.Serialize(stream, new Dictionary<string, object>
+        Sightline.IO.AtomicFile.Write(Path.Combine(options.OutDir, "examples.json"), stream => JsonSerializer.Serialize(stream, new Dictionary<string, object>
         {
             ["ranking"] = new Dictionary<string, object>
             {
@@ -396,7 +398,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
             },
             ["examples"] = examples,
             ["legend"] = "heat over a grayscale copy of the input; white outline: object mask; red outline: planted square; scores with suffix _square are against the square (higher IoU, GTC, SC and pointing game there mean attention on the cue)",
-        }, new JsonSerializerOptions { WriteIndented = true });
+        }, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>

@@ -158,12 +158,9 @@ public sealed record AlignmentSummary(
     /// <summary>Writes the summary as JSON (NaN as null).</summary>
     public void WriteJson(string path, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + $".{Environment.ProcessId}.tmp";
-        using (var stream = File.Create(temp))
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        Sightline.IO.AtomicFile.Write(path, stream =>
         {
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();
             w.WriteNumber("samples", Samples);
             w.WriteNumber("failed_samples", FailedSamples);
@@ -214,8 +211,7 @@ public sealed record AlignmentSummary(
                 w.WriteEndObject();
             }
             w.WriteEndObject();
-        }
-        File.Move(temp, full, overwrite: true);
+        });
     }
 
     private static void WriteClassList(Utf8JsonWriter w, string name, IReadOnlyList<ClassMean> list)

@@ -19,7 +19,7 @@ public sealed class PngMaskSource : ISampleSource
     private readonly int? _ignore;
     private readonly int _height, _width;
 
-    /// <summary>Lists the folder and decodes the first mask to learn the size.</summary>
+    /// <summary>Lists the folder and reads the first mask's size from its PNG header (nothing is decoded yet).</summary>
     /// <param name="folder">Folder of PNG masks.</param>
     /// <param name="encoding">How labels are stored (<see cref="MaskEncoding.Auto"/> decides per file from its colour type).</param>
     /// <param name="classes">Class ids that form the ground truth; null = every non-zero, non-ignored label.</param>
@@ -39,9 +39,7 @@ public sealed class PngMaskSource : ISampleSource
         _classes = classes;
         _overrideIgnore = overrideIgnore;
         _ignore = ignore;
-        var first = Decode(0);
-        _height = first.Height;
-        _width = first.Width;
+        (_width, _height) = Png.ReadSize(_files[0]);
         Shape = [_files.Length, _height, _width];
     }
 
@@ -58,9 +56,11 @@ public sealed class PngMaskSource : ISampleSource
     /// <exception cref="InputDataException">The PNG is unreadable or its size differs from the first mask's (the message names the file).</exception>
     public void Read(int index, Span<float> destination)
     {
+        // The header first: a mask of another size is refused before it is inflated.
+        var (w, h) = Png.ReadSize(_files[index]);
+        if (h != _height || w != _width)
+            throw new InputDataException($"{_files[index]}: mask is {h}×{w} but {Path.GetFileName(_files[0])} is {_height}×{_width}; all masks in {Name} must share one size.");
         var map = Decode(index);
-        if (map.Height != _height || map.Width != _width)
-            throw new InputDataException($"{_files[index]}: mask is {map.Height}×{map.Width} but {Path.GetFileName(_files[0])} is {_height}×{_width}; all masks in {Name} must share one size.");
         byte[] binary = _classes is null ? map.ToBinary() : map.ToBinary(_classes);
         for (int i = 0; i < binary.Length; i++) destination[i] = binary[i];
     }

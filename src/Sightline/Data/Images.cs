@@ -17,9 +17,16 @@ public static class ImageDecoder
     public static RgbImage Decode(string path)
     {
         if (!File.Exists(path)) throw new InputDataException($"{path}: image not found.");
-        using var bitmap = SKBitmap.Decode(path) ?? throw new InputDataException($"{path}: not a readable image (supported: PNG, JPEG, BMP, GIF, WebP).");
-        using var rgba = bitmap.ColorType == SKColorType.Rgba8888 ? null : bitmap.Copy(SKColorType.Rgba8888);
-        var src = rgba ?? bitmap;
+        // SKBitmap.Decode accepts a truncated file and fills the missing rows with black; the codec says so instead.
+        using var codec = SKCodec.Create(path, out var opened)
+            ?? throw new InputDataException($"{path}: not a readable image ({opened}; supported: PNG, JPEG, BMP, GIF, WebP).");
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > 1L << 28)
+            throw new InputDataException($"{path}: image of {info.Width}×{info.Height} pixels; images up to 2^28 pixels are supported.");
+        using var src = new SKBitmap(info);
+        var decoded = codec.GetPixels(info, src.GetPixels());
+        if (decoded != SKCodecResult.Success)
+            throw new InputDataException($"{path}: truncated or corrupt image (the decoder reports {decoded}); re-export or remove the file.");
         int w = src.Width, h = src.Height;
         var bytes = src.GetPixelSpan();
         var rgb = new byte[w * h * 3];
@@ -40,9 +47,7 @@ public static class ImageDecoder
         rgba.CopyTo(bitmap.GetPixelSpan());
         using var image = SKImage.FromBitmap(bitmap);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        using var file = File.Create(path);
-        data.SaveTo(file);
+        Sightline.IO.AtomicFile.Write(path, data.SaveTo);
     }
 }
 

@@ -220,11 +220,19 @@ public static class ExplainRun
         var maps = new float[chunk * outC * h * w];
         var probs = new double[k];
         int failedNow = 0;
+        try
+        {
         for (int start = stack.Done; start < n; start += chunk)
         {
             cancel.ThrowIfCancellationRequested();
             int m = Math.Min(chunk, n - start);
             var errors = inputs.TryLoad(start, m, x);
+            for (int i = 0; i < m; i++)
+                if (errors[i] is null && !AllFinite(x.AsSpan(i * size, size)))
+                {
+                    errors[i] = "the input holds NaN or infinite values";
+                    x.AsSpan(i * size, size).Clear();
+                }
             Batched.Forward(model, x.AsSpan(0, m * size), m, logits.AsSpan(0, m * k), settings.RowsPerCall(size));
             var targets = new int[m];
             var rows = new List<string>(m);
@@ -262,8 +270,22 @@ public static class ExplainRun
             stack.Append(mapSpan, rows);
             progress?.Report(stack.Done);
         }
+        }
+        catch (Exception e) when (stack.ResumeHint is { } hint)
+        {
+            e.Data[ResumableStack.ResumeHintKey] = hint;
+            throw;
+        }
         stack.Complete();
         return new ExplainSummary(n, resumed, clock.Elapsed.TotalSeconds, resumed > 0 ? CountFailed(predictionsPath) : failedNow);
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> x)
+    {
+        // x − x is 0 for finite values and NaN for NaN and ±∞, so the sum is NaN exactly when one value is not finite.
+        float acc = 0;
+        foreach (var v in x) acc += v - v;
+        return acc == 0;
     }
 
     /// <summary>Rows of a predictions file whose <c>error</c> cell (the last one) is not empty.</summary>

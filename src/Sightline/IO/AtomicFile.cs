@@ -17,27 +17,84 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var full = Path.GetFullPath(path);
-        var temp = TempPathFor(full);
+        using var pending = Create(path);
         try
         {
-            EnsureFolder(full);
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
+            write(pending.Stream);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CannotWrite(pending.Destination, e);
+        }
+        pending.Commit();
+    }
+
+    /// <summary>
+    /// Opens the temporary file for <paramref name="path"/>: write to <see cref="PendingFile.Stream"/>, then
+    /// <see cref="PendingFile.Commit"/>; disposing without committing deletes the temporary file and leaves the
+    /// destination untouched (for writers that stream spans, which a lambda cannot capture).
+    /// </summary>
+    public static PendingFile Create(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = TempPathFor(full);
+        EnsureFolder(full);
+        try
+        {
+            return new PendingFile(full, temp, new FileStream(temp, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(temp);
             throw CannotWrite(full, e);
         }
-        catch
+    }
+
+    /// <summary>A file being written under a temporary name; see <see cref="Create"/>.</summary>
+    public sealed class PendingFile : IDisposable
+    {
+        private readonly string _temp;
+        private bool _done;
+
+        internal PendingFile(string destination, string temp, FileStream stream)
         {
-            TryDelete(temp);
-            throw;
+            Destination = destination;
+            _temp = temp;
+            Stream = stream;
+        }
+
+        /// <summary>The full path the file gets on <see cref="Commit"/>.</summary>
+        public string Destination { get; }
+
+        /// <summary>The temporary file's stream.</summary>
+        public FileStream Stream { get; }
+
+        /// <summary>Flushes to disk and renames the temporary file over <see cref="Destination"/>.</summary>
+        public void Commit()
+        {
+            if (_done) throw new InvalidOperationException($"{Destination}: already committed or abandoned.");
+            _done = true;
+            try
+            {
+                Stream.Flush(flushToDisk: true);
+                Stream.Dispose();
+                File.Move(_temp, Destination, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Stream.Dispose();
+                TryDelete(_temp);
+                throw CannotWrite(Destination, e);
+            }
+        }
+
+        /// <summary>Abandons an uncommitted file: the temporary file is deleted, the destination untouched.</summary>
+        public void Dispose()
+        {
+            if (_done) return;
+            _done = true;
+            Stream.Dispose();
+            TryDelete(_temp);
         }
     }
 

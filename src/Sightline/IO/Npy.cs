@@ -9,11 +9,20 @@ public static class Npy
     /// Writes <paramref name="data"/> as an NPY file with the given shape. With no shape, one element is written as
     /// a 0-d (scalar) array and any other count as a 1-d array of <c>data.Length</c>.
     /// <typeparamref name="T"/> is one of float, double, Half, bool, byte, sbyte, short, ushort, int, uint, long, ulong.
+    /// The file is written under a temporary name and renamed when complete (<see cref="AtomicFile"/>).
     /// </summary>
     public static void Write<T>(string path, ReadOnlySpan<T> data, params int[] shape) where T : unmanaged
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        Write(stream, data, shape);
+        using var file = AtomicFile.Create(path);
+        try
+        {
+            Write(file.Stream, data, shape);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw AtomicFile.CannotWrite(file.Destination, e);
+        }
+        file.Commit();
     }
 
     /// <summary>Writes <paramref name="data"/> as an NPY file from an array (see the span overload).</summary>
@@ -83,17 +92,20 @@ public static class Npy
 /// <summary>
 /// Streaming NPY writer for arrays of known total shape that are produced in pieces (e.g. N×H×W results written
 /// sample by sample). Create it with the full shape, call <see cref="Write{T}"/> with consecutive C-order elements
-/// until all are written, then <see cref="Complete"/> (or dispose). Not thread-safe.
+/// until all are written, then <see cref="Complete"/> (or dispose). The data go to a temporary file in the same folder,
+/// renamed over the destination only when complete. Not thread-safe.
 /// </summary>
 public sealed class NpyWriter : IDisposable
 {
+    private readonly AtomicFile.PendingFile _file;
     private readonly FileStream _stream;
     private bool _closed;
 
-    private NpyWriter(string path, FileStream stream, NpyDType dtype, int[] shape)
+    private NpyWriter(string path, AtomicFile.PendingFile file, NpyDType dtype, int[] shape)
     {
         Path = path;
-        _stream = stream;
+        _file = file;
+        _stream = file.Stream;
         DType = dtype;
         Shape = shape;
         ElementCount = new NpyHeader(dtype, false, false, shape, 0, 1).ElementCount;
@@ -105,9 +117,9 @@ public sealed class NpyWriter : IDisposable
         ArgumentNullException.ThrowIfNull(shape);
         foreach (int d in shape)
             if (d < 0) throw new ArgumentException($"Shape {NpyHeader.FormatShape(shape)} has a negative dimension.", nameof(shape));
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        stream.Write(NpyHeader.Build(dtype, shape));
-        return new NpyWriter(path, stream, dtype, (int[])shape.Clone());
+        var file = AtomicFile.Create(path);
+        file.Stream.Write(NpyHeader.Build(dtype, shape));
+        return new NpyWriter(path, file, dtype, (int[])shape.Clone());
     }
 
     /// <summary>The file being written.</summary>
@@ -140,20 +152,23 @@ public sealed class NpyWriter : IDisposable
         Written += values.Length;
     }
 
-    /// <summary>Flushes and closes the file; throws when fewer elements than the shape holds were written (the partial file is deleted).</summary>
+    /// <summary>
+    /// Flushes and renames the temporary file into place; throws when fewer elements than the shape holds were written
+    /// (the temporary file is deleted and an earlier file at <see cref="Path"/> stays as it was).
+    /// </summary>
     public void Complete()
     {
         if (_closed) return;
         _closed = true;
-        bool complete = Written == ElementCount;
-        _stream.Dispose();
-        if (!complete)
+        if (Written == ElementCount)
         {
-            NpyReader.TryDelete(Path);
-            throw new InvalidOperationException($"{Path}: only {Written} of {ElementCount} elements (shape {NpyHeader.FormatShape(Shape)}) were written; the partial file was deleted.");
+            _file.Commit();
+            return;
         }
+        _file.Dispose();
+        throw new InvalidOperationException($"{Path}: only {Written} of {ElementCount} elements (shape {NpyHeader.FormatShape(Shape)}) were written; nothing was written to {Path}.");
     }
 
-    /// <summary>Same as <see cref="Complete"/>: an incomplete file is deleted and reported, so a short write is never silently kept.</summary>
+    /// <summary>Same as <see cref="Complete"/>: an incomplete file is discarded and reported, so a short write is never silently kept.</summary>
     public void Dispose() => Complete();
 }

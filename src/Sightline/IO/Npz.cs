@@ -66,8 +66,14 @@ public static class Npz
     public static void Write(string path, IEnumerable<NpzEntry> entries, bool compressed = false)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
-        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+        using var pending = AtomicFile.Create(path);
+        using (var zip = new ZipArchive(pending.Stream, ZipArchiveMode.Create, leaveOpen: true))
+            WriteEntries(zip, entries, compressed);
+        pending.Commit();
+    }
+
+    private static void WriteEntries(ZipArchive zip, IEnumerable<NpzEntry> entries, bool compressed)
+    {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {

@@ -121,6 +121,37 @@ public static class Png
         return Decode(bytes, path);
     }
 
+    /// <summary>
+    /// The width and height from a PNG file's IHDR chunk (its first 24 bytes), without decoding the image: sizes can be
+    /// compared before a large file is inflated.
+    /// </summary>
+    /// <exception cref="InputDataException">Missing or unreadable file, or no PNG signature and IHDR at its start.</exception>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        Span<byte> head = stackalloc byte[24];
+        int got;
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            got = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new InputDataException($"{path}: file not found; check the path.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputDataException($"{path}: cannot read ({e.Message}).", e);
+        }
+        if (got < 24 || !head[..8].SequenceEqual(Signature) || !head.Slice(12, 4).SequenceEqual("IHDR"u8))
+            throw new InputDataException($"{path}: not a PNG file (no signature and IHDR at its start).");
+        uint w = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(head[16..]);
+        uint h = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(head[20..]);
+        if (w == 0 || h == 0 || w > int.MaxValue || h > int.MaxValue)
+            throw new InputDataException($"{path}: PNG header gives an invalid size {w}×{h}.");
+        return ((int)w, (int)h);
+    }
+
     /// <summary>Decodes PNG bytes; <paramref name="name"/> is used in error messages.</summary>
     public static PngImage Decode(ReadOnlySpan<byte> png, string name)
     {
@@ -331,8 +362,7 @@ public static class Png
     /// </summary>
     public static void Write(string path, PngImage image)
     {
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        Write(file, image);
+        AtomicFile.Write(path, stream => Write(stream, image));
     }
 
     /// <summary>Writes <paramref name="image"/> as PNG to a stream (see <see cref="Write(string, PngImage)"/>).</summary>

@@ -125,6 +125,9 @@ public sealed class ResumableStack : IDisposable
         }
     }
 
+    /// <summary>Key of <see cref="Exception.Data"/> under which a failed resumable run leaves <see cref="ResumeHint"/>; the CLI appends it to the error line.</summary>
+    public const string ResumeHintKey = "sightline.resume";
+
     /// <summary>
     /// For an unfinished run that committed some chunks: "k of n samples are saved in OUT.partial; run the same command
     /// again to resume"; null otherwise.

@@ -154,6 +154,13 @@ public sealed class NpyWriterTests : IDisposable
         var e = Assert.Throws<InvalidOperationException>(w.Dispose);
         Assert.Contains("3 of 4", e.Message);
         Assert.False(File.Exists(path));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, ".short.npy*"));
+        // An earlier good file survives a failed rewrite untouched.
+        Npy.Write<float>(path, [9f], 1);
+        var again = NpyWriter.Create(path, NpyDType.Float32, 2, 2);
+        again.Write<float>([1]);
+        Assert.Throws<InvalidOperationException>(again.Dispose);
+        Assert.Equal([9f], NpyReader.Open(path).ReadAll<float>());
     }
 
     [Fact]
