@@ -39,6 +39,8 @@ public sealed class ExplainNhwcCamTests
     [InlineData("scorecam", "onnxruntime", "relu_nhwc")]
     [InlineData("eigencam", "torch", "relu_nhwc")]
     [InlineData("scorecam", "torch", "relu")]
+    [InlineData("ablationcam", "torch", "relu_nhwc")]   // replaces the layer's output: activations go back channels-last
+    [InlineData("gradcam_plus_plus", "torch", "relu_nhwc")]
     public void Cam_maps_of_an_nhwc_model_equal_those_of_its_nchw_twin_at_input_resolution(string method, string backend, string layer)
     {
         using var dir = new TempDir();
