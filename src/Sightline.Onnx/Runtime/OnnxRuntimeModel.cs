@@ -107,7 +107,10 @@ public sealed unsafe class OnnxRuntimeModel : IActivationModel
                 _outputSampleDims = logitsShape.Skip(1).ToArray();
                 _outputKind = head.Kind;
             }
-            OutputCount = ModelShapes.ClassCount(proto.SourceName, _outputNames[0], _outputSampleDims);
+            long values = _outputSampleDims.Aggregate(1L, (a, b) => a * b);
+            OutputCount = !_options.AnyOutputShape ? ModelShapes.ClassCount(proto.SourceName, _outputNames[0], _outputSampleDims)
+                : values <= Array.MaxLength ? (int)values
+                : throw new InputDataException($"{proto.SourceName}: output '{_outputNames[0]}' has {values:N0} values per sample, too many to read.");
         }
         catch
         {
