@@ -62,9 +62,14 @@ public sealed class OnnxTorchModel : IGradientModel
         if (inputShape is not null) perSample = [.. inputShape.Select(d => (long)d)];
         else if (dims is { Length: >= 2 } && dims.Skip(1).All(d => d > 0)) perSample = [.. dims.Skip(1)];
         else
-            throw new InputDataException(dims is { Length: 4 } && dims[1] > 0
-                ? $"{path}: input '{executor.Input.Name}' has shape ({Shape(dims)}) with dynamic height/width; give the size as \"input_size\": [H, W] in a model config beside the model ({System.IO.Path.GetFileNameWithoutExtension(path)}.json or {System.IO.Path.GetFileNameWithoutExtension(path)}.yaml) or in a config file named with --config."
-                : $"{path}: input '{executor.Input.Name}' has shape ({(dims is null ? "unknown" : Shape(dims))}); Sightline needs an N×C×H×W (or N×H×W×C) image input with a fixed channel count: re-export the model with one.");
+            throw new InputDataException(dims switch
+            {
+                { Length: 4 } when dims[1] > 0 =>
+                    $"{path}: input '{executor.Input.Name}' has shape ({Shape(dims)}) with dynamic height/width; give the size as \"input_size\": [H, W] in a model config beside the model ({System.IO.Path.GetFileNameWithoutExtension(path)}.json or {System.IO.Path.GetFileNameWithoutExtension(path)}.yaml) or in a config file named with --config.",
+                { Length: 4 } when dims[3] is 1 or 3 =>
+                    $"{path}: input '{executor.Input.Name}' is channels-last (N×H×W×C) with a dynamic height/width ({Shape(dims)}); Sightline needs such a model's size fixed in the graph: re-export it with a fixed H×W.",
+                _ => $"{path}: input '{executor.Input.Name}' has shape ({(dims is null ? "unknown" : Shape(dims))}); Sightline needs an N×C×H×W (or N×H×W×C) image input with a fixed channel count: re-export the model with one.",
+            });
         sampleSize = ModelShapes.SampleValues(path, executor.Input.Name, perSample);
         this.inputShape = [.. perSample.Select(d => (int)d)];
         // Exports with a batch axis fixed at 1 bake it into Reshape shapes and the like: run one sample per call.

@@ -104,4 +104,21 @@ public sealed class ExplainModelShapeTests
         Assert.Contains("dyn.json", err);
         Assert.Contains("--config", err);
     }
+
+    [Theory]
+    [InlineData("occlusion", "onnxruntime")]
+    [InlineData("saliency", "torch")]
+    public void A_channels_last_model_with_a_dynamic_size_is_told_to_fix_the_size_not_the_channels(string method, string backend)
+    {
+        using var dir = new TempDir();
+        var model = new B().Input("x", "N", "H", "W", 3L).Output("y", "N", 3L)
+            .Node("ReduceMean", ["x"], ["y"], "mean", B.IntsAttr("axes", 1, 2), B.IntAttr("keepdims", 0)).Save(dir.Path, "tf.onnx");
+        Npy.Write<float>(dir.File("x.npy"), new float[12], 1, 3, 2, 2);
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", model, "--inputs", dir.File("x.npy"), "--method", method,
+            "--backend", backend, "--out", dir.File("maps.npy"));
+        Assert.True(code == 2, stdout + err);
+        Assert.Contains("tf.onnx", err);
+        Assert.Contains("channels-last", err);
+        Assert.DoesNotContain("channel count", err);
+    }
 }
