@@ -25,7 +25,8 @@ namespace Sightline.Torch;
 /// MatMul whose sizes do not match) then becomes an <see cref="InputDataException"/> instead of a c10::Error, which the
 /// patched LibTorchSharp on Debian 12 cannot catch (it aborts the process). A model whose input fixes the batch at 1
 /// runs one sample per libtorch call. A final Softmax/LogSoftmax over the classes is not run: its input is the logits
-/// (<see cref="OutputKind"/>).
+/// (<see cref="OutputKind"/>). The first output must be N×K logits (or N×K×1×1), and a sample at most
+/// <see cref="ModelShapes.MaxSampleValues"/> values: other models are refused at load (<see cref="ModelShapes"/>).
 /// </remarks>
 public sealed class OnnxTorchModel : IGradientModel
 {
@@ -57,11 +58,20 @@ public sealed class OnnxTorchModel : IGradientModel
         Name = System.IO.Path.GetFileName(path);
         Path = path;
         var dims = executor.Input.Dims;
-        if (inputShape is not null) this.inputShape = [.. inputShape];
-        else if (dims is { Length: >= 2 } && dims.Skip(1).All(d => d > 0)) this.inputShape = [.. dims.Skip(1).Select(d => (int)d)];
+        long[] perSample;
+        if (inputShape is not null) perSample = [.. inputShape.Select(d => (long)d)];
+        else if (dims is { Length: >= 2 } && dims.Skip(1).All(d => d > 0)) perSample = [.. dims.Skip(1)];
         else
-            throw new InputDataException($"The input '{executor.Input.Name}' of '{path}' has shape ({(dims is null ? "unknown" : string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString())))}); give the per-sample input shape (C, H, W) explicitly.");
-        sampleSize = this.inputShape.Aggregate(1, (a, b) => checked(a * b));
+            throw new InputDataException(dims switch
+            {
+                { Length: 4 } when dims[1] > 0 =>
+                    $"{path}: input '{executor.Input.Name}' has shape ({Shape(dims)}) with dynamic height/width; give the size as \"input_size\": [H, W] in a model config beside the model ({System.IO.Path.GetFileNameWithoutExtension(path)}.json or {System.IO.Path.GetFileNameWithoutExtension(path)}.yaml) or in a config file named with --config.",
+                { Length: 4 } when dims[3] is 1 or 3 =>
+                    $"{path}: input '{executor.Input.Name}' is channels-last (N×H×W×C) with a dynamic height/width ({Shape(dims)}); Sightline needs such a model's size fixed in the graph: re-export it with a fixed H×W.",
+                _ => $"{path}: input '{executor.Input.Name}' has shape ({(dims is null ? "unknown" : Shape(dims))}); Sightline needs an N×C×H×W (or N×H×W×C) image input with a fixed channel count: re-export the model with one.",
+            });
+        sampleSize = ModelShapes.SampleValues(path, executor.Input.Name, perSample);
+        this.inputShape = [.. perSample.Select(d => (int)d)];
         // Exports with a batch axis fixed at 1 bake it into Reshape shapes and the like: run one sample per call.
         batchOfOne = dims is { Length: >= 1 } && dims[0] == 1;
         var outputDims = graph.Outputs[0].Dims;
@@ -79,9 +89,11 @@ public sealed class OnnxTorchModel : IGradientModel
         }
         // The output size comes from the (declared or checked) output shape when it is static; otherwise from a probe
         // run, which also finds the layers (deferred otherwise: it costs one forward pass, and plain forward/gradient use needs none).
-        if (outputSampleDims is not null) OutputCount = (int)outputSampleDims.Aggregate(1L, (a, b) => a * b);
+        if (outputSampleDims is not null) OutputCount = ModelShapes.ClassCount(path, executor.Output, outputSampleDims);
         else EnsureProbed();
     }
+
+    static string Shape(long[] dims) => string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString()));
 
     /// <summary>Loads an ONNX model (same as the constructor).</summary>
     public static OnnxTorchModel Load(string path, IReadOnlyList<int>? inputShape = null) => new(path, inputShape);
@@ -295,9 +307,10 @@ public sealed class OnnxTorchModel : IGradientModel
         });
         if (y.numel() < 1 || (y.dim() > 0 && y.shape[0] != 1))
             throw new InputDataException($"The output '{executor.Output}' of '{Path}' has shape ({string.Join(", ", y.shape)}) for one sample; a classifier's first output must be N×K logits.");
-        if (OutputCount != 0 && OutputCount != (int)y.numel())
-            throw new InputDataException($"'{Path}' declares {OutputCount} outputs per sample for '{executor.Output}' but computes {y.numel()}.");
-        OutputCount = (int)y.numel();
+        int k = ModelShapes.ClassCount(Path, executor.Output, [.. y.shape.Skip(1)]);
+        if (OutputCount != 0 && OutputCount != k)
+            throw new InputDataException($"'{Path}' declares {OutputCount} outputs per sample for '{executor.Output}' but computes {k}.");
+        OutputCount = k;
     }
 
     /// <inheritdoc/>

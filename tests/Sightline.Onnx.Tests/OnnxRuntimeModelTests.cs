@@ -12,6 +12,33 @@ public sealed class OnnxRuntimeModelTests
         new(OnnxModelProto.Parse(builder.Build(), "test.onnx"), extraOutputs, options ?? Options);
 
     [Fact]
+    public void A_segmentation_output_is_refused_unless_any_output_shape_is_asked_for()
+    {
+        // x: N×1×2×2 → Conv(4 filters 1×1) → N×4×2×2: not N×K logits.
+        var seg = new OnnxBuilder().Input("x", "N", 1L, 2L, 2L).Output("seg", "N", 4L, 2L, 2L).Floats("w", [4, 1, 1, 1], [1, -1, 0.5f, 2])
+            .Node("Conv", ["x", "w"], ["seg"], "conv", OnnxBuilder.IntsAttr("kernel_shape", 1, 1));
+        var e = Assert.Throws<InputDataException>(() => Load(seg));
+        Assert.Contains("test.onnx", e.Message);
+        Assert.Contains("N×4×2×2", e.Message);
+        using var model = Load(seg, Options with { AnyOutputShape = true });
+        Assert.Equal(16, model.OutputCount);
+        var act = new float[16];
+        model.LayerActivations("seg", [1, 2, 3, 4], 1, act, new float[16]);
+        Assert.Equal([1, 2, 3, 4, -1, -2, -3, -4, 0.5f, 1, 1.5f, 2, 2, 4, 6, 8], act);
+    }
+
+    [Theory]
+    [InlineData(3L, 1L, 1L, 3)]   // a convolutional head without Flatten
+    [InlineData(1L, 1L, 1L, 1)]
+    public void Outputs_with_trailing_axes_of_size_one_are_classifiers(long k, long h, long w, int classes)
+    {
+        var head = new OnnxBuilder().Input("x", "N", 1L, 2L, 2L).Output("y", "N", k, h, w).Floats("w", [k, 1, 2, 2], [.. Enumerable.Range(0, (int)k * 4).Select(i => (float)i)])
+            .Node("Conv", ["x", "w"], ["y"], "conv", OnnxBuilder.IntsAttr("kernel_shape", 2, 2));
+        using var model = Load(head);
+        Assert.Equal(classes, model.OutputCount);
+    }
+
+    [Fact]
     public void Forward_equals_hand_computed_logits()
     {
         using var model = Load(TestModels.FlattenGemm("N"));

@@ -37,8 +37,8 @@ public static class ExplainCommand
         camStyle.AcceptOnlyFromAmong("gradcam", "captum", "seed");
         var noAbs = new Option<bool>("--no-abs") { Description = "saliency: keep the gradient's sign (default |∂y/∂x|)." };
         var steps = new Option<int>("--steps") { Description = "integrated_gradients: integration steps.", DefaultValueFactory = _ => 50, HelpName = "n" };
-        var rule = new Option<string>("--ig-rule") { Description = "integrated_gradients: gausslegendre (Captum default), riemann_right, riemann_left, riemann_middle, riemann_trapezoid.", DefaultValueFactory = _ => "gausslegendre", HelpName = "rule" };
-        rule.AcceptOnlyFromAmong("gausslegendre", "riemann_right", "riemann_left", "riemann_middle", "riemann_trapezoid");
+        var rule = new Option<string>("--ig-rule") { Description = "integrated_gradients: gausslegendre (Captum default), riemann_right, riemann_left, riemann_middle, riemann_trapezoid (textbook: weights 1/(n−1), halved at the ends, summing to 1), riemann_trapezoid_captum (Captum's riemann_trapezoid: the same points, weights 1/n halved at the ends, summing to (n−1)/n).", DefaultValueFactory = _ => "gausslegendre", HelpName = "rule" };
+        rule.AcceptOnlyFromAmong("gausslegendre", "riemann_right", "riemann_left", "riemann_middle", "riemann_trapezoid", "riemann_trapezoid_captum");
         var baseline = new Option<string>("--baseline") { Description = "integrated_gradients baseline: zero, black (a black image after preprocessing; with --inputs, each sample's minimum value), uniform, gaussian, or FILE.npy (C×H×W, or N×C×H×W: one per sample).", DefaultValueFactory = _ => "zero", HelpName = "kind|FILE.npy" };
         var noise = new Option<double>("--noise-level") { Description = "smoothgrad: σ as a fraction of each input's value range.", DefaultValueFactory = _ => 0.15, HelpName = "σ" };
         var samples = new Option<int>("--samples") { Description = "smoothgrad: noisy samples per input.", DefaultValueFactory = _ => 25, HelpName = "n" };
@@ -200,6 +200,7 @@ public static class ExplainCommand
         "riemann_left" => IntegrationRule.RiemannLeft,
         "riemann_middle" => IntegrationRule.RiemannMiddle,
         "riemann_trapezoid" => IntegrationRule.RiemannTrapezoid,
+        "riemann_trapezoid_captum" => IntegrationRule.RiemannTrapezoidCaptum,
         _ => IntegrationRule.GaussLegendre,
     };
 

@@ -8,7 +8,8 @@ namespace Sightline.Onnx.Runtime;
 /// <summary>
 /// An ONNX image classifier run by ONNX Runtime on the CPU: <c>N×C×H×W → N×K</c> float32. The single graph input is
 /// the image batch (fixed or dynamic batch axis; a batch axis fixed at B runs B samples at a time, padding the last
-/// run); the first graph output gives the K logits per sample (trailing axes are flattened). Forward splits work into
+/// run); the first graph output gives the K logits per sample: N×K, or N×K×1×1 (other shapes, such as a segmentation
+/// model's N×C×H×W, are refused at load, see <see cref="ModelShapes.ClassCount"/>, as are inputs of absurd size). Forward splits work into
 /// runs of at most <see cref="OnnxRuntimeOptions.MaxBatch"/> samples and binds the caller's spans directly as the
 /// session's input and output memory, so it copies nothing and allocates only the small native value handles.
 /// All methods are thread-safe (ONNX Runtime sessions may run concurrently).
@@ -71,18 +72,22 @@ public sealed unsafe class OnnxRuntimeModel : IActivationModel
             int[] dims = meta.Dimensions;
             _fixedBatch = dims[0] > 0 ? dims[0] : 0;
             if (dims[1] <= 0)
-                throw new InputDataException($"{proto.SourceName}: the channel dimension of input '{inputName}' is not fixed; re-export the model with a fixed channel count.");
+                throw new InputDataException(dims[3] is 1 or 3
+                    ? $"{proto.SourceName}: input '{inputName}' is channels-last (N×H×W×C) with a dynamic height/width ({string.Join("×", dims.Select(d => d > 0 ? d.ToString() : "?"))}); Sightline needs such a model's size fixed in the graph: re-export it with a fixed H×W."
+                    : $"{proto.SourceName}: the channel dimension of input '{inputName}' is not fixed; re-export the model with a fixed channel count.");
             int h = dims[2], w = dims[3];
             if (h <= 0 || w <= 0)
             {
                 var size = _options.InputSize;
                 if (size is null && ModelConfig.ForModel(proto.SourceName).InputSize is { } cfg) size = (cfg[0], cfg[1]);
                 if (size is null)
-                    throw new InputDataException($"{proto.SourceName}: input '{inputName}' has dynamic height/width; give \"input_size\": [H, W] in {Path.GetFileNameWithoutExtension(proto.SourceName)}.json next to the model.");
+                    throw new InputDataException($"{proto.SourceName}: input '{inputName}' has dynamic height/width ({string.Join("×", dims.Select(d => d > 0 ? d.ToString() : "?"))}); give the size as \"input_size\": [H, W] in a model config beside the model ({Path.GetFileNameWithoutExtension(proto.SourceName)}.json or {Path.GetFileNameWithoutExtension(proto.SourceName)}.yaml) or in a config file named with --config.");
                 (h, w) = size.Value;
             }
+            _sampleSize = ModelShapes.SampleValues(proto.SourceName, inputName, [dims[1], h, w]);
             InputShape = [dims[1], h, w];
-            _sampleSize = checked(dims[1] * h * w);
+            if ((long)_sampleSize * Math.Max(1, _fixedBatch) > Array.MaxLength)
+                throw new InputDataException($"{proto.SourceName}: input '{inputName}' fixes the batch at {_fixedBatch} samples of {_sampleSize:N0} values, more than one run can hold; re-export the model with a dynamic or smaller batch axis.");
             _inputNames = [inputName];
             _outputNames = [proto.Graph.Outputs.Count > 0 && _session.OutputNames.Contains(proto.Graph.Outputs[0].Name) ? proto.Graph.Outputs[0].Name : _session.OutputNames[0]];
             _sessionOutputs = new HashSet<string>(_session.OutputNames, StringComparer.Ordinal);
@@ -102,8 +107,10 @@ public sealed unsafe class OnnxRuntimeModel : IActivationModel
                 _outputSampleDims = logitsShape.Skip(1).ToArray();
                 _outputKind = head.Kind;
             }
-            long k = _outputSampleDims.Aggregate(1L, (a, b) => a * b);
-            OutputCount = checked((int)k);
+            long values = _outputSampleDims.Aggregate(1L, (a, b) => a * b);
+            OutputCount = !_options.AnyOutputShape ? ModelShapes.ClassCount(proto.SourceName, _outputNames[0], _outputSampleDims)
+                : values <= Array.MaxLength ? (int)values
+                : throw new InputDataException($"{proto.SourceName}: output '{_outputNames[0]}' has {values:N0} values per sample, too many to read.");
         }
         catch
         {

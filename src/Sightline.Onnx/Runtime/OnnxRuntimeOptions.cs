@@ -24,6 +24,14 @@ public sealed record OnnxRuntimeOptions
     /// </summary>
     public bool KeepFinalSoftmax { get; init; }
 
+    /// <summary>
+    /// Accept a first output that is not N×K logits (default false: such a model, say a segmentation network with an
+    /// N×C×H×W output, is refused at load because explaining it as ∏ shape classes would be wrong). Set it where only
+    /// layer activations are read (<c>neurons extract</c> on a backbone); <see cref="OnnxRuntimeModel.OutputCount"/> is
+    /// then the flattened per-sample size of that output.
+    /// </summary>
+    public bool AnyOutputShape { get; init; }
+
     /// <summary>The defaults.</summary>
     public static OnnxRuntimeOptions Default { get; } = new();
 }

@@ -100,8 +100,18 @@ public enum IntegrationRule
     RiemannLeft,
     /// <summary>Midpoint rule: α_k = (k − ½)/m.</summary>
     RiemannMiddle,
-    /// <summary>Trapezoid rule on m points including both ends.</summary>
+    /// <summary>
+    /// The textbook trapezoid rule on m points including both ends: α_k = k/(m−1), k = 0 … m−1, weights 1/(m−1) halved at
+    /// both ends, summing to 1 (exact for linear integrands). This is not what Captum's rule of the same name does
+    /// (<see cref="RiemannTrapezoidCaptum"/>). m = 1 gives the midpoint α = ½, weight 1.
+    /// </summary>
     RiemannTrapezoid,
+    /// <summary>
+    /// Captum's <c>riemann_trapezoid</c> (<c>captum/attr/_utils/approximation_methods.py</c>): the same points
+    /// α_k = k/(m−1) (<c>linspace(0, 1, m)</c>) but step sizes 1/m, halved at both ends, so the weights sum to (m−1)/m and
+    /// attributions are (m−1)/m of the textbook rule's for the same gradients. Captum requires m ≥ 2.
+    /// </summary>
+    RiemannTrapezoidCaptum,
 }
 
 /// <summary>Baseline of <see cref="IntegratedGradients"/>.</summary>
@@ -144,7 +154,11 @@ public sealed record IntegratedGradientsOptions
 public sealed class IntegratedGradients(IntegratedGradientsOptions options) : IExplainer
 {
     /// <summary>The options.</summary>
-    public IntegratedGradientsOptions Options { get; } = options;
+    /// <exception cref="InputDataException">Fewer steps than the rule needs (1; 2 for <see cref="IntegrationRule.RiemannTrapezoidCaptum"/>).</exception>
+    public IntegratedGradientsOptions Options { get; } = options.Steps >= (options.Rule == IntegrationRule.RiemannTrapezoidCaptum ? 2 : 1) ? options
+        : throw new InputDataException(options.Rule == IntegrationRule.RiemannTrapezoidCaptum
+            ? "--ig-rule riemann_trapezoid_captum needs --steps 2 or more (as Captum's riemann_trapezoid)."
+            : "--steps must be at least 1 for integrated_gradients.");
     /// <inheritdoc/>
     public string Name => "integrated_gradients";
     /// <inheritdoc/>
@@ -177,6 +191,10 @@ public sealed class IntegratedGradients(IntegratedGradientsOptions options) : IE
             case IntegrationRule.RiemannTrapezoid:
                 if (m == 1) { a[0] = 0.5; w[0] = 1; break; }
                 for (int k = 0; k < m; k++) { a[k] = (double)k / (m - 1); w[k] = (k == 0 || k == m - 1 ? 0.5 : 1.0) / (m - 1); }
+                break;
+            case IntegrationRule.RiemannTrapezoidCaptum:
+                if (m < 2) throw new InputDataException("--ig-rule riemann_trapezoid_captum needs --steps 2 or more (as Captum's riemann_trapezoid).");
+                for (int k = 0; k < m; k++) { a[k] = (double)k / (m - 1); w[k] = (k == 0 || k == m - 1 ? 0.5 : 1.0) / m; }
                 break;
         }
         return (a, w);

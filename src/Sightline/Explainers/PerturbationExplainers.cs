@@ -11,11 +11,15 @@ namespace Sightline.Explainers;
 public sealed record OcclusionOptions(int Window = 8, int Stride = 4, float Baseline = 0f);
 
 /// <summary>
-/// Occlusion (Zeiler &amp; Fergus, ECCV 2014), as Captum: a window slides over the image with the given stride; each
-/// occluded input is scored and every pixel under the window receives y_t(x) − y_t(x_occluded); a pixel's attribution is
-/// the mean over the windows that covered it (pixels no window covers get 0). The same value is given to every
-/// channel, so channel reduction by sum multiplies it by C, as with Captum's output. All windows go through the
-/// model in batches.
+/// Occlusion (Zeiler &amp; Fergus, "Visualizing and Understanding Convolutional Networks", ECCV 2014), as Captum's
+/// <c>Occlusion(sliding_window_shapes=(C, s, s), strides=(C, d, d), baselines=b)</c>: along each image axis of size n
+/// the window starts at k·d for k = 0 … ⌈(n − s)/d⌉, so the last window is cut off at the border when the windows do not
+/// tile the image exactly (Captum's <c>shift_counts</c>); each window covers all channels. Every occluded input is
+/// scored and the elements under the window receive y_t(x) − y_t(x_occluded); an element's attribution is the sum over
+/// the windows that covered it divided by their number (Captum's <c>use_weights</c>). With d ≤ s every pixel is covered;
+/// Captum refuses d &gt; s, Sightline allows it and gives uncovered pixels 0. A window larger than the image is cut to
+/// it. The same value is given to every channel, so channel reduction by sum multiplies it by C, as with Captum's output.
+/// All windows go through the model in batches.
 /// </summary>
 public sealed class Occlusion(OcclusionOptions options) : IExplainer
 {
@@ -34,9 +38,8 @@ public sealed class Occlusion(OcclusionOptions options) : IExplainer
     public void Explain(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings)
     {
         var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
-        int win = Math.Min(Options.Window, Math.Min(h, w));
-        var ys = Positions(h, win, Options.Stride);
-        var xs = Positions(w, win, Options.Stride);
+        var ys = Windows(h, Options.Window, Options.Stride);
+        var xs = Windows(w, Options.Window, Options.Stride);
         int windows = ys.Length * xs.Length, pixels = h * w, size = c * pixels, k = model.OutputCount;
         int rowsPerCall = settings.RowsPerCall(size);
         var rows = new float[Math.Min(windows, rowsPerCall) * size];
@@ -60,17 +63,19 @@ public sealed class Occlusion(OcclusionOptions options) : IExplainer
                 {
                     var row = rows.AsSpan(j * size, size);
                     x.CopyTo(row);
-                    int wy = ys[(start + j) / xs.Length], wx = xs[(start + j) % xs.Length];
+                    var (wy, hy) = ys[(start + j) / xs.Length];
+                    var (wx, hx) = xs[(start + j) % xs.Length];
                     for (int ch = 0; ch < c; ch++)
-                        for (int y = wy; y < wy + win; y++) row.Slice(ch * pixels + y * w + wx, win).Fill(Options.Baseline);
+                        for (int y = wy; y < wy + hy; y++) row.Slice(ch * pixels + y * w + wx, hx).Fill(Options.Baseline);
                 }
                 model.Forward(rows.AsSpan(0, n * size), n, logits.AsSpan(0, n * k));
                 for (int j = 0; j < n; j++)
                 {
                     double delta = original - logits[j * k + targets[i]];
-                    int wy = ys[(start + j) / xs.Length], wx = xs[(start + j) % xs.Length];
-                    for (int y = wy; y < wy + win; y++)
-                        for (int xx = wx; xx < wx + win; xx++) { sum[y * w + xx] += delta; count[y * w + xx]++; }
+                    var (wy, hy) = ys[(start + j) / xs.Length];
+                    var (wx, hx) = xs[(start + j) % xs.Length];
+                    for (int y = wy; y < wy + hy; y++)
+                        for (int xx = wx; xx < wx + hx; xx++) { sum[y * w + xx] += delta; count[y * w + xx]++; }
                 }
             }
             for (int p = 0; p < pixels; p++)
@@ -82,10 +87,22 @@ public sealed class Occlusion(OcclusionOptions options) : IExplainer
         }
     }
 
-    private static int[] Positions(int size, int window, int stride)
+    /// <summary>
+    /// Captum's window placement along an axis of <paramref name="size"/> elements: starts k·stride for
+    /// k = 0 … ⌈(size − window)/stride⌉ (window cut to the axis first), each with its extent inside the axis (the last
+    /// one cut at the border). Starts at or past the end (possible only when stride &gt; window) are dropped.
+    /// </summary>
+    public static (int Start, int Length)[] Windows(int size, int window, int stride)
     {
-        var list = new List<int>();
-        for (int p = 0; p + window <= size; p += stride) list.Add(p);
+        window = Math.Min(window, size);
+        int shifts = (size - window + stride - 1) / stride + 1;
+        var list = new List<(int, int)>(shifts);
+        for (int i = 0; i < shifts; i++)
+        {
+            long start = (long)i * stride;
+            if (start >= size) break;
+            list.Add(((int)start, (int)Math.Min(window, size - start)));
+        }
         return [.. list];
     }
 }

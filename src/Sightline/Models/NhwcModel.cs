@@ -11,8 +11,9 @@ public enum InputLayout
 
 /// <summary>
 /// Presents a model whose input is N×H×W×C as an N×C×H×W one, so that datasets, explainers and maps all work in C×H×W:
-/// inputs are transposed to H×W×C before each call and input gradients transposed back. Layer activations are the
-/// model's own and pass through unchanged.
+/// inputs are transposed to H×W×C before each call and input gradients transposed back. <see cref="Wrap"/> keeps every
+/// capability of the wrapped model (<see cref="IActivationModel"/>, <see cref="IGradientModel"/>,
+/// <see cref="IModel.OutputKind"/>): a decorator that dropped one would make a method refuse a back end that serves it.
 /// </summary>
 public class NhwcModel : IModel
 {
@@ -35,13 +36,15 @@ public class NhwcModel : IModel
         shape.Count == 3 && shape[2] is 1 or 3 && shape[0] is not (1 or 3) ? InputLayout.Nhwc : InputLayout.Nchw;
 
     /// <summary>
-    /// <paramref name="model"/> as an N×C×H×W model: itself for <see cref="InputLayout.Nchw"/>, wrapped for
-    /// <see cref="InputLayout.Nhwc"/> (keeping gradient support when the model has it).
+    /// <paramref name="model"/> as an N×C×H×W model: itself for <see cref="InputLayout.Nchw"/>; for
+    /// <see cref="InputLayout.Nhwc"/> a wrapper that implements every model interface <paramref name="model"/> implements
+    /// (gradients, layer activations and gradients, layer replacement) and reports its <see cref="IModel.OutputKind"/>.
     /// </summary>
     public static IModel Wrap(IModel model, InputLayout layout) => layout switch
     {
         InputLayout.Nchw => model,
         _ when model is IGradientModel g => new NhwcGradientModel(g),
+        _ when model is IActivationModel a => new NhwcActivationModel(a),
         _ => new NhwcModel(model),
     };
 
@@ -58,31 +61,42 @@ public class NhwcModel : IModel
     public int OutputCount => _inner.OutputCount;
 
     /// <inheritdoc/>
+    public ModelOutputKind OutputKind => _inner.OutputKind;
+
+    /// <inheritdoc/>
     public void Forward(ReadOnlySpan<float> inputs, int batch, Span<float> logits) => _inner.Forward(ToNhwc(inputs, batch), batch, logits);
 
     /// <summary>Copies batch·C·H·W values into batch·H·W·C order.</summary>
     protected float[] ToNhwc(ReadOnlySpan<float> chw, int batch)
     {
-        int c = InputShape[0], hw = InputShape[1] * InputShape[2];
         var hwc = new float[chw.Length];
-        for (int n = 0; n < batch; n++)
-        {
-            int o = n * c * hw;
-            for (int ch = 0; ch < c; ch++)
-                for (int p = 0; p < hw; p++) hwc[o + p * c + ch] = chw[o + ch * hw + p];
-        }
+        ToChannelsLast(chw, batch, InputShape[0], InputShape[1] * InputShape[2], hwc);
         return hwc;
     }
 
     /// <summary>Copies batch·H·W·C values into batch·C·H·W order.</summary>
-    protected void ToNchw(ReadOnlySpan<float> hwc, int batch, Span<float> chw)
+    protected void ToNchw(ReadOnlySpan<float> hwc, int batch, Span<float> chw) =>
+        ToChannelsFirst(hwc, batch, InputShape[0], InputShape[1] * InputShape[2], chw);
+
+    /// <summary>batch samples of c×p values (channels first) into p×c order.</summary>
+    protected static void ToChannelsLast(ReadOnlySpan<float> chw, int batch, int c, int p, Span<float> hwc)
     {
-        int c = InputShape[0], hw = InputShape[1] * InputShape[2];
         for (int n = 0; n < batch; n++)
         {
-            int o = n * c * hw;
+            int o = n * c * p;
             for (int ch = 0; ch < c; ch++)
-                for (int p = 0; p < hw; p++) chw[o + ch * hw + p] = hwc[o + p * c + ch];
+                for (int q = 0; q < p; q++) hwc[o + q * c + ch] = chw[o + ch * p + q];
+        }
+    }
+
+    /// <summary>batch samples of p×c values (channels last) into c×p order.</summary>
+    protected static void ToChannelsFirst(ReadOnlySpan<float> hwc, int batch, int c, int p, Span<float> chw)
+    {
+        for (int n = 0; n < batch; n++)
+        {
+            int o = n * c * p;
+            for (int ch = 0; ch < c; ch++)
+                for (int q = 0; q < p; q++) chw[o + ch * p + q] = hwc[o + q * c + ch];
         }
     }
 
@@ -94,16 +108,115 @@ public class NhwcModel : IModel
     }
 }
 
-/// <summary>An <see cref="NhwcModel"/> over a model with gradients: input gradients are transposed back to C×H×W.</summary>
-public sealed class NhwcGradientModel : NhwcModel, IGradientModel
+/// <summary>
+/// An <see cref="NhwcModel"/> over a model that exposes layer activations. A TensorFlow export keeps some intermediate
+/// tensors channels-last (h×w×C, typically after the Transpose that tf2onnx puts back after a Conv); such a layer is
+/// presented as C×h×w, like every other layer, so CAM methods read its channels and grid correctly: its activations
+/// (and gradients) are transposed to C×h×w and replacement activations back to h×w×C. A 3-axis layer [a, b, c] is
+/// taken as channels-last when (a, b) is a grid with the input's aspect ratio (a ≈ b·H/W, a ≤ H, b ≤ W) and (b, c) is not, or, when
+/// both do (a = b = c for a square input), when it is the output of a Transpose; outputs of the operators ONNX defines
+/// on N×C×H×W (Conv, pooling, normalisation) are always channels-first.
+/// </summary>
+public class NhwcActivationModel : NhwcModel, IActivationModel
+{
+    private readonly IActivationModel _activations;
+    private readonly Lazy<(IReadOnlyList<LayerInfo> Layers, HashSet<string> ChannelsLast)> _layers;
+
+    /// <summary>Wraps <paramref name="inner"/>, whose input is H×W×C.</summary>
+    public NhwcActivationModel(IActivationModel inner) : base(inner)
+    {
+        _activations = inner;
+        _layers = new(() =>
+        {
+            var last = new HashSet<string>(StringComparer.Ordinal);
+            var layers = new List<LayerInfo>(inner.Layers.Count);
+            foreach (var l in inner.Layers)
+            {
+                if (IsChannelsLast(l, InputShape[1], InputShape[2]))
+                {
+                    last.Add(l.Name);
+                    layers.Add(l with { Shape = [l.Shape[2], l.Shape[0], l.Shape[1]] });
+                }
+                else layers.Add(l);
+            }
+            return (layers, last);
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The wrapped model's layers, channels-last ones shown as C×h×w.</summary>
+    public IReadOnlyList<LayerInfo> Layers => _layers.Value.Layers;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<int> LayerShape(string layer)
+    {
+        var s = _activations.LayerShape(layer);
+        return ChannelsLast(layer) ? [s[2], s[0], s[1]] : s;
+    }
+
+    /// <summary>True when <paramref name="layer"/> is channels-last in the wrapped model (and presented transposed).</summary>
+    public bool ChannelsLast(string layer) => _layers.Value.ChannelsLast.Contains(layer);
+
+    /// <inheritdoc/>
+    public void LayerActivations(string layer, ReadOnlySpan<float> inputs, int batch, Span<float> activations, Span<float> logits)
+    {
+        if (!ChannelsLast(layer))
+        {
+            _activations.LayerActivations(layer, ToNhwc(inputs, batch), batch, activations, logits);
+            return;
+        }
+        var native = new float[activations.Length];
+        _activations.LayerActivations(layer, ToNhwc(inputs, batch), batch, native, logits);
+        FromLayer(layer, native, batch, activations);
+    }
+
+    /// <summary>Transposes batch samples of a channels-last layer (h×w×C) into C×h×w.</summary>
+    protected void FromLayer(string layer, ReadOnlySpan<float> native, int batch, Span<float> chw)
+    {
+        var s = _activations.LayerShape(layer);
+        ToChannelsFirst(native, batch, s[2], s[0] * s[1], chw);
+    }
+
+    /// <summary>Transposes batch samples of C×h×w values into the channels-last layout of <paramref name="layer"/>.</summary>
+    protected float[] ToLayer(string layer, ReadOnlySpan<float> chw, int batch)
+    {
+        var s = _activations.LayerShape(layer);
+        var native = new float[chw.Length];
+        ToChannelsLast(chw, batch, s[2], s[0] * s[1], native);
+        return native;
+    }
+
+    private static readonly HashSet<string> ChannelsFirstOperators = new(StringComparer.Ordinal)
+    {
+        "Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool",
+        "GlobalMaxPool", "GlobalLpPool", "BatchNormalization", "InstanceNormalization", "LRN", "MaxRoiPool", "Upsample", "Resize",
+    };
+
+    /// <summary>The layout rule of the class summary, for a layer of a model whose input grid is <paramref name="h"/>×<paramref name="w"/>.</summary>
+    public static bool IsChannelsLast(LayerInfo layer, int h, int w)
+    {
+        var s = layer.Shape;
+        if (s.Count != 3 || s.Any(d => d <= 0) || ChannelsFirstOperators.Contains(layer.Operator)) return false;
+        bool lastGrid = IsGrid(s[0], s[1], h, w), firstGrid = IsGrid(s[1], s[2], h, w);
+        return lastGrid && (!firstGrid || layer.Operator == "Transpose");
+    }
+
+    // (a, b) is a downsampled h×w grid: no larger, with the input's aspect ratio up to the rounding of odd sizes
+    // (a within one cell, or 5 %, of b·h/w).
+    private static bool IsGrid(int a, int b, int h, int w) =>
+        a <= h && b <= w && Math.Abs(a - (double)b * h / w) <= 1 + 0.05 * a;
+}
+
+/// <summary>
+/// An <see cref="NhwcModel"/> over a model with gradients: input gradients are transposed back to C×H×W; layers are
+/// presented as in <see cref="NhwcActivationModel"/> (activations, their gradients and replacements transposed for
+/// channels-last layers).
+/// </summary>
+public sealed class NhwcGradientModel : NhwcActivationModel, IGradientModel
 {
     private readonly IGradientModel _gradients;
 
     /// <summary>Wraps <paramref name="inner"/>, whose input is H×W×C.</summary>
     public NhwcGradientModel(IGradientModel inner) : base(inner) => _gradients = inner;
-
-    /// <inheritdoc/>
-    public IReadOnlyList<LayerInfo> Layers => _gradients.Layers;
 
     /// <inheritdoc/>
     public void InputGradients(ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> gradients, Span<float> logits)
@@ -114,13 +227,21 @@ public sealed class NhwcGradientModel : NhwcModel, IGradientModel
     }
 
     /// <inheritdoc/>
-    public void LayerActivations(string layer, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> activations, Span<float> gradients, Span<float> logits) =>
-        _gradients.LayerActivations(layer, ToNhwc(inputs, batch), batch, targets, activations, gradients, logits);
+    public void LayerActivations(string layer, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> activations, Span<float> gradients, Span<float> logits)
+    {
+        if (!ChannelsLast(layer))
+        {
+            _gradients.LayerActivations(layer, ToNhwc(inputs, batch), batch, targets, activations, gradients, logits);
+            return;
+        }
+        var a = new float[activations.Length];
+        var g = new float[gradients.Length];
+        _gradients.LayerActivations(layer, ToNhwc(inputs, batch), batch, targets, a, g, logits);
+        FromLayer(layer, a, batch, activations);
+        if (!gradients.IsEmpty) FromLayer(layer, g, batch, gradients);
+    }
 
     /// <inheritdoc/>
     public void ForwardWithLayer(string layer, ReadOnlySpan<float> inputs, ReadOnlySpan<float> activations, int batch, Span<float> logits) =>
-        _gradients.ForwardWithLayer(layer, ToNhwc(inputs, batch), activations, batch, logits);
-
-    /// <inheritdoc/>
-    public IReadOnlyList<int> LayerShape(string layer) => _gradients.LayerShape(layer);
+        _gradients.ForwardWithLayer(layer, ToNhwc(inputs, batch), ChannelsLast(layer) ? ToLayer(layer, activations, batch) : activations, batch, logits);
 }

@@ -55,6 +55,31 @@ public sealed class GradientExplainerTests
     }
 
     [Fact]
+    public void Trapezoid_rules_give_the_textbook_and_captum_weights_on_the_same_points()
+    {
+        // m = 5: α = linspace(0, 1, 5). Textbook: 1/(m − 1) = 1/4, halved at the ends (Σ = 1). Captum's
+        // approximation_methods.riemann_builders: [1/m]·m, first and last halved (Σ = (m − 1)/m = 0.8).
+        var (a, w) = IntegratedGradients.Quadrature(IntegrationRule.RiemannTrapezoid, 5);
+        Assert.Equal(new[] { 0, 0.25, 0.5, 0.75, 1 }, a);
+        Assert.Equal(new[] { 0.125, 0.25, 0.25, 0.25, 0.125 }, w);
+        (a, w) = IntegratedGradients.Quadrature(IntegrationRule.RiemannTrapezoidCaptum, 5);
+        Assert.Equal(new[] { 0, 0.25, 0.5, 0.75, 1 }, a);
+        Assert.Equal(new[] { 0.1, 0.2, 0.2, 0.2, 0.1 }, w.Select(v => Math.Round(v, 15)));
+        Assert.Equal(0.8, w.Sum(), 1e-15);
+        (a, w) = IntegratedGradients.Quadrature(IntegrationRule.RiemannTrapezoidCaptum, 2);
+        Assert.Equal(new[] { 0.0, 1 }, a);
+        Assert.Equal(new[] { 0.25, 0.25 }, w);
+    }
+
+    [Fact]
+    public void Captums_trapezoid_rule_needs_two_steps()
+    {
+        var e = Assert.Throws<InputDataException>(() => new IntegratedGradients(new IntegratedGradientsOptions { Steps = 1, Rule = IntegrationRule.RiemannTrapezoidCaptum }));
+        Assert.Contains("--steps", e.Message);
+        Assert.Equal(1, new IntegratedGradients(new IntegratedGradientsOptions { Steps = 1, Rule = IntegrationRule.RiemannTrapezoid }).Options.Steps);
+    }
+
+    [Fact]
     public void Gauss_legendre_integrates_polynomials_of_degree_2m_minus_1_exactly()
     {
         var (a, w) = IntegratedGradients.Quadrature(IntegrationRule.GaussLegendre, 5);

@@ -31,6 +31,34 @@ public sealed class PerturbationExplainerTests
             }
     }
 
+    [Theory]
+    [InlineData(32, 15, 8, new[] { 0, 15, 8, 15, 16, 15, 24, 8 })]   // ⌈17/8⌉ + 1 = 4 windows, the last cut to 8
+    [InlineData(6, 3, 2, new[] { 0, 3, 2, 3, 4, 2 })]
+    [InlineData(32, 8, 8, new[] { 0, 8, 8, 8, 16, 8, 24, 8 })]       // exact tiling
+    [InlineData(5, 3, 1, new[] { 0, 3, 1, 3, 2, 3 })]
+    [InlineData(5, 9, 2, new[] { 0, 5 })]                            // a window larger than the image is cut to it
+    [InlineData(10, 1, 20, new[] { 0, 1 })]                          // stride > window: the start 20 is past the end
+    [InlineData(10, 2, 3, new[] { 0, 2, 3, 2, 6, 2, 9, 1 })]         // stride > window: gaps, last window cut
+    public void Occlusion_windows_start_at_multiples_of_the_stride_until_the_axis_is_covered_as_in_captum(int size, int window, int stride, int[] startsAndLengths)
+    {
+        var got = Occlusion.Windows(size, window, stride);
+        Assert.Equal(startsAndLengths, got.SelectMany(g => new[] { g.Start, g.Length }));
+    }
+
+    [Theory]
+    [InlineData(3, 2, new[] { 3, 3, 3, 3, 2.5, 2 })]   // windows [0,3) [2,5) [4,6): partial tiling
+    [InlineData(2, 2, new[] { 2.0, 2, 2, 2, 2, 2 })]   // exact tiling
+    [InlineData(4, 3, new[] { 4, 4, 4, 3.5, 3, 3 })]   // [0,4) [3,6): ⌈2/3⌉ + 1 = 2 windows, the second cut to 3
+    public void Occlusion_of_a_sum_model_on_ones_averages_the_occluded_areas_of_the_covering_windows(int window, int stride, double[] perAxis)
+    {
+        // f(x) = Σ x, x = 1: a window occluding a×b pixels scores a·b; the windows covering a pixel form a product set, so
+        // its attribution is m[y]·m[x], m[i] = mean length of the windows covering index i along an axis.
+        var got = new float[36];
+        new Occlusion(new OcclusionOptions(window, stride)).Explain(new SumModel(), Enumerable.Repeat(1f, 36).ToArray(), 1, [0], got, new ExplainSettings());
+        for (int y = 0; y < 6; y++)
+            for (int x = 0; x < 6; x++) Assert.Equal(perAxis[y] * perAxis[x], got[y * 6 + x], 1e-5);
+    }
+
     [Fact]
     public void Occlusion_results_do_not_depend_on_the_batch_size()
     {
@@ -88,6 +116,23 @@ public sealed class PerturbationExplainerTests
         new Rise(new RiseOptions(2000, 0.5, 3)).Explain(model, x, 1, [0], o, new ExplainSettings { Seed = 3 });
         int best = Array.IndexOf(o, o.Max());
         Assert.True(Math.Abs(best / W - 2) <= 1 && Math.Abs(best % W - 3) <= 1, $"peak at {best}");
+    }
+
+    private sealed class SumModel : Sightline.Models.IModel
+    {
+        public string Name => "sum";
+        public IReadOnlyList<int> InputShape => [1, 6, 6];
+        public int OutputCount => 1;
+        public void Forward(ReadOnlySpan<float> inputs, int batch, Span<float> logits)
+        {
+            for (int i = 0; i < batch; i++)
+            {
+                float s = 0;
+                foreach (var v in inputs.Slice(i * 36, 36)) s += v;
+                logits[i] = s;
+            }
+        }
+        public void Dispose() { }
     }
 
     private sealed class SinglePixelModel(int c, int h, int w, int pixel) : Sightline.Models.IModel
