@@ -55,6 +55,12 @@ public sealed class PathPlan
                 throw new InputDataException($"{o.Option} {o.Given} is a folder; give a file name for the output.");
             if (o.IsFolder && File.Exists(o.Canonical))
                 throw new InputDataException($"{o.Option} {o.Given} is a file; give a folder for this output.");
+            for (var dir = Path.GetDirectoryName(o.Canonical); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+            {
+                if (File.Exists(dir))
+                    throw new InputDataException($"{o.Option} {o.Given}: {dir} is a file, not a folder; choose another output path.");
+                if (Directory.Exists(dir)) break;
+            }
             if (IsSpecial(o.Canonical))
                 throw new InputDataException($"{o.Option} {o.Given} is not a regular file ({o.Canonical}); outputs are written to a temporary file and renamed, so give a path in an ordinary folder.");
             foreach (var i in _inputs)

@@ -83,6 +83,9 @@ public sealed class InputProtectionTests
         AssertOneLineError(code, err, "is a file, not a folder");
         (code, _, err) = CliRunner.Run(Occlusion(F("vgg_tiny.onnx"), F("inputs.npy"), Path.Combine(dir.File("plain"), "maps.npy")));
         AssertOneLineError(code, err, "is a file, not a folder");
+        (code, _, err) = CliRunner.Run(Occlusion(F("vgg_tiny.onnx"), F("inputs.npy"), dir.File("m.npy"), "--overlays", Path.Combine(dir.File("plain"), "ov")));
+        AssertOneLineError(code, err, "--overlays", "is a file, not a folder");
+        Assert.False(File.Exists(dir.File("m.npy.partial")));
         (code, _, err) = CliRunner.Run("report", dir.Path, "--out", Path.Combine(dir.File("plain"), "r.html"));
         AssertOneLineError(code, err, "is a file, not a folder");
         (code, _, err) = CliRunner.Run(Occlusion(F("vgg_tiny.onnx"), F("inputs.npy"), "/dev/full.npy"));
