@@ -38,28 +38,16 @@ public static class ResultWriter
     public static void Write(ResultTable table, string path)
     {
         var format = FormatOf(path);
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
+        // Temporary file in the destination folder, renamed when complete; I/O failures are one-line input errors.
+        Sightline.IO.AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            switch (format)
             {
-                switch (format)
-                {
-                    case ResultFormat.Csv: WriteCsv(table, stream); break;
-                    case ResultFormat.Json: WriteJson(table, stream); break;
-                    default: WriteParquet(table, stream); break;
-                }
+                case ResultFormat.Csv: WriteCsv(table, stream); break;
+                case ResultFormat.Json: WriteJson(table, stream); break;
+                default: WriteParquet(table, stream); break;
             }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
+        });
     }
 
     /// <summary>Formats a double for CSV: shortest round-trip form, <c>NaN</c>, <c>inf</c>, <c>-inf</c>.</summary>
