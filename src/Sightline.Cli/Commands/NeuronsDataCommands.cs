@@ -24,12 +24,12 @@ public static class NeuronsDataCommands
         var model = new Option<string>("--model") { Description = "ONNX model (run on ONNX Runtime; preprocessing from its JSON config).", Required = true, HelpName = "m.onnx" };
         var layer = new Option<string>("--layer") { Description = "ONNX node output whose channels are the neurons (see 'sightline explain --list-layers').", Required = true, HelpName = "NAME" };
         var images = new Option<string?>("--images") { Description = "Probing images: a folder (class subfolders or flat) or a CSV of path,label.", HelpName = "DIR|CSV" };
-        var inputs = new Option<string?>("--inputs") { Description = "Or ready tensors: NPY of N×C×H×W float32, already preprocessed.", HelpName = "X.npy" };
+        var inputs = new Option<string?>("--inputs") { Description = "Or ready tensors: NPY of N×C×H×W float32, already preprocessed (C×H×W also for an N×H×W×C model, which is fed them transposed).", HelpName = "X.npy" };
         var output = new Option<string>("--out") { Description = "Activations NPY: |D| × n_neurons float32 (rows = images, or image locations with --reduce none). A CSV of row metadata (row,image,path,y,x) is written beside it.", Required = true, HelpName = "A.npy" };
         var reduce = new Option<string>("--reduce") { Description = "Spatial reduction of C×h×w layers: mean, max, or none (every location is a probing input). A 2-D per-sample output is read as tokens × features (T×D: D neurons, T locations), as transformers lay it out.", DefaultValueFactory = _ => "mean", HelpName = "mean|max|none" };
         reduce.AcceptOnlyFromAmong("mean", "max", "none");
         var batch = new Option<int>("--batch-size") { Description = "Images per model call (and per committed chunk, the unit of resuming).", DefaultValueFactory = _ => 32, HelpName = "n" };
-        var command = new Command("extract", "Extract a layer's activations (neurons) for a probing set, batched, streamed to NPY, resumable.")
+        var command = new Command("extract", "Extract a layer's activations (neurons) for a probing set, batched, streamed to NPY, resumable: run the same command again after a kill to continue. A run resumes (or, when finished, is not redone) only if the model, its config, the options and the content of every input are unchanged; the content check costs one sequential read of the inputs (XxHash128, several GB/s).")
         {
             model, layer, images, inputs, output, reduce, batch,
         };
