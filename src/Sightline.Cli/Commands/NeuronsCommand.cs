@@ -46,12 +46,14 @@ public static class NeuronsCommand
         else throw new InputDataException($"--alpha '{alphaText}' must be a number in (0, 1] or 'none'.");
         int k = parse.GetValue(o.K);
         if (k < 1) throw new InputDataException("--k must be a positive integer.");
+        double lambda = parse.GetValue(o.Lambda);
+        if (!double.IsFinite(lambda)) throw new InputDataException($"--lambda {lambda.ToString(CultureInfo.InvariantCulture)} must be a finite number.");
         double tr = parse.GetValue(o.TrAlpha);
         if (!(tr > 0 && tr <= 1)) throw new InputDataException("--tr-alpha must be in (0, 1].");
         return new NeuronMetricOptions
         {
             Alpha = alpha,
-            Lambda = parse.GetValue(o.Lambda),
+            Lambda = lambda,
             TopRandomK = k,
             TopRandomAlpha = tr,
             Seed = (ulong)parse.GetValue(o.Seed),
@@ -142,6 +144,8 @@ public static class NeuronsCommand
             var cPath = parse.GetValue(concepts);
             var freqOut = parse.GetValue(perFrequency);
             if (freqOut is not null) ResultWriter.FormatOf(freqOut);
+            if (freqOut is not null && (aPath is not null || cPath is not null))
+                throw new InputDataException("--per-frequency is a table of the theoretical test; the experimental test (--activations, --concepts) has no frequencies γ.");
             new PathPlan().Input("--activations", aPath).Input("--concepts", cPath).Input("--known-concepts", parse.GetValue(known))
                 .Inputs("--metric-assembly", parse.GetValue(assemblies) ?? [])
                 .Output("--out", outPath).Output("--per-frequency", freqOut).Check();

@@ -396,4 +396,56 @@ public sealed class NeuronsSafetyTests
         AssertOneLineError(code, stdout, err, "k.npy");
         Assert.False(File.Exists(dir.File("t.csv")));
     }
+
+    [Fact]
+    public void Score_with_k_above_the_number_of_inputs_takes_every_input_instead_of_crashing()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("a.csv"), "0.9,0.1\n0.2,0.8\n0.7,0.3\n0.1,0.6\n");
+        File.WriteAllText(dir.File("c.csv"), "1,0\n0,1\n1,0\n0,1\n");
+        string[] run = ["neurons", "score", "--activations", dir.File("a.csv"), "--concepts", dir.File("c.csv"), "--metrics", "correlation_top_random,spearman_top_random"];
+        var (code, _, err) = CliRunner.Run([.. run, "--k", "4", "--out", dir.File("k4.csv")]);
+        Assert.True(code == 0, err);
+        (code, _, err) = CliRunner.Run([.. run, "--k", "2147483647", "--out", dir.File("kmax.csv")]);
+        Assert.True(code == 0, err);
+        Assert.Equal(File.ReadAllText(dir.File("k4.csv")), File.ReadAllText(dir.File("kmax.csv")));
+    }
+
+    [Fact]
+    public void Score_refuses_a_lambda_that_is_not_finite_and_sanity_refuses_per_frequency_for_the_experimental_test()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("a.csv"), "1,0\n0,1\n1,0\n0,1\n");
+        var (code, stdout, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.csv"), "--concepts", dir.File("a.csv"), "--metrics", "wpmi", "--lambda", "NaN", "--out", dir.File("s.csv"));
+        AssertOneLineError(code, stdout, err, "--lambda");
+        (code, stdout, err) = CliRunner.Run("neurons", "sanity", "--activations", dir.File("a.csv"), "--concepts", dir.File("a.csv"), "--metrics", "iou", "--alpha", "0.5",
+            "--out", dir.File("t.csv"), "--per-frequency", dir.File("f.csv"));
+        AssertOneLineError(code, stdout, err, "--per-frequency");
+        Assert.Equal(["a.csv"], Files(dir));
+    }
+
+    [Fact]
+    public void A_finished_extract_over_an_image_folder_recomputes_when_an_image_changes()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("images"));
+        var rng = new Random(7);
+        byte[] Pixels() { var px = new byte[32 * 32 * 4]; rng.NextBytes(px); return px; }
+        Sightline.Data.ImageDecoder.WritePng(Path.Combine(dir.File("images"), "a.png"), 32, 32, Pixels());
+        Sightline.Data.ImageDecoder.WritePng(Path.Combine(dir.File("images"), "b.png"), 32, 32, Pixels());
+        string[] run = ["neurons", "extract", "--model", Model, "--layer", Layer, "--images", dir.File("images"), "--out", dir.File("A.npy")];
+        Assert.Equal(0, CliRunner.Run(run).Code);
+        var first = NpyReader.Open(dir.File("A.npy")).ReadAll<float>();
+        var (code, stdout, _) = CliRunner.Run(run);
+        Assert.Equal(0, code);
+        Assert.Contains("Already complete", stdout);
+        Sightline.Data.ImageDecoder.WritePng(Path.Combine(dir.File("images"), "b.png"), 32, 32, Pixels()); // same name, size and shape; new pixels
+        (code, stdout, var err) = CliRunner.Run(run);
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("Already complete", stdout);
+        var again = NpyReader.Open(dir.File("A.npy")).ReadAll<float>();
+        int c = again.Length / 2;
+        Assert.Equal(first[..c], again[..c]);
+        Assert.NotEqual(first[c..], again[c..]);
+    }
 }
