@@ -217,6 +217,8 @@ public static class NeuronsDataCommands
             var ignored = ParseIds(parse.GetValue(ignoreIds));
             if (labelsPath is not null)
             {
+                if (parse.GetResult(grid) is not null || parse.GetResult(mode) is { Implicit: false } || parse.GetResult(encoding) is { Implicit: false })
+                    throw new InputDataException("--mode, --grid and --encoding describe label maps (--masks); --labels gives one one-hot row per label.");
                 new PathPlan().Input("--labels", labelsPath).Output("--out", outPath).Check();
                 var l = NpySampleSource.ReadIntegers(labelsPath);
                 if (l.Length == 0) throw new InputDataException($"no samples in {labelsPath}: it holds no labels.");

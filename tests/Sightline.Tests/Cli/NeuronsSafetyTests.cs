@@ -381,6 +381,8 @@ public sealed class NeuronsSafetyTests
         Npy.Write<long>(dir.File("l.npy"), new long[] { 1 }, 1);
         var (code, stdout, err) = CliRunner.Run("neurons", "concepts", "--masks", dir.File("masks"), "--labels", dir.File("l.npy"), "--classes", "2", "--out", dir.File("C.npy"));
         AssertOneLineError(code, stdout, err, "--masks", "--labels");
+        (code, stdout, err) = CliRunner.Run("neurons", "concepts", "--labels", dir.File("l.npy"), "--classes", "2", "--mode", "location", "--grid", "2,2", "--out", dir.File("C.npy"));
+        AssertOneLineError(code, stdout, err, "--mode", "--labels");
         Assert.False(File.Exists(dir.File("C.npy")));
     }
 
@@ -447,5 +449,30 @@ public sealed class NeuronsSafetyTests
         int c = again.Length / 2;
         Assert.Equal(first[..c], again[..c]);
         Assert.NotEqual(first[c..], again[c..]);
+    }
+
+    [Fact]
+    public void An_extract_that_fails_after_committing_batches_says_how_to_resume()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("images"));
+        var rng = new Random(9);
+        byte[] Pixels() { var px = new byte[32 * 32 * 4]; rng.NextBytes(px); return px; }
+        Sightline.Data.ImageDecoder.WritePng(Path.Combine(dir.File("images"), "a.png"), 32, 32, Pixels());
+        Sightline.Data.ImageDecoder.WritePng(Path.Combine(dir.File("images"), "b.png"), 32, 32, Pixels());
+        File.WriteAllText(Path.Combine(dir.File("images"), "c.png"), "not a PNG");
+        string[] run = ["neurons", "extract", "--model", Model, "--layer", Layer, "--images", dir.File("images"), "--batch-size", "1", "--out", dir.File("A.npy")];
+        var (code, stdout, err) = CliRunner.Run(run);
+        AssertOneLineError(code, stdout, err, "c.png", $"2 of 3 samples are saved in {dir.File("A.npy")}.partial", "run the same command again to resume");
+        Assert.True(File.Exists(dir.File("A.npy.partial")));
+        Assert.False(File.Exists(dir.File("A.npy")));
+        // Replacing the bad image changes the inputs' content: the next run starts afresh rather than mixing.
+        Sightline.Data.ImageDecoder.WritePng(Path.Combine(dir.File("images"), "c.png"), 32, 32, Pixels());
+        var starts = new List<int>();
+        (code, stdout, err) = RunWithHook(starts.Add, run);
+        Assert.True(code == 0, err);
+        Assert.Equal([0, 1, 2], starts);
+        Assert.DoesNotContain("resumed", stdout);
+        Assert.Equal(["A.npy", "A.npy.sightline.json", "A.rows.csv", "images/a.png", "images/b.png", "images/c.png"], Files(dir));
     }
 }
