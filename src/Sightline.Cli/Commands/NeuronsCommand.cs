@@ -46,12 +46,14 @@ public static class NeuronsCommand
         else throw new InputDataException($"--alpha '{alphaText}' must be a number in (0, 1] or 'none'.");
         int k = parse.GetValue(o.K);
         if (k < 1) throw new InputDataException("--k must be a positive integer.");
+        double lambda = parse.GetValue(o.Lambda);
+        if (!double.IsFinite(lambda)) throw new InputDataException($"--lambda {lambda.ToString(CultureInfo.InvariantCulture)} must be a finite number.");
         double tr = parse.GetValue(o.TrAlpha);
         if (!(tr > 0 && tr <= 1)) throw new InputDataException("--tr-alpha must be in (0, 1].");
         return new NeuronMetricOptions
         {
             Alpha = alpha,
-            Lambda = parse.GetValue(o.Lambda),
+            Lambda = lambda,
             TopRandomK = k,
             TopRandomAlpha = tr,
             Seed = (ulong)parse.GetValue(o.Seed),
@@ -89,6 +91,9 @@ public static class NeuronsCommand
             int topN = parse.GetValue(top);
             if (topN < 0) throw new InputDataException("--top must be ≥ 0.");
             if (npy && topN > 0) throw new InputDataException("--top writes a table; give a .csv, .json or .parquet --out.");
+            new PathPlan().Input("--activations", parse.GetValue(activations)).Input("--concepts", parse.GetValue(concepts))
+                .Input("--concept-names", parse.GetValue(names)).Inputs("--metric-assembly", parse.GetValue(assemblies) ?? [])
+                .Output("--out", outPath).Output("the metric list of --out", npy ? outPath + ".metrics.txt" : null).Check();
             var probe = LoadProbe(parse.GetValue(activations)!, parse.GetValue(concepts)!, out var csvHeader);
             var conceptNames = parse.GetValue(names) is null && csvHeader is { } header && header.Length == probe.Concepts
                 ? header
@@ -137,6 +142,13 @@ public static class NeuronsCommand
             double eps = parse.GetValue(epsilon);
             var aPath = parse.GetValue(activations);
             var cPath = parse.GetValue(concepts);
+            var freqOut = parse.GetValue(perFrequency);
+            if (freqOut is not null) ResultWriter.FormatOf(freqOut);
+            if (freqOut is not null && (aPath is not null || cPath is not null))
+                throw new InputDataException("--per-frequency is a table of the theoretical test; the experimental test (--activations, --concepts) has no frequencies γ.");
+            new PathPlan().Input("--activations", aPath).Input("--concepts", cPath).Input("--known-concepts", parse.GetValue(known))
+                .Inputs("--metric-assembly", parse.GetValue(assemblies) ?? [])
+                .Output("--out", outPath).Output("--per-frequency", freqOut).Check();
             IReadOnlyList<SanityResult> results;
             bool experimental = aPath is not null || cPath is not null;
             if (experimental)
@@ -146,8 +158,11 @@ public static class NeuronsCommand
                 int[] correct;
                 if (parse.GetValue(known) is { } kp)
                 {
-                    using var r = NpyReader.Open(kp);
-                    correct = [.. r.ReadAll<long>().Select(v => (int)v)];
+                    correct = Sightline.Alignment.NpySampleSource.ReadIntegers(kp);
+                    if (correct.Length != probe.Neurons)
+                        throw new InputDataException($"--known-concepts {kp}: {correct.Length} entries for {probe.Neurons} neurons; give one concept index per neuron.");
+                    if (Array.FindIndex(correct, t => t < 0 || t >= probe.Concepts) is var bad and >= 0)
+                        throw new InputDataException($"--known-concepts {kp}: entry {bad} is {correct[bad]}, outside the concept indices 0..{probe.Concepts - 1}.");
                 }
                 else
                 {
@@ -183,7 +198,7 @@ public static class NeuronsCommand
                 table.Add(new StringColumn("paper_pass", [.. results.Select(r => PaperResults.Find(r.Metric) is { } p ? (p.Pass ? "true" : "false") : null)]));
             }
             ResultWriter.Write(table, outPath);
-            if (!experimental && parse.GetValue(perFrequency) is { } freqPath)
+            if (!experimental && freqOut is { } freqPath)
             {
                 var rows = results.SelectMany(r => r.PerFrequency.Select(f => (r.Metric, f))).ToList();
                 ResultWriter.Write(new ResultTable()
@@ -294,6 +309,7 @@ public static class NeuronsCommand
     private static string[] ReadNames(string? path, int count)
     {
         if (path is null) return [.. Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+        if (!File.Exists(path)) throw new InputDataException($"--concept-names {path}: file not found.");
         var lines = File.ReadAllLines(path);
         if (lines.Length > count && lines.Skip(count).All(string.IsNullOrWhiteSpace)) lines = lines[..count];
         if (lines.Length != count) throw new InputDataException($"{path}: {lines.Length} concept names for {count} concepts (one name per line).");
@@ -303,13 +319,18 @@ public static class NeuronsCommand
     private static void WriteNpy(string path, IReadOnlyList<NeuronMetricDescriptor> descriptors, List<ScoreMatrix> results, NeuronProbe probe)
     {
         int n = probe.Neurons, m = probe.Concepts;
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        using var w = results.Count == 1 ? NpyWriter.Create(path, NpyDType.Float64, n, m) : NpyWriter.Create(path, NpyDType.Float64, results.Count, n, m);
-        foreach (var r in results) w.Write<double>(r.Values);
-        w.Complete();
+        // Written to a temporary file and renamed: a failed write (disk full) leaves the previous scores intact.
+        if (results.Count == 1) AtomicFile.Write(path, stream => Npy.Write<double>(stream, results[0].Values, n, m));
+        else
+        {
+            if ((long)results.Count * n * m > Array.MaxLength)
+                throw new InputDataException($"--out {path}: {results.Count} metrics × {n} neurons × {m} concepts do not fit one NPY array; score fewer metrics per run or write a table.");
+            var all = new double[results.Count * n * m];
+            for (int i = 0; i < results.Count; i++) results[i].Values.CopyTo(all.AsSpan(i * n * m, n * m));
+            AtomicFile.Write(path, stream => Npy.Write<double>(stream, all, results.Count, n, m));
+        }
         // NPY stores no names: the sidecar lists the metric of each slice of the first axis, in order.
-        File.WriteAllLines(path + ".metrics.txt", descriptors.Select(d => d.Name));
+        AtomicFile.WriteAllLines(path + ".metrics.txt", descriptors.Select(d => d.Name));
     }
 
     private static ResultTable LongTable(IReadOnlyList<NeuronMetricDescriptor> descriptors, List<ScoreMatrix> results, NeuronProbe probe, string[] names, NeuronMetricOptions options)

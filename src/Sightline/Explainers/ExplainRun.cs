@@ -199,8 +199,7 @@ public static class ExplainRun
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var shape = inputs.Shape;
-        if (!shape.SequenceEqual(model.InputShape))
-            throw new InputDataException($"Inputs are {string.Join("×", shape)} per sample but model '{model.Name}' takes {string.Join("×", model.InputShape)}.");
+        InputShapes.Check(model, inputs);
         int c = shape[0], h = shape[1], w = shape[2], size = c * h * w, k = model.OutputCount;
         int outC = explainer.OutputChannels(c, settings);
         int n = inputs.Count;

@@ -41,53 +41,70 @@ public static class ConceptSources
         }
     }
 
-    /// <summary>One-hot concept labels (N × classes) from class labels.</summary>
-    /// <exception cref="InputDataException">A label outside [0, classes).</exception>
-    public static float[] OneHot(ReadOnlySpan<int> labels, int classes)
+    /// <summary>
+    /// One-hot concept labels (N × classes) from class labels: label l sets column l. A label listed in
+    /// <paramref name="ignoreIds"/> gives an all-zero row (the sample has none of the concepts).
+    /// </summary>
+    /// <exception cref="InputDataException">A label outside [0, classes) that is not ignored.</exception>
+    public static float[] OneHot(ReadOnlySpan<int> labels, int classes, ReadOnlySpan<int> ignoreIds = default)
     {
+        if ((long)labels.Length * classes > Array.MaxLength)
+            throw new InputDataException($"{labels.Length} labels × {classes} classes do not fit one concept matrix.");
         var c = new float[labels.Length * classes];
         for (int i = 0; i < labels.Length; i++)
         {
-            if (labels[i] < 0 || labels[i] >= classes) throw new InputDataException($"Label {labels[i]} of sample {i} is outside 0..{classes - 1}.");
-            c[i * classes + labels[i]] = 1;
+            int l = labels[i];
+            if ((uint)l < (uint)classes) c[(long)i * classes + l] = 1;
+            else if (!ignoreIds.Contains(l)) throw new InputDataException($"Label {l} of sample {i} is outside 0..{classes - 1}.");
         }
         return c;
     }
 
     /// <summary>
-    /// Concept labels from one label map (H×W class ids; <paramref name="ignore"/> pixels excluded): per-image presence
-    /// (1 if any pixel has the class), per-image pixel fraction, or — with a grid — the fraction of each grid cell's
-    /// pixels having the class (h·w rows, matching <see cref="SpatialReduce.None"/> activations). Classes are 1..K
-    /// mapped to columns 0..K−1 (0 is background and not a concept).
+    /// Concept labels from one label map (H×W class ids): per-image presence (1 if any pixel has the class), per-image
+    /// pixel fraction, or — with a grid — the fraction of each grid cell's pixels having the class (h·w rows, matching
+    /// <see cref="SpatialReduce.None"/> activations). Class id t+1 is column t for t = 0..K−1 (ids 1..K are the concepts;
+    /// 0 is background, counted in the fractions' denominators but not a concept). Pixels with the <paramref name="ignore"/>
+    /// id of the encoding or an id in <paramref name="ignoreIds"/> are excluded from every count. Any other id (above K)
+    /// is not dropped silently: the first one found is returned (the rows are still filled without it), −1 when there
+    /// is none.
     /// </summary>
-    public static void FromLabelMap(ReadOnlySpan<int> labels, int height, int width, int classes, int? ignore, string mode, int gridH, int gridW, Span<float> rows)
+    /// <returns>The first class id that is neither 0..K nor ignored, or −1.</returns>
+    public static int FromLabelMap(ReadOnlySpan<int> labels, int height, int width, int classes, int? ignore, string mode, int gridH, int gridW, Span<float> rows, ReadOnlySpan<int> ignoreIds = default)
     {
+        int unexpected = -1;
         if (mode == "location")
         {
             rows[..(gridH * gridW * classes)].Clear();
             var counts = new int[gridH * gridW];
             for (int y = 0; y < height; y++)
+            {
+                int rowCell = (int)((long)y * gridH / height) * gridW;
                 for (int x = 0; x < width; x++)
                 {
                     int v = labels[y * width + x];
-                    if (v == ignore) continue;
-                    int cell = (int)((long)y * gridH / height) * gridW + (int)((long)x * gridW / width);
-                    counts[cell]++;
-                    if (v >= 1 && v <= classes) rows[cell * classes + v - 1] += 1;
+                    int cell = rowCell + (int)((long)x * gridW / width);
+                    if ((uint)(v - 1) < (uint)classes) { counts[cell]++; rows[cell * classes + v - 1] += 1; }
+                    else if (v == 0) counts[cell]++;
+                    else if (v == ignore || ignoreIds.Contains(v)) continue;
+                    else if (unexpected < 0) unexpected = v;
                 }
+            }
             for (int cell = 0; cell < counts.Length; cell++)
                 if (counts[cell] > 0) TensorPrimitives.Divide(rows.Slice(cell * classes, classes), counts[cell], rows.Slice(cell * classes, classes));
-            return;
+            return unexpected;
         }
         rows[..classes].Clear();
         int valid = 0;
         foreach (int v in labels)
         {
-            if (v == ignore) continue;
-            valid++;
-            if (v >= 1 && v <= classes) rows[v - 1] += 1;
+            if ((uint)(v - 1) < (uint)classes) { valid++; rows[v - 1] += 1; }
+            else if (v == 0) valid++;
+            else if (v == ignore || ignoreIds.Contains(v)) continue;
+            else if (unexpected < 0) unexpected = v;
         }
         for (int k = 0; k < classes; k++)
             rows[k] = mode == "presence" ? (rows[k] > 0 ? 1 : 0) : valid == 0 ? 0 : rows[k] / valid;
+        return unexpected;
     }
 }

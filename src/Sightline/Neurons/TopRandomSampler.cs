@@ -33,7 +33,7 @@ public static class TopRandomSampler
             pool = [.. cand.OrderByDescending(i => arr[i]).ThenBy(i => i).Take(top)];
             takeAll = pool.Length <= k;
         }
-        var result = new List<int>(2 * k + (takeAll ? pool.Length : 0));
+        var result = new List<int>((int)Math.Min(Array.MaxLength, 2L * Math.Min(k, n) + (takeAll ? pool.Length : 0))); // k may exceed N (--k 2147483647)
         if (takeAll) result.AddRange(pool);
         else result.AddRange(Draw(pool.Length, k, ref rng).Select(i => pool[i]));
         result.AddRange(Draw(n, Math.Min(k, n), ref rng));
