@@ -24,14 +24,15 @@ public static class ReportCommand
             int n = parse.GetValue(examples);
             if (n < 0) throw new InputDataException("--examples must be ≥ 0.");
             var outPath = parse.GetValue(output)!;
-            var inputs = HtmlReport.Write(parse.GetValue(results)!, outPath, new ReportOptions { Title = parse.GetValue(title), Examples = n });
+            var (inputs, warnings) = HtmlReport.Write(parse.GetValue(results)!, outPath, new ReportOptions { Title = parse.GetValue(title), Examples = n });
             var found = new List<string>();
             if (inputs.Summaries.Count > 0) found.Add($"{inputs.Summaries.Count} summaries");
             if (inputs.ScoreGroups.Count > 0) found.Add($"{inputs.ScoreGroups.Count} score groups");
             if (inputs.Comparison is not null) found.Add("comparison");
             if (inputs.ExampleSets.Count > 0) found.Add($"{inputs.ExampleSets.Sum(e => e.Examples.Count)} examples");
             if (inputs.ExplainOutputs.Count > 0) found.Add($"{inputs.ExplainOutputs.Count} explain runs");
-            foreach (var s in inputs.Skipped) context.Error.WriteLine($"sightline: warning: skipped {s}");
+            // The same lines open the page (section "warnings"): nothing is left out silently.
+            foreach (var w in warnings) context.Error.WriteLine($"sightline: warning: {w}");
             context.Out.WriteLine($"Report ({string.Join(", ", found)}) in {clock.Elapsed.TotalSeconds:0.00} s → {outPath}");
             return ExitCodes.Ok;
         });
