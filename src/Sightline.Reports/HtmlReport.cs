@@ -544,7 +544,7 @@ public static class HtmlReport
                 if (edge) { big[d] = big[d + 1] = big[d + 2] = 255; big[d + 3] = 255; }
                 else { big[d] = rgba[s]; big[d + 1] = rgba[s + 1]; big[d + 2] = rgba[s + 2]; big[d + 3] = 255; }
             }
-        return PngEncoder.EncodeRgba(bw, bh, big);
+        return Sightline.IO.Png.EncodeRgba8(bw, bh, big);
     }
 
     private static bool ExplainHtml(StringBuilder sb, string root, ExplainOutput run, int count, ImageEmbedder images)
@@ -628,7 +628,7 @@ public static class HtmlReport
             if (bytes.Length > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
                 return ("data:image/jpeg;base64," + Convert.ToBase64String(bytes), null);
             var image = ImageDecoder.Decode(path);
-            return ("data:image/png;base64," + Convert.ToBase64String(PngEncoder.EncodeRgb(image.Width, image.Height, image.Rgb)), null);
+            return ("data:image/png;base64," + Convert.ToBase64String(Sightline.IO.Png.EncodeRgb8(image.Width, image.Height, image.Rgb)), null);
         }
         catch (InputDataException e)
         {

@@ -316,12 +316,12 @@ public sealed class HtmlReportTests
     }
 
     [Fact]
-    public void Png_encoder_round_trips_through_the_decoder()
+    public void Png_bytes_for_data_uris_round_trip_through_the_decoder()
     {
         var rgba = new byte[3 * 2 * 4];
         for (int i = 0; i < rgba.Length; i++) rgba[i] = (byte)(i % 4 == 3 ? 255 : i * 9);
         using var dir = new TempDir();
-        File.WriteAllBytes(dir.File("x.png"), PngEncoder.EncodeRgba(3, 2, rgba));
+        File.WriteAllBytes(dir.File("x.png"), Sightline.IO.Png.EncodeRgba8(3, 2, rgba));
         var image = ImageDecoder.Decode(dir.File("x.png"));
         Assert.Equal((3, 2), (image.Width, image.Height));
         for (int p = 0; p < 6; p++)
