@@ -20,7 +20,8 @@ public static class NeuronsDataCommands
     /// <summary><c>neurons extract</c>: a layer's activations for every probing image, streamed to NPY and resumable.</summary>
     public static Command BuildExtract(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "ONNX model (run on ONNX Runtime; preprocessing from its JSON config).", Required = true, HelpName = "m.onnx" };
+        var model = new Option<string>("--model") { Description = "ONNX model (run on ONNX Runtime). A config beside it (<model>.json/.yaml or model.json/.yaml) sets the preprocessing of --images.", Required = true, HelpName = "m.onnx" };
+        var config = new Option<string?>("--config") { Description = "Model config for --images (JSON or YAML; extract uses resize, crop, mean, std, channel_order, scale) instead of the one beside the model.", HelpName = "FILE" };
         var layer = new Option<string>("--layer") { Description = "ONNX node output whose channels are the neurons (see 'sightline explain --list-layers').", Required = true, HelpName = "NAME" };
         var images = new Option<string?>("--images") { Description = "Probing images: a folder (class subfolders or flat) or a CSV of path,label.", HelpName = "DIR|CSV" };
         var inputs = new Option<string?>("--inputs") { Description = "Or ready tensors: NPY of N×C×H×W float32, already preprocessed.", HelpName = "X.npy" };
@@ -30,7 +31,7 @@ public static class NeuronsDataCommands
         var batch = new Option<int>("--batch-size") { Description = "Images per model call (and per committed chunk, the unit of resuming).", DefaultValueFactory = _ => 32, HelpName = "n" };
         var command = new Command("extract", "Extract a layer's activations (neurons) for a probing set, batched, streamed to NPY, resumable.")
         {
-            model, layer, images, inputs, output, reduce, batch,
+            model, config, layer, images, inputs, output, reduce, batch,
         };
         command.SetAction(parse =>
         {
@@ -54,9 +55,17 @@ public static class NeuronsDataCommands
             bool tokens = shape.Length == 2;
             IInputSource source;
             IDisposable? owned = null;
+            if (parse.GetValue(inputs) is not null && parse.GetValue(config) is not null)
+                throw new InputDataException("--config sets the preprocessing of --images; --inputs are already preprocessed: leave one of them out.");
             if (parse.GetValue(inputs) is { } ip) { var npy = new NpyInputSource(ip); source = npy; owned = npy; }
             else if (parse.GetValue(images) is { } dir)
-                source = new ImageInputSource(ImageDataset.Open(dir), ModelPreprocessing.For(modelPath, ort), ort.InputShape[1], ort.InputShape[2]);
+            {
+                // As in 'explain': --config, else the config beside the model, else the defaults.
+                var configPath = parse.GetValue(config);
+                if (configPath is not null && !File.Exists(configPath)) throw new InputDataException($"--config {configPath}: file not found.");
+                var modelConfig = configPath is null ? ModelConfig.ForModel(modelPath) : ModelConfig.Load(configPath);
+                source = new ImageInputSource(ImageDataset.Open(dir), ModelPreprocessing.For(modelConfig, ort, configPath ?? modelPath), ort.InputShape[1], ort.InputShape[2]);
+            }
             else throw new InputDataException("Give --images DIR (or CSV) or --inputs X.npy.");
             using (owned)
             {
