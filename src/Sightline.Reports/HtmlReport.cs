@@ -23,8 +23,9 @@ public sealed record ReportOptions
 /// <summary>
 /// Builds one self-contained HTML report from a results folder (<see cref="ResultsScanner"/>): every image is an
 /// embedded PNG data URI or inline SVG, with no scripts, fonts, style sheets or links outside the file. Sections (by
-/// id): <c>verdict</c>, <c>headline</c>, <c>per-class</c>, <c>classes</c>, <c>distributions</c>, <c>comparison</c>,
-/// <c>examples</c> (with the viridis legend <c>colormap</c>), and <c>notes</c>; a section without data is left out.
+/// id): <c>warnings</c> (first, listing whatever could not be shown: unreadable files, missing or mismatched maps,
+/// images that do not decode), <c>verdict</c>, <c>headline</c>, <c>per-class</c>, <c>classes</c>, <c>distributions</c>,
+/// <c>comparison</c> and <c>examples</c> (with the viridis legend <c>colormap</c>); a section without data is left out.
 /// </summary>
 public static class HtmlReport
 {
