@@ -80,8 +80,9 @@ public static class SvgCharts
     /// <summary>
     /// A grouped bar chart: one cluster per category (metric), one bar per series (model) with its 95% CI as a whisker;
     /// missing or NaN means leave a gap. The y axis spans [0, 1] unless a value lies outside. The plot widens with the
-    /// number of bars (at least <see cref="MinClusterWidth"/> pixels per category); category labels that do not fit
-    /// under their cluster are drawn in full at 45°, and the chart grows downwards to hold them.
+    /// number of bars (at least <see cref="MinClusterWidth"/> pixels per category); category labels are drawn in full,
+    /// centred under their cluster when neighbours do not collide, otherwise all at 45°, and the chart then grows
+    /// downwards to hold them.
     /// </summary>
     public static string GroupedBars(string title, IReadOnlyList<string> categories, IReadOnlyList<ChartSeries> series, Func<int, int, BarValue?> value)
     {
@@ -98,7 +99,10 @@ public static class SvgCharts
         double plot = Math.Max(Standard.Right - Standard.Left, n * minCluster);
         double clusterWidth = plot / n;
         double longest = categories.Select(TextWidth).DefaultIfEmpty(0).Max();
-        bool rotate = longest > clusterWidth - 4;
+        // Horizontal labels are centred under their cluster: two neighbours collide when their half-widths add up to more
+        // than the distance of their ticks, the first when it reaches past the left edge, the last past the legend's room.
+        bool rotate = Enumerable.Range(0, Math.Max(0, categories.Count - 1)).Any(c => (TextWidth(categories[c]) + TextWidth(categories[c + 1])) / 2 > clusterWidth - 6)
+            || (categories.Count > 0 && (TextWidth(categories[0]) / 2 > Standard.Left + clusterWidth / 2 - 4 || TextWidth(categories[^1]) / 2 > clusterWidth / 2 + 30));
         // A label at 45° reaches longest·cos 45° right of and below its tick.
         double reach = rotate ? longest * Math.Sqrt(0.5) : 0;
         int right = Standard.Left + (int)Math.Ceiling(plot);

@@ -45,6 +45,14 @@ public sealed class SvgChartsTests
     }
 
     [Fact]
+    public void Bar_chart_labels_whose_neighbours_leave_room_stay_horizontal_and_in_full()
+    {
+        var svg = SvgCharts.GroupedBars("means", ["sss", "iou", "pointing_game"], [new ChartSeries("a", "#000"), new ChartSeries("b", "#111")], (c, s) => new BarValue(0.5, 0.4, 0.6));
+        Assert.Contains("text-anchor=\"middle\">pointing_game</text>", svg);
+        Assert.DoesNotContain("rotate(45", svg);
+    }
+
+    [Fact]
     public void Bar_chart_labels_that_fit_stay_horizontal()
     {
         var svg = SvgCharts.GroupedBars("means", ["sss", "iou"], [new ChartSeries("a", "#000")], (c, s) => new BarValue(0.5, double.NaN, double.NaN));
