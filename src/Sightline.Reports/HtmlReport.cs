@@ -23,29 +23,38 @@ public sealed record ReportOptions
 /// <summary>
 /// Builds one self-contained HTML report from a results folder (<see cref="ResultsScanner"/>): every image is an
 /// embedded PNG data URI or inline SVG, with no scripts, fonts, style sheets or links outside the file. Sections (by
-/// id): <c>verdict</c>, <c>headline</c>, <c>per-class</c>, <c>classes</c>, <c>distributions</c>, <c>comparison</c>,
-/// <c>examples</c> (with the viridis legend <c>colormap</c>), and <c>notes</c>; a section without data is left out.
+/// id): <c>warnings</c> (first, listing whatever could not be shown: unreadable files, missing or mismatched maps,
+/// images that do not decode), <c>verdict</c>, <c>headline</c>, <c>per-class</c>, <c>classes</c>, <c>distributions</c>,
+/// <c>comparison</c> and <c>examples</c> (with the viridis legend <c>colormap</c>); a section without data is left out.
 /// </summary>
 public static class HtmlReport
 {
     /// <summary>Scans <paramref name="resultsDir"/>, builds the report and writes it to <paramref name="outPath"/>.</summary>
-    /// <returns>What was found.</returns>
+    /// <returns>What was found, and the warnings the page shows (unreadable files, missing maps, undecodable images).</returns>
     /// <exception cref="InputDataException">Nothing reportable was found; the message lists the expected files.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    public static ReportInputs Write(string resultsDir, string outPath, ReportOptions options)
+    public static ReportResult Write(string resultsDir, string outPath, ReportOptions options)
     {
         var inputs = ResultsScanner.Scan(resultsDir);
         if (inputs.IsEmpty)
             throw new InputDataException($"{inputs.Root}: no results found (searched {ResultsScanner.MaxDepth} folder levels). Expected {ResultsScanner.ExpectedFiles}."
                 + (inputs.Skipped.Count > 0 ? " Unreadable: " + string.Join("; ", inputs.Skipped) : ""));
-        var html = Build(inputs, options);
+        var (html, warnings) = Render(inputs, options);
         Sightline.IO.AtomicFile.WriteAllText(outPath, html);
-        return inputs;
+        return new ReportResult(inputs, warnings);
     }
 
     /// <summary>Builds the report's HTML.</summary>
-    public static string Build(ReportInputs inputs, ReportOptions options)
+    public static string Build(ReportInputs inputs, ReportOptions options) => Render(inputs, options).Html;
+
+    /// <summary>
+    /// Builds the report's HTML and lists what it could not show: the scanner's unreadable files and, found while
+    /// drawing, saliency or mask files that cannot be read or do not match, and images that do not decode. The same
+    /// list opens the page (section <c>warnings</c>), so nothing is dropped without a visible note.
+    /// </summary>
+    public static (string Html, IReadOnlyList<string> Warnings) Render(ReportInputs inputs, ReportOptions options)
     {
+        var warnings = new List<string>(inputs.Skipped);
         var title = options.Title ?? $"Sightline report: {Path.GetFileName(inputs.Root.TrimEnd('/', '\\'))}";
         var stats = GroupStatistics(inputs, options);
         var colors = SeriesColors(stats.Select(s => s.Key).Concat(inputs.ScoreGroups.Select(g => g.Key)));
@@ -61,8 +70,8 @@ public static class HtmlReport
         Add("classes", "Predictions per class", Classes(inputs.ExplainOutputs));
         Add("distributions", "Score distributions", Distributions(inputs.ScoreGroups, colors, roles));
         Add("comparison", "Model comparison", Comparison(stats, inputs.Comparison, colors, roles));
-        Add("examples", "Examples", Examples(inputs, options.Examples, roles));
-        Add("notes", "Notes", Notes(inputs));
+        Add("examples", "Examples", Examples(inputs, options.Examples, roles, warnings));
+        if (warnings.Count > 0) sections.Insert(0, ("warnings", "Warnings", Warnings(warnings)));
 
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -74,7 +83,7 @@ public static class HtmlReport
         foreach (var (id, heading, body) in sections)
             sb.Append($"<section id=\"{id}\">\n<h2>{Html(heading)}</h2>\n{body}\n</section>\n");
         sb.Append("</main>\n</body>\n</html>\n");
-        return sb.ToString();
+        return (sb.ToString(), warnings);
     }
 
     private const string Css =
@@ -82,15 +91,17 @@ public static class HtmlReport
         "h1{font-size:26px;margin:24px 0 4px}h2{font-size:20px;border-bottom:2px solid #0072B2;padding-bottom:4px;margin-top:36px}h3{font-size:15px;margin:18px 0 6px}" +
         ".source{color:#555;margin:0}nav ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:6px 16px}nav a{color:#0072B2;text-decoration:none}" +
         "table{border-collapse:collapse;margin:6px 0 12px;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #ddd;padding:3px 10px;text-align:right}" +
-        "th:first-child,td:first-child{text-align:left}th{background:#f3f5f8;font-weight:600}td.text{text-align:left}tr.significant td{font-weight:600}" +
+        "th:first-child,td:first-child{text-align:left}th{background:#f3f5f8;font-weight:600}td.text,th.text{text-align:left}tr.significant td{font-weight:600}" +
         ".note{color:#555;font-size:13px}.figures{display:flex;flex-wrap:wrap;gap:8px 18px}figure{margin:0}figcaption{font-size:12px;color:#444;max-width:440px}" +
         "svg text{font:11px system-ui,Arial,sans-serif;fill:#222}svg .chart-title{font-weight:600;font-size:12px}svg .axis-label{font-size:11px;fill:#444}" +
         ".verdict{padding:10px 14px;border-radius:6px;margin:8px 0}.verdict.pass{background:#e6f4ea;border-left:5px solid #009E73}.verdict.fail{background:#fdecea;border-left:5px solid #D55E00}" +
         ".verdict p{margin:3px 0}.example{display:flex;flex-wrap:wrap;gap:10px;align-items:flex-start;border-top:1px solid #eee;padding:8px 0}" +
-        ".example .cap{flex-basis:100%;font-weight:600}.tile{width:140px;font-size:11px;color:#333}.tile img{width:128px;height:128px;object-fit:contain;image-rendering:pixelated;border:1px solid #ccc;display:block}" +
+        ".example .cap{flex-basis:100%;font-weight:600}.tile{width:140px;font-size:11px;color:#333;overflow-wrap:anywhere}.tile img{width:128px;height:128px;object-fit:contain;image-rendering:pixelated;border:1px solid #ccc;display:block}" +
         ".tile .scores{margin:2px 0 0;padding:0;list-style:none}.rank{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:11px;margin-right:6px}" +
         "tr.cue td{background:#fff6e5}span.ci{color:#666;font-size:12px}#headline-table td{white-space:nowrap}#headline-table th:nth-child(-n+3){text-align:left}" +
-        ".rank.best{background:#009E73}.rank.worst{background:#D55E00}.rank.first{background:#555}details{margin:4px 0}.scroll{overflow-x:auto}summary{cursor:pointer;font-weight:600}";
+        ".rank.best{background:#009E73}.rank.worst{background:#D55E00}.rank.first{background:#555}details{margin:4px 0}.scroll{overflow-x:auto}summary{cursor:pointer;font-weight:600}" +
+        "#warnings{background:#fff4d6;border-left:5px solid #E69F00;border-radius:6px;padding:2px 14px 8px}#warnings h2{border-bottom:none;margin-top:8px;color:#8a5a00}" +
+        ".tile .unreadable{width:120px;height:120px;padding:3px;border:1px dashed #D55E00;background:#fdecea;color:#8a2b00;overflow:hidden}";
 
     // ---- statistics per group -------------------------------------------------------------------------------------
 
@@ -185,7 +196,7 @@ public static class HtmlReport
             string? role = RoleOf(g.Key.Mask, roles) ?? g.Summary?.MaskRole;
             sb.Append($"<h3>{Html(g.Key.Name)}</h3>\n");
             if (g.Summary?.Samples is int n) sb.Append($"<p class=\"note\">{n} samples.</p>");
-            sb.Append("<table><thead><tr><th>metric</th><th>direction</th><th>mean</th><th>95% CI</th><th>n</th><th>NaN</th></tr></thead><tbody>");
+            sb.Append("<table><thead><tr><th>metric</th><th class=\"text\">direction</th><th>mean</th><th>95% CI</th><th>n</th><th>NaN</th></tr></thead><tbody>");
             foreach (var m in g.Metrics)
                 sb.Append($"<tr><td>{Html(m.Metric)}</td><td class=\"text\">{Html(MetricInfo.DirectionText(m.Direction, role))}</td><td>{Number(m.Mean)}</td><td>{Interval(m.CiLow, m.CiHigh)}</td><td>{m.N}</td><td>{m.NanCount}</td></tr>");
             sb.Append("</tbody></table>\n");
@@ -208,7 +219,7 @@ public static class HtmlReport
         sb.Append(string.Join(", ", metrics.Select(m => $"{Html(m)} {MetricInfo.DirectionText(MetricInfo.Direction(m))}")));
         if (anyCue) sb.Append(". <strong>Shaded rows are scored against a planted cue (mask role spurious): there every direction is reversed</strong>, since overlap with the cue means the model uses the shortcut");
         sb.Append(".</p>\n<div class=\"scroll\"><table id=\"headline-table\"><thead><tr>");
-        sb.Append(keyed ? "<th>model</th><th>method</th><th>mask</th>" : "<th>group</th>");
+        sb.Append(keyed ? "<th>model</th><th class=\"text\">method</th><th class=\"text\">mask</th>" : "<th>group</th>");
         foreach (var m in metrics) sb.Append($"<th>{Html(m)}</th>");
         sb.Append("</tr></thead><tbody>");
         foreach (var g in stats)
@@ -337,7 +348,7 @@ public static class HtmlReport
         {
             sb.Append("<h3>Paired comparisons</h3>\n<p class=\"note\">Mean of the per-sample difference a − b with its bootstrap 95% CI and a two-sided permutation p-value; rows whose CI excludes 0 are bold. ")
               .Append("“better” follows the metric's direction, reversed for a mask whose role is <em>spurious</em> (a planted cue, shaded): there more overlap means more use of the shortcut.</p>\n");
-            sb.Append("<table><thead><tr><th>metric</th><th>method</th><th>mask</th><th>a</th><th>b</th><th>n</th><th>mean difference</th><th>95% CI</th><th>p</th><th>better</th></tr></thead><tbody>");
+            sb.Append("<table><thead><tr><th>metric</th><th class=\"text\">method</th><th class=\"text\">mask</th><th class=\"text\">a</th><th class=\"text\">b</th><th>n</th><th>mean difference</th><th>95% CI</th><th>p</th><th class=\"text\">better</th></tr></thead><tbody>");
             foreach (var r in comparison.Rows)
             {
                 bool significant = r.CiLow > 0 || r.CiHigh < 0;
@@ -354,25 +365,46 @@ public static class HtmlReport
         return sb.ToString();
     }
 
-    private static string? Notes(ReportInputs inputs)
+    private static string Warnings(List<string> warnings)
     {
-        if (inputs.Skipped.Count == 0) return null;
-        var sb = new StringBuilder("<p class=\"note\">These files looked like results but could not be read:</p><ul>");
-        foreach (var s in inputs.Skipped) sb.Append($"<li>{Html(s)}</li>");
+        var sb = new StringBuilder("<p>Parts of this report are missing or incomplete; what each file would have shown is left out:</p><ul>");
+        foreach (var w in warnings) sb.Append($"<li>{Html(w)}</li>");
         return sb.Append("</ul>").ToString();
     }
 
     // ---- examples ---------------------------------------------------------------------------------------------------
 
-    private static string? Examples(ReportInputs inputs, int count, Dictionary<string, string> roles)
+    private static string? Examples(ReportInputs inputs, int count, Dictionary<string, string> roles, List<string> warnings)
     {
         if (count <= 0) return null;
         var sb = new StringBuilder();
-        foreach (var set in inputs.ExampleSets) ExampleSetHtml(sb, inputs.Root, set, count, roles);
-        foreach (var run in inputs.AlignMaps) AlignMapsHtml(sb, run, count);
-        foreach (var run in inputs.ExplainOutputs.Where(e => e.OverlayDir is not null)) ExplainHtml(sb, inputs.Root, run, count);
+        var images = new ImageEmbedder(inputs.Root, warnings);
+        foreach (var set in inputs.ExampleSets) ExampleSetHtml(sb, inputs.Root, set, count, roles, images);
+        int heatMaps = 0;
+        foreach (var run in inputs.AlignMaps) heatMaps += AlignMapsHtml(sb, inputs.Root, run, count, warnings) ? 1 : 0;
+        int overlays = 0;
+        foreach (var run in inputs.ExplainOutputs.Where(e => e.OverlayDir is not null)) overlays += ExplainHtml(sb, inputs.Root, run, count, images) ? 1 : 0;
         if (sb.Length == 0) return null;
-        return "<figure id=\"colormap\">" + SvgCharts.ColorBar() + "<figcaption>Heat maps are min–max scaled per image and coloured with viridis (0 = lowest, 1 = highest saliency of that image), blended over a grayscale copy of the input so that input colours are not read as heat.</figcaption></figure>\n" + sb;
+        // Say how each kind of picture was drawn: only explain's overlays are blended over the input.
+        var caption = new StringBuilder("Heat maps are min–max scaled per image and coloured with viridis (0 = lowest, 1 = highest saliency of that image).");
+        if (overlays > 0) caption.Append(" The explain overlays are blended over a grayscale copy of the input, so that input colours are not read as heat.");
+        if (heatMaps > 0) caption.Append(" The align heat maps have no input image: they are drawn over a uniform gray, with the ground-truth mask outlined in white.");
+        if (inputs.ExampleSets.Count > 0) caption.Append(" Example panels are drawn by the program that wrote their examples.json; its legend says how.");
+        return "<figure id=\"colormap\">" + SvgCharts.ColorBar() + $"<figcaption>{Html(caption.ToString())}</figcaption></figure>\n" + sb;
+    }
+
+    /// <summary>The sub-heading of a set of pictures: what they are, and the folder they came from when it is not the results folder itself.</summary>
+    private static string SetHeading(string root, string what, string file)
+    {
+        var folder = Path.GetRelativePath(root, Path.GetDirectoryName(file)!).Replace('\\', '/');
+        return folder == "." ? what : $"{what}: {folder}";
+    }
+
+    /// <summary>A producer's phrase as a sentence: first letter capitalised, one full stop at the end.</summary>
+    internal static string Sentence(string text)
+    {
+        text = text.Trim().TrimEnd('.', ';', ',', ':').TrimEnd();
+        return text.Length == 0 ? "" : char.ToUpperInvariant(text[0]) + text[1..] + ".";
     }
 
     private static (List<(T Item, string Rank)> Chosen, bool Ranked) BestAndWorst<T>(IReadOnlyList<T> items, Func<T, double> score, bool lowerIsBetter, int count)
@@ -386,7 +418,7 @@ public static class HtmlReport
         return (chosen, true);
     }
 
-    private static void ExampleSetHtml(StringBuilder sb, string root, ExampleSet set, int count, Dictionary<string, string> roles)
+    private static void ExampleSetHtml(StringBuilder sb, string root, ExampleSet set, int count, Dictionary<string, string> roles, ImageEmbedder images)
     {
         if (set.Examples.Count == 0) return;
         if (set.Ranking is not null && set.Examples.All(e => e.Rank is "best" or "worst"))
@@ -395,10 +427,10 @@ public static class HtmlReport
             int bestCount = (count + 1) / 2;
             var best = set.Examples.Where(e => e.Rank == "best").Take(bestCount).ToList();
             var worst = set.Examples.Where(e => e.Rank == "worst").Take(count - best.Count).ToList();
-            sb.Append($"<h3>{Html(Path.GetRelativePath(root, set.Path))}</h3>\n<p class=\"note\">Best and worst cases first, {Html(set.Ranking)}: {best.Count} best, then {worst.Count} worst.");
-            if (set.Legend is not null) sb.Append(' ').Append(Html(set.Legend)).Append('.');
+            sb.Append($"<h3>{Html(SetHeading(root, "Best and worst examples", set.Path))}</h3>\n<p class=\"note\">{Html(Sentence(set.Ranking))} Shown: {best.Count} best, then {worst.Count} worst{Source(root, set.Path)}.");
+            if (set.Legend is not null) sb.Append(' ').Append(Html(Sentence(set.Legend)));
             sb.Append("</p>\n");
-            foreach (var e in best.Concat(worst)) ExampleHtml(sb, e, e.Rank!);
+            foreach (var e in best.Concat(worst)) ExampleHtml(sb, e, e.Rank!, images);
             return;
         }
         // Rank by the first score of the first panel (its model and method), as the producer listed them.
@@ -409,47 +441,64 @@ public static class HtmlReport
                ?? e.Panels.FirstOrDefault(p => p.Scores.ContainsKey(key))) is { } p ? p.Scores[key] : double.NaN;
         bool lower = key is not null && MetricInfo.ForRole(MetricInfo.Direction(key), RoleOf(MetricInfo.MaskOfKey(key), roles)) == "lower_is_better";
         var (chosen, ranked) = BestAndWorst(set.Examples, Score, lower, count);
-        sb.Append($"<h3>{Html(Path.GetRelativePath(root, set.Path))}</h3>\n<p class=\"note\">");
+        sb.Append($"<h3>{Html(SetHeading(root, ranked ? "Best and worst examples" : "Examples", set.Path))}</h3>\n<p class=\"note\">");
         sb.Append(ranked
-            ? $"Best and worst cases first, ranked by <strong>{Html(key)}</strong> of {Html(firstPanel!.Model)}/{Html(firstPanel.Method)} ({MetricInfo.DirectionText(lower ? "lower_is_better" : "higher_is_better")}): {chosen.Count(c => c.Rank == "best")} best, then {chosen.Count(c => c.Rank == "worst")} worst, of {set.Examples.Count} examples."
-            : $"The first {chosen.Count} of {set.Examples.Count} examples (no scores to rank them).");
-        if (set.Legend is not null) sb.Append(' ').Append(Html(set.Legend)).Append('.');
+            ? $"Best and worst cases first, ranked by <strong>{Html(key)}</strong> of {Html(firstPanel!.Model)}/{Html(firstPanel.Method)} ({MetricInfo.DirectionText(lower ? "lower_is_better" : "higher_is_better")}): {chosen.Count(c => c.Rank == "best")} best, then {chosen.Count(c => c.Rank == "worst")} worst, of {set.Examples.Count} examples{Source(root, set.Path)}."
+            : $"The first {chosen.Count} of {set.Examples.Count} examples{Source(root, set.Path)} (no scores to rank them).");
+        if (set.Legend is not null) sb.Append(' ').Append(Html(Sentence(set.Legend)));
         sb.Append("</p>\n");
-        foreach (var (e, rank) in chosen) ExampleHtml(sb, e, rank);
+        foreach (var (e, rank) in chosen) ExampleHtml(sb, e, rank, images);
     }
 
-    private static void ExampleHtml(StringBuilder sb, Example e, string rank)
+    private static string Source(string root, string file) => $" from <code>{Html(Path.GetRelativePath(root, file).Replace('\\', '/'))}</code>";
+
+    private static void ExampleHtml(StringBuilder sb, Example e, string rank, ImageEmbedder images)
     {
         sb.Append($"<div class=\"example\"><div class=\"cap\"><span class=\"rank {rank}\">{rank}</span>#{e.Index}: {Html(e.Title)}</div>");
-        if (e.Input is not null) Tile(sb, "input", ImageUri(e.Input), NoScores);
-        if (e.Mask is not null) Tile(sb, "mask", ImageUri(e.Mask), NoScores);
-        foreach (var p in e.Panels) Tile(sb, $"{p.Model} · {p.Method}", ImageUri(p.Image), p.Scores);
+        if (e.Input is not null) Tile(sb, "input", images.Embed(e.Input), NoScores);
+        if (e.Mask is not null) Tile(sb, "mask", images.Embed(e.Mask), NoScores);
+        foreach (var p in e.Panels) Tile(sb, $"{p.Model} · {p.Method}", images.Embed(p.Image), p.Scores);
         sb.Append("</div>\n");
     }
 
-    private static void AlignMapsHtml(StringBuilder sb, AlignMaps run, int count)
+    /// <returns>Whether heat maps were drawn; when not, why is added to <paramref name="warnings"/>.</returns>
+    private static bool AlignMapsHtml(StringBuilder sb, string root, AlignMaps run, int count, List<string> warnings)
     {
         var group = run.Scores;
         var metric = OrderMetrics(group.Metrics).FirstOrDefault();
-        if (metric is null) return;
-        NpySampleSource maps, masks;
+        if (metric is null) return false;
+        string what = $"{Path.GetRelativePath(root, group.Path)}: no heat maps";
+        NpySampleSource? maps = null, masks = null;
         try
         {
             maps = new NpySampleSource(run.Saliency);
             masks = new NpySampleSource(run.Masks);
         }
-        catch (InputDataException) { return; }
+        catch (InputDataException e)
+        {
+            maps?.Dispose();
+            warnings.Add($"{what} ({e.Message})");
+            return false;
+        }
         using (maps)
         using (masks)
         {
-            if (maps.Shape.Count < 3 || masks.Shape.Count < 3) return;
+            if (maps.Shape.Count < 3 || masks.Shape.Count < 3)
+            {
+                warnings.Add($"{what} (saliency {Shape(maps.Shape)} or masks {Shape(masks.Shape)} is not N×H×W or N×C×H×W).");
+                return false;
+            }
             int h = maps.Shape[^2], w = maps.Shape[^1], n = maps.Shape[0];
-            if (masks.Shape[^2] != h || masks.Shape[^1] != w || masks.Shape[0] != n) return;
+            if (masks.Shape[^2] != h || masks.Shape[^1] != w || masks.Shape[0] != n)
+            {
+                warnings.Add($"{what} (saliency {Shape(maps.Shape)} and masks {Shape(masks.Shape)} differ in N, H or W; the maps were resized when scored, which the report does not redo).");
+                return false;
+            }
             int channels = maps.Shape.Count == 4 ? maps.Shape[1] : 1;
             var rows = Enumerable.Range(0, group.Index.Length).Where(r => group.Index[r] >= 0 && group.Index[r] < n).ToList();
             bool lower = MetricInfo.LowerIsBetter(metric);
             var (chosen, ranked) = BestAndWorst(rows, r => group.Scores[metric][r], lower, count);
-            sb.Append($"<h3>{Html(group.Key.Name)}: heat maps</h3>\n<p class=\"note\">Saliency maps from <code>{Html(Path.GetFileName(run.Saliency))}</code> over a gray background, white outline = ground-truth mask. ");
+            sb.Append($"<h3>{Html(group.Key.Name)}: heat maps</h3>\n<p class=\"note\">Saliency maps from <code>{Html(Path.GetFileName(run.Saliency))}</code> over a uniform gray background (no input image), white outline = ground-truth mask. ");
             sb.Append(ranked ? $"Best and worst cases first, ranked by <strong>{Html(metric)}</strong> ({MetricInfo.DirectionText(MetricInfo.Direction(metric))})." : "The first samples.").Append("</p>\n<div class=\"example\">");
             var plane = new float[channels * h * w];
             var mask = new float[h * w];
@@ -462,11 +511,14 @@ public static class HtmlReport
                 for (int c = 0; c < channels; c++)
                     for (int p = 0; p < h * w; p++) map[p] += plane[c * h * w + p];
                 var scores = group.Scores.ToDictionary(kv => kv.Key, kv => kv.Value[r]);
-                Tile(sb, $"{rank} · #{i}", "data:image/png;base64," + Convert.ToBase64String(HeatMap(map, mask, w, h)), scores);
+                Tile(sb, $"{rank} · #{i}", new Embedded("data:image/png;base64," + Convert.ToBase64String(HeatMap(map, mask, w, h)), null), scores);
             }
             sb.Append("</div>\n");
+            return true;
         }
     }
+
+    private static string Shape(IReadOnlyList<int> shape) => string.Join("×", shape);
 
     /// <summary>A heat map over gray with the mask's outline in white, upscaled (nearest) to at least 128 pixels.</summary>
     internal static byte[] HeatMap(float[] map, float[] mask, int w, int h)
@@ -489,55 +541,97 @@ public static class HtmlReport
                 if (edge) { big[d] = big[d + 1] = big[d + 2] = 255; big[d + 3] = 255; }
                 else { big[d] = rgba[s]; big[d + 1] = rgba[s + 1]; big[d + 2] = rgba[s + 2]; big[d + 3] = 255; }
             }
-        return PngEncoder.EncodeRgba(bw, bh, big);
+        return Sightline.IO.Png.EncodeRgba8(bw, bh, big);
     }
 
-    private static void ExplainHtml(StringBuilder sb, string root, ExplainOutput run, int count)
+    private static bool ExplainHtml(StringBuilder sb, string root, ExplainOutput run, int count, ImageEmbedder images)
     {
         var rows = run.Rows.OrderBy(r => r.Index).Where(r => File.Exists(Path.Combine(run.OverlayDir!, $"{r.Index:D6}.png"))).Take(count).ToList();
-        if (rows.Count == 0) return;
-        sb.Append($"<h3>{Html(Path.GetRelativePath(root, run.OverlayDir!))}</h3>\n<p class=\"note\">The first {rows.Count} overlays by index, with the predicted class and its probability (✓ correct, ✗ wrong when the label is known).</p>\n<div class=\"example\">");
+        if (rows.Count == 0) return false;
+        sb.Append($"<h3>{Html(SetHeading(root, "Explain overlays", run.Path))}</h3>\n<p class=\"note\">The first {rows.Count} overlays by index from <code>{Html(Path.GetRelativePath(root, run.OverlayDir!).Replace('\\', '/'))}/</code>, with the predicted class and its probability (✓ correct, ✗ wrong when the label is known).</p>\n<div class=\"example\">");
         foreach (var r in rows)
         {
             string mark = r.Label < 0 ? "" : r.Label == r.Predicted ? " ✓" : $" ✗ (label {r.Label})";
-            Tile(sb, $"#{r.Index}: predicted {r.Predicted}, p = {Number(r.Probability)}{mark}", ImageUri(Path.Combine(run.OverlayDir!, $"{r.Index:D6}.png")), NoScores);
+            Tile(sb, $"#{r.Index}: predicted {r.Predicted}, p = {Number(r.Probability)}{mark}", images.Embed(Path.Combine(run.OverlayDir!, $"{r.Index:D6}.png")), NoScores);
         }
         sb.Append("</div>\n");
+        return true;
     }
 
     private static readonly IReadOnlyDictionary<string, double> NoScores = new Dictionary<string, double>();
 
-    private static void Tile(StringBuilder sb, string caption, string? uri, IReadOnlyDictionary<string, double> scores)
+    /// <summary>An image as a data URI, or why it could not be embedded.</summary>
+    internal sealed record Embedded(string? Uri, string? Problem);
+
+    private static void Tile(StringBuilder sb, string caption, Embedded image, IReadOnlyDictionary<string, double> scores)
     {
         sb.Append("<div class=\"tile\">");
-        sb.Append(uri is null ? "<div class=\"note\">(image missing)</div>" : $"<img src=\"{uri}\" alt=\"{Html(caption)}\">");
-        sb.Append($"<div>{Html(caption)}</div>");
+        sb.Append(image.Uri is null
+            ? $"<div class=\"unreadable\" role=\"img\" aria-label=\"{Html(caption)}: image not shown\">⚠ {Html(image.Problem ?? "image missing")}</div>"
+            : $"<img src=\"{image.Uri}\" alt=\"{Html(caption)}\">");
+        sb.Append($"<div>{Breakable(caption)}</div>");
         if (scores.Count > 0)
         {
             sb.Append("<ul class=\"scores\">");
             // Every score: the producer chose them (the demo's include those against the planted square).
-            foreach (var (k, v) in scores) sb.Append($"<li>{Html(k)} {Number(v)}</li>");
+            foreach (var (k, v) in scores) sb.Append($"<li>{Breakable(k)} {Number(v)}</li>");
             sb.Append("</ul>");
         }
         sb.Append("</div>");
     }
 
-    /// <summary>A data URI for an image file: PNG and JPEG bytes as they are; other formats decoded and re-encoded as PNG; null when unreadable.</summary>
-    internal static string? ImageUri(string path)
+    /// <summary>HTML-escaped text with a line-break opportunity after each underscore, so long metric names wrap inside a tile.</summary>
+    private static string Breakable(string text) => Html(text).Replace("_", "_<wbr>");
+
+    /// <summary>
+    /// Embeds image files as data URIs, checking each one decodes: a PNG is decoded in full by <see cref="Sightline.IO.Png"/>
+    /// (signature, chunk CRCs, complete image data) and embedded as it is; a JPEG is embedded as it is; other formats are
+    /// decoded and re-encoded as PNG. A file that is missing or does not decode becomes a warning tile and a line in
+    /// the page's warnings, never a broken-image icon.
+    /// </summary>
+    private sealed class ImageEmbedder(string root, List<string> warnings)
     {
+        public Embedded Embed(string path)
+        {
+            var (uri, problem) = ImageUri(path);
+            if (problem is not null) warnings.Add($"{Path.GetRelativePath(root, path).Replace('\\', '/')}: {problem}; shown as a warning tile.");
+            return new Embedded(uri, problem);
+        }
+    }
+
+    /// <summary>A data URI for an image file, or null and the reason when it is missing or does not decode.</summary>
+    internal static (string? Uri, string? Problem) ImageUri(string path)
+    {
+        byte[] bytes;
         try
         {
-            var bytes = File.ReadAllBytes(path);
-            if (bytes.Length > 8 && bytes[0] == 0x89 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G')
-                return "data:image/png;base64," + Convert.ToBase64String(bytes);
-            if (bytes.Length > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
-                return "data:image/jpeg;base64," + Convert.ToBase64String(bytes);
-            var image = ImageDecoder.Decode(path);
-            return "data:image/png;base64," + Convert.ToBase64String(PngEncoder.EncodeRgb(image.Width, image.Height, image.Rgb));
+            bytes = File.ReadAllBytes(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InputDataException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            return null;
+            return (null, "image file not found");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"image file cannot be read ({e.Message})");
+        }
+        try
+        {
+            if (bytes.Length >= 8 && bytes[0] == 0x89 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G')
+            {
+                Sightline.IO.Png.Decode(bytes, Path.GetFileName(path));
+                return ("data:image/png;base64," + Convert.ToBase64String(bytes), null);
+            }
+            if (bytes.Length > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
+                return ("data:image/jpeg;base64," + Convert.ToBase64String(bytes), null);
+            var image = ImageDecoder.Decode(path);
+            return ("data:image/png;base64," + Convert.ToBase64String(Sightline.IO.Png.EncodeRgb8(image.Width, image.Height, image.Rgb)), null);
+        }
+        catch (InputDataException e)
+        {
+            // The decoder's message starts with the file name, which the warning already gives.
+            string reason = e.Message.StartsWith(Path.GetFileName(path) + ": ", StringComparison.Ordinal) ? e.Message[(Path.GetFileName(path).Length + 2)..] : e.Message;
+            return (null, "does not decode: " + reason.TrimEnd('.'));
         }
     }
 }

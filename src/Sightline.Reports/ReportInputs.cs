@@ -150,3 +150,8 @@ public sealed record ReportInputs(
     /// <summary>True when nothing reportable was found.</summary>
     public bool IsEmpty => ScoreGroups.Count == 0 && Summaries.Count == 0 && Comparison is null && ExampleSets.Count == 0 && ExplainOutputs.Count == 0;
 }
+
+/// <summary>What <see cref="HtmlReport.Write"/> found and what the page warns about.</summary>
+/// <param name="Inputs">The scanned results.</param>
+/// <param name="Warnings">Everything the report could not show, one line each (also listed at the top of the page).</param>
+public sealed record ReportResult(ReportInputs Inputs, IReadOnlyList<string> Warnings);

@@ -67,14 +67,22 @@ public static class ResultsScanner
             }
             catch (Exception e) when (e is IOException or JsonException or FormatException or InvalidDataException or InputDataException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException)
             {
-                skipped.Add($"{Path.GetRelativePath(root, file)}: {e.Message}");
+                skipped.Add($"{Path.GetRelativePath(root, file).Replace('\\', '/')}: {e.Message.TrimEnd('.')}{LeftOut(file, e)}");
             }
         }
         NameGroups(root, groups);
         NameSummaries(root, summaries);
-        var alignMaps = FindAlignMaps(root, summaries, groups);
+        var alignMaps = FindAlignMaps(root, summaries, groups, skipped);
         return new ReportInputs(root, groups, summaries, comparison, exampleSets, explains, alignMaps, skipped);
     }
+
+    /// <summary>What the report loses when <paramref name="file"/> cannot be read (the scanner's own messages say it already).</summary>
+    private static string LeftOut(string file, Exception e) => e.Message.Contains("left out", StringComparison.Ordinal) ? "." : Path.GetFileName(file) switch
+    {
+        "comparison.json" => "; the verdict and paired comparisons are left out.",
+        "examples.json" => "; its examples are left out.",
+        _ => "; what it holds is left out.",
+    };
 
     private static IEnumerable<string> Walk(string dir, int depth)
     {
@@ -109,15 +117,24 @@ public static class ResultsScanner
         {
             var columns = ScoreTable.FromJsonRows(root);
             if (columns is not null && ScoreTable.Recognise([.. columns.Keys], metricNames)) groups.AddRange(ScoreTable.Groups(file, columns, metricNames));
+            else if (Path.GetFileName(file) is "comparison.json" or "examples.json") throw new InvalidDataException($"a JSON array, not an object; it is left out");
             return;
         }
-        if (root.ValueKind != JsonValueKind.Object) return;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            if (Path.GetFileName(file) is "comparison.json" or "examples.json") throw new InvalidDataException($"a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object; it is left out");
+            return;
+        }
         if (root.TryGetProperty("metrics", out var metrics) && metrics.ValueKind == JsonValueKind.Object)
             summaries.Add(ReadSummary(file, root, metrics));
         else if (root.TryGetProperty("comparisons", out var rows) && rows.ValueKind == JsonValueKind.Array)
             comparison ??= ReadComparison(file, root, rows);
         else if (root.TryGetProperty("examples", out var examples) && examples.ValueKind == JsonValueKind.Array)
             exampleSets.Add(ReadExamples(file, root, examples));
+        else if (Path.GetFileName(file) is "comparison.json" or "examples.json")
+            throw new InvalidDataException(Path.GetFileName(file) == "comparison.json"
+                ? "no 'comparisons' array (expected the file 'sightline demo' writes); the verdict and paired comparisons are left out"
+                : "no 'examples' array (expected the file 'sightline demo' writes); its examples are left out");
     }
 
     private static SummaryFile ReadSummary(string file, JsonElement root, JsonElement metrics)
@@ -140,7 +157,8 @@ public static class ResultsScanner
         if (root.TryGetProperty("semscore", out var ss) && ss.ValueKind == JsonValueKind.Object)
         {
             semscore = [];
-            foreach (var p in ss.EnumerateObject())
+            // An empty class ranking (no class had a defined score) is left out, not printed as an empty list.
+            foreach (var p in ss.EnumerateObject().Where(p => p.Value.ValueKind != JsonValueKind.Array || p.Value.GetArrayLength() > 0))
             {
                 semscore[p.Name] = p.Value.ValueKind switch
                 {
@@ -282,7 +300,7 @@ public static class ResultsScanner
         }
     }
 
-    private static List<AlignMaps> FindAlignMaps(string root, List<SummaryFile> summaries, List<ScoreGroup> groups)
+    private static List<AlignMaps> FindAlignMaps(string root, List<SummaryFile> summaries, List<ScoreGroup> groups, List<string> skipped)
     {
         var result = new List<AlignMaps>();
         foreach (var s in summaries)
@@ -300,7 +318,15 @@ public static class ResultsScanner
                 return null;
             }
             var scores = groups.FirstOrDefault(g => g.Key.Model is null && Path.GetDirectoryName(g.Path) == dir);
-            if (Find(saliency) is { } sal && Find(masks) is { } msk && scores is not null) result.Add(new AlignMaps(sal, msk, scores));
+            var (sal, msk) = (Find(saliency), Find(masks));
+            string summary = Path.GetRelativePath(root, s.Path).Replace('\\', '/');
+            string where = $"looked for it as given, beside {summary} and in the results folder";
+            if (sal is null) skipped.Add($"{summary}: no heat maps: the saliency file '{saliency}' it records was not found ({where}); copy it there or rerun align.");
+            else if (msk is null && masks.Length > 0 && new[] { masks, Path.Combine(dir, masks), Path.Combine(root, masks) }.Any(Directory.Exists))
+                skipped.Add($"{summary}: no heat maps: its masks are the PNG folder '{masks}'; the report draws heat maps from NPY/NPZ masks only.");
+            else if (msk is null) skipped.Add($"{summary}: no heat maps: the mask file '{masks}' it records was not found ({where}); copy it there or rerun align.");
+            else if (scores is null) skipped.Add($"{summary}: no heat maps: no per-sample score table (align --out) beside it to rank the samples by.");
+            else result.Add(new AlignMaps(sal, msk, scores));
         }
         return result;
     }

@@ -25,7 +25,11 @@ public static class SvgCharts
     /// <summary>The Okabe–Ito palette, yellow last (weak on white).</summary>
     public static readonly IReadOnlyList<string> Palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"];
 
-    private const int Width = 440, Height = 250, Left = 52, Right = 300, Top = 28, Bottom = 200;
+    /// <summary>A chart's size and plot area in pixels; the plot spans [Left, Right] × [Top, Bottom].</summary>
+    private readonly record struct Frame(int Width, int Height, int Left, int Right, int Top, int Bottom);
+
+    private static readonly Frame Standard = new(440, 250, 52, 300, 28, 200);
+    private const int Left = 52, Right = 300, Top = 28, Bottom = 200;
 
     /// <summary>
     /// A histogram of <paramref name="values"/> per series over [<paramref name="min"/>, <paramref name="max"/>] in
@@ -75,7 +79,10 @@ public static class SvgCharts
 
     /// <summary>
     /// A grouped bar chart: one cluster per category (metric), one bar per series (model) with its 95% CI as a whisker;
-    /// missing or NaN means leave a gap. The y axis spans [0, 1] unless a value lies outside.
+    /// missing or NaN means leave a gap. The y axis spans [0, 1] unless a value lies outside. The plot widens with the
+    /// number of bars (at least <see cref="MinClusterWidth"/> pixels per category); category labels are drawn in full,
+    /// centred under their cluster when neighbours do not collide, otherwise all at 45°, and the chart then grows
+    /// downwards to hold them.
     /// </summary>
     public static string GroupedBars(string title, IReadOnlyList<string> categories, IReadOnlyList<ChartSeries> series, Func<int, int, BarValue?> value)
     {
@@ -86,14 +93,34 @@ public static class SvgCharts
         double lo = all.Min(), hi = all.Max();
         if (hi > 1) hi = NiceMax(hi);
         if (lo < 0) lo = -NiceMax(-lo);
-        var sb = Begin(title);
-        YAxis(sb, lo, hi, "mean (95% CI)");
-        double Y(double v) => Bottom - (v - lo) / (hi - lo) * (Bottom - Top);
-        double clusterWidth = (double)(Right - Left) / Math.Max(1, categories.Count);
+
+        int n = Math.Max(1, categories.Count);
+        double minCluster = Math.Max(MinClusterWidth, 8 + 5 * series.Count);
+        double plot = Math.Max(Standard.Right - Standard.Left, n * minCluster);
+        double clusterWidth = plot / n;
+        double longest = categories.Select(TextWidth).DefaultIfEmpty(0).Max();
+        // Horizontal labels are centred under their cluster: two neighbours collide when their half-widths add up to more
+        // than the distance of their ticks, the first when it reaches past the left edge, the last past the legend's room.
+        bool rotate = Enumerable.Range(0, Math.Max(0, categories.Count - 1)).Any(c => (TextWidth(categories[c]) + TextWidth(categories[c + 1])) / 2 > clusterWidth - 6)
+            || (categories.Count > 0 && (TextWidth(categories[0]) / 2 > Standard.Left + clusterWidth / 2 - 4 || TextWidth(categories[^1]) / 2 > clusterWidth / 2 + 30));
+        // A label at 45° reaches longest·cos 45° right of and below its tick.
+        double reach = rotate ? longest * Math.Sqrt(0.5) : 0;
+        int right = Standard.Left + (int)Math.Ceiling(plot);
+        double legend = series.Select(s => TextWidth(Shorten(s.Name, 22))).DefaultIfEmpty(0).Max() + 34;
+        var frame = Standard with
+        {
+            Right = right,
+            Width = (int)Math.Ceiling(Math.Max(Standard.Width, right + Math.Max(legend, reach + 8))),
+            Height = Standard.Height + (int)Math.Ceiling(rotate ? reach + 6 : 0),
+        };
+        var sb = Begin(title, frame);
+        YAxis(sb, lo, hi, "mean (95% CI)", frame);
+        int bottom = frame.Bottom;
+        double Y(double v) => bottom - (v - lo) / (hi - lo) * (bottom - frame.Top);
         double barWidth = (clusterWidth - 8) / Math.Max(1, series.Count);
         for (int c = 0; c < categories.Count; c++)
         {
-            double x0 = Left + c * clusterWidth + 4;
+            double x0 = frame.Left + c * clusterWidth + 4;
             for (int s = 0; s < series.Count; s++)
             {
                 if (value(c, s) is not { } v || double.IsNaN(v.Mean)) continue;
@@ -106,13 +133,22 @@ public static class SvgCharts
                     sb.Append($"<path d=\"M{Coord(cx)} {Coord(Y(v.Low))}V{Coord(Y(v.High))}M{Coord(cx - 3)} {Coord(Y(v.Low))}h6M{Coord(cx - 3)} {Coord(Y(v.High))}h6\" stroke=\"#222\" stroke-width=\"1.2\" fill=\"none\"/>");
                 }
             }
-            sb.Append($"<text x=\"{Coord(x0 + (clusterWidth - 8) / 2)}\" y=\"{Bottom + 16}\" text-anchor=\"middle\">{Html(Shorten(categories[c], (int)(clusterWidth / 6.5)))}</text>");
+            double tick = x0 + (clusterWidth - 8) / 2;
+            sb.Append(rotate
+                ? $"<text class=\"x-label\" x=\"{Coord(tick)}\" y=\"{bottom + 12}\" transform=\"rotate(45 {Coord(tick)} {bottom + 12})\">{Html(categories[c])}</text>"
+                : $"<text class=\"x-label\" x=\"{Coord(tick)}\" y=\"{bottom + 16}\" text-anchor=\"middle\">{Html(categories[c])}</text>");
         }
-        sb.Append($"<line x1=\"{Left}\" y1=\"{Coord(Y(Math.Max(0, lo)))}\" x2=\"{Right}\" y2=\"{Coord(Y(Math.Max(0, lo)))}\" stroke=\"#333\"/>");
-        sb.Append($"<text x=\"{(Left + Right) / 2}\" y=\"{Bottom + 34}\" text-anchor=\"middle\" class=\"axis-label\">metric</text>");
-        Legend(sb, series);
+        sb.Append($"<line x1=\"{frame.Left}\" y1=\"{Coord(Y(Math.Max(0, lo)))}\" x2=\"{frame.Right}\" y2=\"{Coord(Y(Math.Max(0, lo)))}\" stroke=\"#333\"/>");
+        sb.Append($"<text x=\"{(frame.Left + frame.Right) / 2}\" y=\"{frame.Height - 16}\" text-anchor=\"middle\" class=\"axis-label\">metric</text>");
+        Legend(sb, series, frame);
         return sb.Append("</svg>").ToString();
     }
+
+    /// <summary>The narrowest cluster of <see cref="GroupedBars"/>: neighbouring 45° labels then lie ≥ 14 px apart (an 11 px font's line).</summary>
+    internal const double MinClusterWidth = 20;
+
+    /// <summary>A generous estimate of a label's width in the charts' 11 px sans-serif font (wider than the average glyph).</summary>
+    internal static double TextWidth(string text) => 6.5 * text.Length;
 
     /// <summary>The viridis colour bar from 0 to 1 with ticks and the caption the report promises.</summary>
     public static string ColorBar(string caption = "viridis: perceptually uniform, low → high saliency")
@@ -136,36 +172,42 @@ public static class SvgCharts
         return sb.ToString();
     }
 
-    private static StringBuilder Begin(string title)
+    private static StringBuilder Begin(string title) => Begin(title, Standard);
+
+    private static StringBuilder Begin(string title, Frame f)
     {
         var sb = new StringBuilder();
-        sb.Append($"<svg width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" role=\"img\" aria-label=\"{Html(title)}\" class=\"chart\">");
+        sb.Append($"<svg width=\"{f.Width}\" height=\"{f.Height}\" viewBox=\"0 0 {f.Width} {f.Height}\" role=\"img\" aria-label=\"{Html(title)}\" class=\"chart\">");
         sb.Append($"<title>{Html(title)}</title>");
         sb.Append($"<text x=\"{Left}\" y=\"16\" class=\"chart-title\">{Html(Shorten(title, 60))}</text>");
         return sb;
     }
 
-    private static void YAxis(StringBuilder sb, double lo, double hi, string label)
+    private static void YAxis(StringBuilder sb, double lo, double hi, string label) => YAxis(sb, lo, hi, label, Standard);
+
+    private static void YAxis(StringBuilder sb, double lo, double hi, string label, Frame f)
     {
         // 4 or 5 intervals, whichever gives round tick values (0.5 → 0.1 steps rather than 0.125).
         int segments = new[] { 4, 5, 2 }.FirstOrDefault(k => Math.Abs(Math.Round((hi - lo) / k, 2) - (hi - lo) / k) < 1e-9, 4);
         for (int i = 0; i <= segments; i++)
         {
-            double v = lo + (hi - lo) * i / segments, y = Bottom - (double)(Bottom - Top) * i / segments;
-            sb.Append($"<line x1=\"{Left}\" y1=\"{Coord(y)}\" x2=\"{Right}\" y2=\"{Coord(y)}\" stroke=\"#e4e4e4\"/>")
-              .Append($"<text x=\"{Left - 6}\" y=\"{Coord(y + 4)}\" text-anchor=\"end\">{Tick(v)}</text>");
+            double v = lo + (hi - lo) * i / segments, y = f.Bottom - (double)(f.Bottom - f.Top) * i / segments;
+            sb.Append($"<line x1=\"{f.Left}\" y1=\"{Coord(y)}\" x2=\"{f.Right}\" y2=\"{Coord(y)}\" stroke=\"#e4e4e4\"/>")
+              .Append($"<text x=\"{f.Left - 6}\" y=\"{Coord(y + 4)}\" text-anchor=\"end\">{Tick(v)}</text>");
         }
-        sb.Append($"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{Bottom}\" stroke=\"#333\"/>");
-        sb.Append($"<text transform=\"translate(14 {(Top + Bottom) / 2}) rotate(-90)\" text-anchor=\"middle\" class=\"axis-label\">{Html(label)}</text>");
+        sb.Append($"<line x1=\"{f.Left}\" y1=\"{f.Top}\" x2=\"{f.Left}\" y2=\"{f.Bottom}\" stroke=\"#333\"/>");
+        sb.Append($"<text transform=\"translate(14 {(f.Top + f.Bottom) / 2}) rotate(-90)\" text-anchor=\"middle\" class=\"axis-label\">{Html(label)}</text>");
     }
 
-    private static void Legend(StringBuilder sb, IReadOnlyList<ChartSeries> series)
+    private static void Legend(StringBuilder sb, IReadOnlyList<ChartSeries> series) => Legend(sb, series, Standard);
+
+    private static void Legend(StringBuilder sb, IReadOnlyList<ChartSeries> series, Frame f)
     {
         for (int i = 0; i < series.Count; i++)
         {
-            double y = Top + 4 + i * 18;
-            sb.Append($"<rect x=\"{Right + 12}\" y=\"{Coord(y)}\" width=\"11\" height=\"11\" fill=\"{series[i].Color}\"/>")
-              .Append($"<text x=\"{Right + 28}\" y=\"{Coord(y + 10)}\">{Html(Shorten(series[i].Name, 22))}</text>");
+            double y = f.Top + 4 + i * 18;
+            sb.Append($"<rect x=\"{f.Right + 12}\" y=\"{Coord(y)}\" width=\"11\" height=\"11\" fill=\"{series[i].Color}\"/>")
+              .Append($"<text x=\"{f.Right + 28}\" y=\"{Coord(y + 10)}\">{Html(Shorten(series[i].Name, 22))}</text>");
         }
     }
 

@@ -21,7 +21,8 @@ public static class NeuronsDataCommands
     /// <summary><c>neurons extract</c>: a layer's activations for every probing image, streamed to NPY and resumable.</summary>
     public static Command BuildExtract(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "ONNX model (run on ONNX Runtime; preprocessing from its JSON config).", Required = true, HelpName = "m.onnx" };
+        var model = new Option<string>("--model") { Description = "ONNX model (run on ONNX Runtime). A config beside it (<model>.json/.yaml or model.json/.yaml) sets the preprocessing of --images.", Required = true, HelpName = "m.onnx" };
+        var config = new Option<string?>("--config") { Description = "Model config for --images (JSON or YAML; extract uses resize, crop, mean, std, channel_order, scale) instead of the one beside the model.", HelpName = "FILE" };
         var layer = new Option<string>("--layer") { Description = "ONNX node output whose channels are the neurons (see 'sightline explain --list-layers').", Required = true, HelpName = "NAME" };
         var images = new Option<string?>("--images") { Description = "Probing images: a folder (class subfolders or flat) or a CSV of path,label.", HelpName = "DIR|CSV" };
         var inputs = new Option<string?>("--inputs") { Description = "Or ready tensors: NPY of N×C×H×W float32, already preprocessed (C×H×W also for an N×H×W×C model, which is fed them transposed).", HelpName = "X.npy" };
@@ -31,7 +32,7 @@ public static class NeuronsDataCommands
         var batch = new Option<int>("--batch-size") { Description = "Images per model call (and per committed chunk, the unit of resuming).", DefaultValueFactory = _ => 32, HelpName = "n" };
         var command = new Command("extract", "Extract a layer's activations (neurons) for a probing set, batched, streamed to NPY, resumable: run the same command again after a kill to continue. A run resumes (or, when finished, is not redone) only if the model, its config, the options and the content of every input are unchanged; the content check costs one sequential read of the inputs (XxHash128, several GB/s).")
         {
-            model, layer, images, inputs, output, reduce, batch,
+            model, config, layer, images, inputs, output, reduce, batch,
         };
         command.SetAction(parse =>
         {
@@ -47,9 +48,14 @@ public static class NeuronsDataCommands
             if (inputsPath is not null && imagesPath is not null) throw new InputDataException("Give either --images DIR (or CSV) or --inputs X.npy, not both.");
             if (inputsPath is null && imagesPath is null) throw new InputDataException("Give --images DIR (or CSV) or --inputs X.npy.");
             var rowsCsv = Path.ChangeExtension(outPath, ".rows.csv");
-            var configPath = ModelConfig.FindFor(modelPath);
+            // As in 'explain': --config, else the config beside the model, else the defaults.
+            if (inputsPath is not null && parse.GetValue(config) is not null)
+                throw new InputDataException("--config sets the preprocessing of --images; --inputs are already preprocessed: leave one of them out.");
+            var configPath = parse.GetValue(config);
+            if (configPath is not null && !File.Exists(configPath)) throw new InputDataException($"--config {configPath}: file not found.");
+            configPath ??= ModelConfig.FindFor(modelPath);
             var dataset = imagesPath is null ? null : ImageDataset.Open(imagesPath);
-            var plan = new PathPlan().Input("--model", modelPath).Input("the model config", configPath).Input("--inputs", inputsPath).Input("--images", imagesPath);
+            var plan = new PathPlan().Input("--model", modelPath).Input(parse.GetValue(config) is null ? "the model config" : "--config", configPath).Input("--inputs", inputsPath).Input("--images", imagesPath);
             if (dataset is not null) plan.Inputs("--images", dataset.Items.Select(i => i.Path));
             plan.Output("--out", outPath).Output("the rows CSV of --out", rowsCsv)
                 .Output("the partial file of --out", outPath + ".partial").Output("the partial rows CSV of --out", rowsCsv + ".partial")

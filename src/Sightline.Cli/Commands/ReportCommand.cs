@@ -28,14 +28,15 @@ public static class ReportCommand
             if (!outPath.EndsWith(".html", StringComparison.OrdinalIgnoreCase) && !outPath.EndsWith(".htm", StringComparison.OrdinalIgnoreCase))
                 throw new InputDataException($"--out {outPath}: the report is one HTML file; give a .html file name (it must not replace a file of RESULTS_DIR).");
             new Sightline.IO.PathPlan().Input("RESULTS_DIR", parse.GetValue(results)).Output("--out", outPath).Check();
-            var inputs = HtmlReport.Write(parse.GetValue(results)!, outPath, new ReportOptions { Title = parse.GetValue(title), Examples = n });
+            var (inputs, warnings) = HtmlReport.Write(parse.GetValue(results)!, outPath, new ReportOptions { Title = parse.GetValue(title), Examples = n });
             var found = new List<string>();
             if (inputs.Summaries.Count > 0) found.Add($"{inputs.Summaries.Count} summaries");
             if (inputs.ScoreGroups.Count > 0) found.Add($"{inputs.ScoreGroups.Count} score groups");
             if (inputs.Comparison is not null) found.Add("comparison");
             if (inputs.ExampleSets.Count > 0) found.Add($"{inputs.ExampleSets.Sum(e => e.Examples.Count)} examples");
             if (inputs.ExplainOutputs.Count > 0) found.Add($"{inputs.ExplainOutputs.Count} explain runs");
-            foreach (var s in inputs.Skipped) context.Error.WriteLine($"sightline: warning: skipped {s}");
+            // The same lines open the page (section "warnings"): nothing is left out silently.
+            foreach (var w in warnings) context.Error.WriteLine($"sightline: warning: {w}");
             context.Out.WriteLine($"Report ({string.Join(", ", found)}) in {clock.Elapsed.TotalSeconds:0.00} s → {outPath}");
             return ExitCodes.Ok;
         });

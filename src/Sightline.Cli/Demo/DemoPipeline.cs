@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sightline.Alignment;
 using Sightline.Data;
-using Sightline.Demo;
 using Sightline.Explainers;
 using Sightline.Metrics;
 using Sightline.Results;

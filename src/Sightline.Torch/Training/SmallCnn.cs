@@ -98,103 +98,59 @@ public static class Trainer
 
 /// <summary>
 /// <see cref="IGradientModel"/> over a <see cref="SmallCnn"/>: forward, input gradients, and the activations and
-/// gradients of the <c>features</c> layer (the trunk's output), computed with <c>torch.autograd.grad</c>.
-/// Calls are serialised (libtorch parallelises inside each call).
+/// gradients of the <c>features</c> layer (the trunk's output). The work is done by <see cref="TorchModuleModel"/>
+/// (forward hooks, <c>torch.autograd.grad</c>, serialised calls); this class only narrows the layers to the CAM layer,
+/// the one the demo explains. Disposing it disposes the network.
 /// </summary>
 public sealed class SmallCnnModel : IGradientModel
 {
-    private readonly SmallCnn _net;
-    private readonly Lock _lock = new();
-    private readonly int[] _layerShape;
+    private readonly TorchModuleModel _model;
+    private readonly LayerInfo _layer;
 
     /// <summary>Wraps <paramref name="net"/> for inputs of the given [C, H, W] shape.</summary>
+    /// <exception cref="ArgumentException">The network does not have <paramref name="classes"/> outputs.</exception>
     public SmallCnnModel(SmallCnn net, string name, int[] inputShape, int classes)
     {
-        TorchRuntime.EnsureInitialized();
-        Native.LibTorchContext.ApplyDefaults();
-        _net = net;
-        _net.eval();
-        Name = name;
-        InputShape = inputShape;
-        OutputCount = classes;
-        _layerShape = [32, inputShape[1] / 2, inputShape[2] / 2];
+        _model = new TorchModuleModel(net, inputShape, name, ownsModule: true);
+        if (_model.OutputCount != classes)
+            throw new ArgumentException($"The network has {_model.OutputCount} outputs, not {classes}.", nameof(classes));
+        _layer = new LayerInfo(SmallCnn.FeatureLayer, _model.LayerShape(SmallCnn.FeatureLayer), "Relu");
     }
 
     /// <inheritdoc/>
-    public string Name { get; }
+    public string Name => _model.Name;
     /// <inheritdoc/>
-    public IReadOnlyList<int> InputShape { get; }
+    public IReadOnlyList<int> InputShape => _model.InputShape;
     /// <inheritdoc/>
-    public int OutputCount { get; }
+    public int OutputCount => _model.OutputCount;
     /// <inheritdoc/>
-    public IReadOnlyList<LayerInfo> Layers => [new LayerInfo(SmallCnn.FeatureLayer, _layerShape, "Relu")];
+    public IReadOnlyList<LayerInfo> Layers => [_layer];
 
     /// <inheritdoc/>
-    public IReadOnlyList<int> LayerShape(string layer) => layer == SmallCnn.FeatureLayer ? _layerShape
+    public IReadOnlyList<int> LayerShape(string layer) => layer == SmallCnn.FeatureLayer ? _layer.Shape
         : throw new InputDataException($"Model '{Name}' has no layer '{layer}'; its layer is '{SmallCnn.FeatureLayer}'.");
 
-    private Tensor Input(ReadOnlySpan<float> inputs, int batch) =>
-        torch.tensor(inputs.ToArray(), [batch, InputShape[0], InputShape[1], InputShape[2]]);
-
-    private static Tensor Selected(Tensor logits, ReadOnlySpan<int> targets)
-    {
-        var idx = torch.tensor(targets.ToArray().Select(t => (long)t).ToArray(), [targets.Length, 1]);
-        return logits.gather(1, idx).sum();
-    }
+    /// <inheritdoc/>
+    public void Forward(ReadOnlySpan<float> inputs, int batch, Span<float> logits) => _model.Forward(inputs, batch, logits);
 
     /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<float> inputs, int batch, Span<float> logits)
-    {
-        lock (_lock)
-        {
-            using var scope = torch.NewDisposeScope();
-            using var noGrad = torch.no_grad();
-            _net.call(Input(inputs, batch)).data<float>().CopyTo(logits);
-        }
-    }
-
-    /// <inheritdoc/>
-    public void InputGradients(ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> gradients, Span<float> logits)
-    {
-        lock (_lock)
-        {
-            using var scope = torch.NewDisposeScope();
-            var x = Input(inputs, batch).requires_grad_(true);
-            var y = _net.call(x);
-            var g = torch.autograd.grad([Selected(y, targets)], [x])[0];
-            g.data<float>().CopyTo(gradients);
-            y.detach().data<float>().CopyTo(logits);
-        }
-    }
+    public void InputGradients(ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> gradients, Span<float> logits) =>
+        _model.InputGradients(inputs, batch, targets, gradients, logits);
 
     /// <inheritdoc/>
     public void LayerActivations(string layer, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> activations, Span<float> gradients, Span<float> logits)
     {
         LayerShape(layer);
-        lock (_lock)
-        {
-            using var scope = torch.NewDisposeScope();
-            var a = _net.features.call(Input(inputs, batch));
-            var y = _net.head.call(a);
-            if (!gradients.IsEmpty) torch.autograd.grad([Selected(y, targets)], [a])[0].data<float>().CopyTo(gradients);
-            a.detach().data<float>().CopyTo(activations);
-            y.detach().data<float>().CopyTo(logits);
-        }
+        _model.LayerActivations(layer, inputs, batch, targets, activations, gradients, logits);
     }
 
     /// <inheritdoc/>
     public void ForwardWithLayer(string layer, ReadOnlySpan<float> inputs, ReadOnlySpan<float> activations, int batch, Span<float> logits)
     {
         LayerShape(layer);
-        lock (_lock)
-        {
-            using var scope = torch.NewDisposeScope();
-            using var noGrad = torch.no_grad();
-            var a = torch.tensor(activations.ToArray(), [batch, _layerShape[0], _layerShape[1], _layerShape[2]]);
-            _net.head.call(a).data<float>().CopyTo(logits);
-        }
+        _model.ForwardWithLayer(layer, inputs, activations, batch, logits);
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _net.Dispose();
+    public void Dispose() => _model.Dispose();
 }

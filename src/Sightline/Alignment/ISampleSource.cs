@@ -48,20 +48,3 @@ public sealed class ArraySampleSource : ISampleSource
     /// <inheritdoc/>
     public void Read(int index, Span<float> destination) => _data.AsSpan(index * _stride, _stride).CopyTo(destination);
 }
-
-/// <summary>Binary masks held as bytes (for example a folder of PNG masks loaded by <see cref="IO.MaskStack"/>).</summary>
-public sealed class ByteStackSource(string name, byte[] data, int count, int height, int width) : ISampleSource
-{
-    /// <inheritdoc/>
-    public string Name { get; } = name;
-
-    /// <inheritdoc/>
-    public IReadOnlyList<int> Shape { get; } = [count, height, width];
-
-    /// <inheritdoc/>
-    public void Read(int index, Span<float> destination)
-    {
-        var src = data.AsSpan(index * height * width, height * width);
-        for (int i = 0; i < src.Length; i++) destination[i] = src[i];
-    }
-}

@@ -39,15 +39,11 @@ public static class ImageDecoder
         return new RgbImage(w, h, rgb);
     }
 
-    /// <summary>Encodes RGBA pixels as PNG.</summary>
+    /// <summary>Writes RGBA pixels (<c>Height×Width×4</c> bytes) as an 8-bit RGBA PNG with the project's one PNG encoder
+    /// (<see cref="IO.Png.WriteRgba8"/>), creating the folder when needed.</summary>
     public static void WritePng(string path, int width, int height, ReadOnlySpan<byte> rgba)
     {
-        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap(info);
-        rgba.CopyTo(bitmap.GetPixelSpan());
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        Sightline.IO.AtomicFile.Write(path, data.SaveTo);
+        IO.Png.WriteRgba8(path, width, height, rgba);
     }
 }
 

@@ -349,6 +349,22 @@ public static class Png
     public static void WritePalette8(string path, int width, int height, ReadOnlySpan<byte> indices, ReadOnlySpan<byte> paletteRgb) =>
         Write(path, new PngImage(width, height, PngColorType.Palette, 8, Widen(indices), paletteRgb.ToArray()));
 
+    /// <summary>Encodes 8-bit RGBA pixels (<c>Height×Width×4</c> bytes) as the bytes of a PNG file, e.g. for a data URI.</summary>
+    /// <exception cref="ArgumentException">The buffer does not hold <c>width·height·4</c> bytes.</exception>
+    public static byte[] EncodeRgba8(int width, int height, ReadOnlySpan<byte> rgba) => Encode(new PngImage(width, height, PngColorType.Rgba, 8, Widen(rgba)));
+
+    /// <summary>Encodes 8-bit RGB pixels (<c>Height×Width×3</c> bytes) as the bytes of a PNG file.</summary>
+    /// <exception cref="ArgumentException">The buffer does not hold <c>width·height·3</c> bytes.</exception>
+    public static byte[] EncodeRgb8(int width, int height, ReadOnlySpan<byte> rgb) => Encode(new PngImage(width, height, PngColorType.Rgb, 8, Widen(rgb)));
+
+    /// <summary>Encodes <paramref name="image"/> as the bytes of a PNG file (see <see cref="Write(string, PngImage)"/>).</summary>
+    public static byte[] Encode(PngImage image)
+    {
+        using var stream = new MemoryStream();
+        Write(stream, image);
+        return stream.ToArray();
+    }
+
     private static ushort[] Widen(ReadOnlySpan<byte> bytes)
     {
         var s = new ushort[bytes.Length];

@@ -62,6 +62,28 @@ public sealed class PngMaskSourceTests : IDisposable
     }
 
     [Fact]
+    public void Palette_masks_drop_the_255_ignore_label_and_classes_pick_the_ground_truth()
+    {
+        // Moved from the deleted MaskStack.Load tests: the same files through the path align uses.
+        byte[] palette = [.. Enumerable.Range(0, 256 * 3).Select(i => (byte)(i * 7))];
+        string folder = _dir.File("palette");
+        Directory.CreateDirectory(folder);
+        Png.WritePalette8(Path.Combine(folder, "b.png"), 2, 2, [0, 2, 255, 1], palette);
+        Png.WritePalette8(Path.Combine(folder, "a.png"), 2, 2, [1, 0, 0, 0], palette);
+        Png.WritePalette8(Path.Combine(folder, "C.png"), 2, 2, [0, 0, 0, 3], palette);
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "ignored");
+        var source = new PngMaskSource(folder);
+        Assert.Equal(new[] { "C.png", "a.png", "b.png" }, source.Files.Select(Path.GetFileName));
+        Assert.Equal(new[] { 3, 2, 2 }, source.Shape);
+        Assert.Equal(new float[] { 0, 0, 0, 1 }, ReadAll(source, 0));
+        Assert.Equal(new float[] { 1, 0, 0, 0 }, ReadAll(source, 1));
+        Assert.Equal(new float[] { 0, 1, 0, 1 }, ReadAll(source, 2));
+        var only2 = new PngMaskSource(folder, MaskEncoding.Auto, new HashSet<int> { 2 });
+        Assert.Equal(new float[] { 0, 0, 0, 0 }, ReadAll(only2, 0));
+        Assert.Equal(new float[] { 0, 1, 0, 0 }, ReadAll(only2, 2));
+    }
+
+    [Fact]
     public void Missing_or_empty_folders_are_input_errors()
     {
         Assert.Throws<InputDataException>(() => new PngMaskSource(_dir.File("absent")));

@@ -70,6 +70,47 @@ public sealed class NeuronsDataCommandsTests
     }
 
     [Fact]
+    public void Extract_takes_the_preprocessing_from_config_or_from_a_yaml_config_beside_the_model()
+    {
+        using var dir = new TempDir();
+        File.Copy(Path.Combine(Fixtures, "resnet_tiny.onnx"), dir.File("m.onnx"));
+        var rng = new Random(5);
+        Directory.CreateDirectory(dir.File("images"));
+        for (int i = 0; i < 3; i++)
+        {
+            var px = new byte[40 * 36 * 4];
+            rng.NextBytes(px);
+            Sightline.Data.ImageDecoder.WritePng(Path.Combine(dir.File("images"), $"{i}.png"), 40, 36, px);
+        }
+        const string yaml = "# grayscale-ish normalisation, far from ImageNet's\nmean: [0.5, 0.5, 0.5]\nstd: [0.1, 0.1, 0.1]\n";
+        File.WriteAllText(dir.File("other.yaml"), yaml);
+        float[] Extract(string name, params string[] extra)
+        {
+            var (code, stdout, err) = CliRunner.Run(["neurons", "extract", "--model", dir.File("m.onnx"), "--layer", Layer, "--images", dir.File("images"), "--out", dir.File(name), .. extra]);
+            Assert.True(code == 0, stdout + err);
+            return NpyReader.Open(dir.File(name)).ReadAll<float>();
+        }
+        var defaults = Extract("default.npy");
+        var given = Extract("given.npy", "--config", dir.File("other.yaml"));
+        Assert.NotEqual(defaults, given);
+        // The same YAML beside the model is what a run without --config reads.
+        File.WriteAllText(dir.File("m.yaml"), yaml);
+        Assert.Equal(given, Extract("beside.npy"));
+        // --config wins over the config beside the model.
+        File.WriteAllText(dir.File("imagenet.json"), "{\"mean\": [0.485, 0.456, 0.406], \"std\": [0.229, 0.224, 0.225]}");
+        Assert.Equal(defaults, Extract("json.npy", "--config", dir.File("imagenet.json")));
+
+        var (c2, _, e2) = CliRunner.Run("neurons", "extract", "--model", dir.File("m.onnx"), "--layer", Layer, "--images", dir.File("images"), "--out", dir.File("x.npy"), "--config", dir.File("nope.yaml"));
+        Assert.Equal(2, c2);
+        Assert.Contains("--config", e2);
+        Assert.Contains("nope.yaml: file not found", e2);
+        (c2, _, e2) = CliRunner.Run("neurons", "extract", "--model", dir.File("m.onnx"), "--layer", Layer, "--inputs", Path.Combine(Fixtures, "inputs.npy"), "--out", dir.File("y.npy"), "--config", dir.File("other.yaml"));
+        Assert.Equal(2, c2);
+        Assert.Contains("--inputs are already preprocessed", e2);
+        Assert.False(File.Exists(dir.File("y.npy")));
+    }
+
+    [Fact]
     public void Extract_killed_after_a_batch_resumes_from_the_next_batch_and_gives_the_same_file()
     {
         using var dir = new TempDir();

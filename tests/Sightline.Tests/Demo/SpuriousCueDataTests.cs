@@ -1,4 +1,4 @@
-using Sightline.Demo;
+using Sightline.Cli.Demo;
 
 namespace Sightline.Tests.Demo;
 

@@ -92,47 +92,4 @@ public sealed class LabelMapTests : IDisposable
         Png.WriteGray8(_dir.File("g.png"), 1, 1, [1]);
         Assert.Contains("g.png", Assert.Throws<InputDataException>(() => LabelMap.Read(_dir.File("g.png"), MaskEncoding.Rgb)).Message);
     }
-
-    [Fact]
-    public void Mask_stack_loads_sorted_files_as_binary_masks()
-    {
-        string folder = Path.Combine(_dir.Root, "masks");
-        Directory.CreateDirectory(folder);
-        Png.WritePalette8(Path.Combine(folder, "b.png"), 2, 2, [0, 2, 255, 1], Palette);
-        Png.WritePalette8(Path.Combine(folder, "a.png"), 2, 2, [1, 0, 0, 0], Palette);
-        Png.WritePalette8(Path.Combine(folder, "C.png"), 2, 2, [0, 0, 0, 3], Palette);
-        File.WriteAllText(Path.Combine(folder, "notes.txt"), "ignored");
-        var stack = MaskStack.Load(folder);
-        Assert.Equal(new[] { "C.png", "a.png", "b.png" }, stack.Files.Select(Path.GetFileName));
-        Assert.Equal(3, stack.Count);
-        Assert.Equal((2, 2), (stack.Height, stack.Width));
-        Assert.Equal(new byte[] { 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 1 }, stack.Masks);
-
-        var only2 = MaskStack.Load(folder, MaskEncoding.Auto, new HashSet<int> { 2 });
-        Assert.Equal(new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0 }, only2.Masks);
-        Assert.Equal(new byte[] { 0, 1, 0, 0 }, only2[2].ToArray());
-    }
-
-    [Fact]
-    public void Mask_stack_reports_the_first_file_with_a_different_size()
-    {
-        string folder = Path.Combine(_dir.Root, "mixed");
-        Directory.CreateDirectory(folder);
-        Png.WriteGray8(Path.Combine(folder, "01.png"), 2, 2, new byte[4]);
-        Png.WriteGray8(Path.Combine(folder, "02.png"), 2, 2, new byte[4]);
-        Png.WriteGray8(Path.Combine(folder, "03.png"), 3, 2, new byte[6]);
-        Png.WriteGray8(Path.Combine(folder, "04.png"), 5, 5, new byte[25]);
-        var e = Assert.Throws<InputDataException>(() => MaskStack.Load(folder));
-        Assert.Contains("03.png", e.Message);
-        Assert.DoesNotContain("04.png", e.Message);
-        Assert.Contains("2×3", e.Message);
-    }
-
-    [Fact]
-    public void Mask_stack_reports_missing_or_empty_folders()
-    {
-        Assert.Throws<InputDataException>(() => MaskStack.Load(Path.Combine(_dir.Root, "absent")));
-        Directory.CreateDirectory(Path.Combine(_dir.Root, "empty"));
-        Assert.Contains("no .png", Assert.Throws<InputDataException>(() => MaskStack.Load(Path.Combine(_dir.Root, "empty"))).Message);
-    }
 }

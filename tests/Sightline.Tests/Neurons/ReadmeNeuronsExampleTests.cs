@@ -29,6 +29,8 @@ public sealed class ReadmeNeuronsExampleTests
         {
             var args = cmd.Select(a => a.StartsWith("examples/", StringComparison.Ordinal) ? Path.Combine(root, a) : a).ToList();
             int o = args.IndexOf("--out");
+            // The README writes under out/ (covered by .gitignore), never into the repository root.
+            Assert.StartsWith("out/", args[o + 1]);
             args[o + 1] = dir.File(args[o + 1]);
             if (args[1] == "sanity" && !args.Contains("--activations")) args.AddRange(["--inputs", "20000", "--draws", "2"]); // keep the theoretical run short
             var (code, stdout, err) = CliRunner.Run([.. args]);
@@ -36,17 +38,17 @@ public sealed class ReadmeNeuronsExampleTests
         }
         // top.csv: for iou/correlation/auprc, the best concept of class neurons 0–2 is their class.
         var names = File.ReadAllLines(Path.Combine(root, "examples", "neurons", "names.txt"));
-        var top = File.ReadAllLines(dir.File("top.csv"));
+        var top = File.ReadAllLines(dir.File("out/top.csv"));
         Assert.Equal("neuron,rank,concept,metric,value,reason", top[0]);
         Assert.Equal(1 + 3 * 4, top.Length);
         foreach (var row in top.Skip(1).Select(l => l.Split(',')))
             if (int.Parse(row[0]) < 3) Assert.Equal(names[int.Parse(row[0])], row[2]);
         // 26 core metrics (the README's "26 × 4 × 4"), plus any metric another test registered in this process.
-        var metricNames = File.ReadAllLines(dir.File("scores.npy.metrics.txt"));
+        var metricNames = File.ReadAllLines(dir.File("out/scores.npy.metrics.txt"));
         Assert.Equal(Sightline.Neurons.NeuronMetricRegistry.CatalogueOrder, metricNames.Take(26));
-        using (var s = NpyReader.Open(dir.File("scores.npy"))) Assert.Equal([metricNames.Length, 4, 4], s.Shape);
-        Assert.True(File.ReadAllLines(dir.File("table.csv")).Length >= 1 + 26);
-        var exp = File.ReadAllLines(dir.File("experimental.csv"));
+        using (var s = NpyReader.Open(dir.File("out/scores.npy"))) Assert.Equal([metricNames.Length, 4, 4], s.Shape);
+        Assert.True(File.ReadAllLines(dir.File("out/table.csv")).Length >= 1 + 26);
+        var exp = File.ReadAllLines(dir.File("out/experimental.csv"));
         Assert.EndsWith("meta_auprc", exp[0]);
         Assert.Equal(1 + 4, exp.Length);
     }

@@ -93,7 +93,10 @@ public sealed class HtmlReportTests
         Assert.Contains("ranked by <strong>iou_object</strong> of clean/gradcam (higher is better)", section);
         var shown = Regex.Matches(section, "</span>#(\\d+):").Select(m => int.Parse(m.Groups[1].Value)).ToList();
         Assert.Equal([5, 0], shown);
-        Assert.Contains("white outline: object mask", section);
+        // A sub-heading that says what the pictures are (not the file name), and the producer's legend as a sentence.
+        Assert.Contains("<h3>Best and worst examples</h3>", section);
+        Assert.DoesNotContain("<h3>examples.json</h3>", section);
+        Assert.Contains("1 best, then 1 worst, of 6 examples from <code>examples.json</code>. White outline: object mask.</p>", section);
         // input + two panels per example, all embedded.
         Assert.Equal(6, Count(section, "<img src=\"data:image/png;base64,"));
     }
@@ -133,7 +136,7 @@ public sealed class HtmlReportTests
         var (html, _) = Build(dir.Path);
         var headline = Regex.Match(html, "<section id=\"headline\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value;
         Assert.StartsWith("<h2>Headline numbers</h2>\n<p class=\"note\">Mean (three decimals) with its bootstrap 95% CI", headline.TrimStart());
-        Assert.Contains("<table id=\"headline-table\"><thead><tr><th>model</th><th>method</th><th>mask</th><th>sss</th><th>iou</th>", headline);
+        Assert.Contains("<table id=\"headline-table\"><thead><tr><th>model</th><th class=\"text\">method</th><th class=\"text\">mask</th><th>sss</th><th>iou</th>", headline);
         Assert.Contains("<td>clean</td><td class=\"text\">gradcam</td><td class=\"text\">object</td><td>0.310 <span class=\"ci\">[0.27, 0.35]</span></td><td>0.460 <span class=\"ci\">[0.41, 0.51]</span></td>", headline);
         Assert.Contains("<details><summary>Per group", headline);
         Assert.Contains("<td>0 T-shirt/top</td>", html);
@@ -154,12 +157,13 @@ public sealed class HtmlReportTests
         File.WriteAllText(dir.File("examples.json"), json);
         var (html, _) = Build(dir.Path, examples: 4);
         var section = Regex.Match(html, "<section id=\"examples\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value;
-        Assert.Contains("Best and worst cases first, ranked by the producer&#39;s key: 2 best, then 2 worst.", section);
+        // The producer's description is its own sentence ("…first, ranked by …: 2 best" read as one broken sentence).
+        Assert.Contains("<p class=\"note\">Ranked by the producer&#39;s key. Shown: 2 best, then 2 worst from <code>examples.json</code>. White outline: object mask.</p>", section);
         var shown = Regex.Matches(section, "</span>#(\\d+):").Select(m => int.Parse(m.Groups[1].Value)).ToList();
         Assert.Equal([0, 1, 3, 4], shown);
-        Assert.Contains("<li>sc_square 0.5000</li>", section);
-        Assert.Contains("<li>pointing_game_square 0.0000</li>", section);
-        Assert.Contains("<li>sss_square NaN</li>", section);
+        Assert.Contains("<li>sc_<wbr>square 0.5000</li>", section);
+        Assert.Contains("<li>pointing_<wbr>game_<wbr>square 0.0000</li>", section);
+        Assert.Contains("<li>sss_<wbr>square NaN</li>", section);
     }
 
     [Fact]
@@ -216,6 +220,84 @@ public sealed class HtmlReportTests
     }
 
     [Fact]
+    public void Paired_comparison_headers_of_text_columns_are_left_aligned_like_their_values()
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path);
+        var (html, _) = Build(dir.Path);
+        Assert.Contains("<tr><th>metric</th><th class=\"text\">method</th><th class=\"text\">mask</th><th class=\"text\">a</th><th class=\"text\">b</th><th>n</th><th>mean difference</th><th>95% CI</th><th>p</th><th class=\"text\">better</th></tr>", html);
+        Assert.Contains("th.text{text-align:left}", html.Replace("td.text,", ""));
+    }
+
+    [Fact]
+    public void Empty_SemScore_class_rankings_are_left_out_of_the_SemScore_line()
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path);
+        foreach (var name in new[] { "clean_gradcam_object", "spurious_gradcam_object" })
+        {
+            var path = dir.File($"summaries/{name}.json");
+            File.WriteAllText(path, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(path), "\"(top|bottom)_classes\":\\[[^\\]]*\\]", "\"$1_classes\":[]"));
+        }
+        var (html, _) = Build(dir.Path);
+        var line = Regex.Match(html, "<p class=\"note\">SemScore: ([^<]*)</p>").Groups[1].Value;
+        Assert.StartsWith("ppa 0.3100; pia 0.3100; screening rate 1; undefined predictions 7", line);
+        Assert.DoesNotContain("classes", line);
+        Assert.DoesNotContain(" ;", line);
+        Assert.False(line.TrimEnd().EndsWith(';'), line);
+    }
+
+    [Fact]
+    public void A_corrupt_or_truncated_overlay_png_becomes_a_warning_tile_and_a_warning_not_an_image()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("predictions.csv"), "index,path,label,predicted,probability,target\n0,a.png,1,1,0.93,1\n1,b.png,2,1,0.55,1\n2,c.png,2,2,0.8,2\n");
+        var rgba = Enumerable.Range(0, 8 * 8 * 4).Select(i => (byte)(i % 4 == 3 ? 255 : i)).ToArray();
+        Directory.CreateDirectory(dir.File("overlays"));
+        for (int i = 0; i < 3; i++) Sightline.IO.Png.WriteRgba8(dir.File($"overlays/{i:D6}.png"), 8, 8, rgba);
+        var bytes = File.ReadAllBytes(dir.File("overlays/000001.png"));
+        File.WriteAllBytes(dir.File("overlays/000001.png"), bytes[..(bytes.Length - 20)]);   // truncated: no IEND
+        var (html, warnings) = HtmlReport.Render(ResultsScanner.Scan(dir.Path), new ReportOptions { Examples = 3 });
+        Assert.Equal(2, Count(html, "<img src=\"data:image/png;base64,"));
+        Assert.Contains("<div class=\"unreadable\" role=\"img\" aria-label=\"#1: predicted 1, p = 0.5500 ✗ (label 2): image not shown\">⚠ does not decode: truncated PNG", html);
+        var warning = Assert.Single(warnings);
+        Assert.StartsWith("overlays/000001.png: does not decode: truncated PNG", warning);
+        Assert.Contains("<section id=\"warnings\">", html);
+        Assert.True(html.IndexOf("<section id=\"warnings\">", StringComparison.Ordinal) < html.IndexOf("<section id=\"classes\">", StringComparison.Ordinal), "The warnings open the page.");
+        // Explain overlays are blended over the input: the legend says so for them.
+        Assert.Contains("The explain overlays are blended over a grayscale copy of the input", html);
+        Assert.DoesNotContain("no input image", html);
+    }
+
+    [Theory]
+    [InlineData("{\"comparisons\": [ {\"metric\": ", "the verdict and paired comparisons are left out")]
+    [InlineData("{\"comparison\": []}", "no &#39;comparisons&#39; array")]
+    [InlineData("[1, 2]", "not an object")]
+    public void A_broken_comparison_file_is_a_visible_warning(string json, string expected)
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path);
+        File.WriteAllText(dir.File("comparison.json"), json);
+        var (html, _) = Build(dir.Path);
+        Assert.DoesNotContain("<section id=\"verdict\">", html);
+        var warnings = Regex.Match(html, "<section id=\"warnings\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains("<li>comparison.json: ", warnings);
+        Assert.Contains(expected, warnings);
+    }
+
+    [Fact]
+    public void A_broken_examples_file_is_a_visible_warning()
+    {
+        using var dir = new TempDir();
+        SyntheticResults.Write(dir.Path);
+        File.WriteAllText(dir.File("examples.json"), "{\"examples\": [ {\"index\": 0, ");
+        var (html, _) = Build(dir.Path);
+        var warnings = Regex.Match(html, "<section id=\"warnings\">(.*?)</section>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains("<li>examples.json: ", warnings);
+        Assert.Contains("its examples are left out", warnings);
+    }
+
+    [Fact]
     public void Heat_maps_outline_the_mask_in_white()
     {
         var map = new float[16];
@@ -234,12 +316,12 @@ public sealed class HtmlReportTests
     }
 
     [Fact]
-    public void Png_encoder_round_trips_through_the_decoder()
+    public void Png_bytes_for_data_uris_round_trip_through_the_decoder()
     {
         var rgba = new byte[3 * 2 * 4];
         for (int i = 0; i < rgba.Length; i++) rgba[i] = (byte)(i % 4 == 3 ? 255 : i * 9);
         using var dir = new TempDir();
-        File.WriteAllBytes(dir.File("x.png"), PngEncoder.EncodeRgba(3, 2, rgba));
+        File.WriteAllBytes(dir.File("x.png"), Sightline.IO.Png.EncodeRgba8(3, 2, rgba));
         var image = ImageDecoder.Decode(dir.File("x.png"));
         Assert.Equal((3, 2), (image.Width, image.Height));
         for (int p = 0; p < 6; p++)

@@ -32,6 +32,25 @@ public sealed class ReportCommandTests
     }
 
     [Fact]
+    public void A_saliency_file_that_is_gone_is_a_warning_on_the_page_and_on_stderr_not_a_silently_missing_section()
+    {
+        using var dir = new TempDir();
+        File.Copy(Path.Combine(Examples, "saliency.npy"), dir.File("maps.npy"));
+        var (code, _, err) = CliRunner.Run("align", "--saliency", dir.File("maps.npy"), "--masks", Path.Combine(Examples, "masks.npy"),
+            "--out", dir.File("run/scores.csv"), "--summary", dir.File("run/summary.json"));
+        Assert.True(code == 0, err);
+        File.Delete(dir.File("maps.npy"));
+        (code, _, err) = CliRunner.Run("report", dir.File("run"), "--out", dir.File("report.html"));
+        Assert.Equal(0, code);
+        Assert.Contains("sightline: warning: summary.json: no heat maps: the saliency file '", err);
+        Assert.Contains("maps.npy' it records was not found", err);
+        var html = File.ReadAllText(dir.File("report.html"));
+        var warnings = System.Text.RegularExpressions.Regex.Match(html, "<section id=\"warnings\">(.*?)</section>", System.Text.RegularExpressions.RegexOptions.Singleline).Groups[1].Value;
+        Assert.Contains("summary.json: no heat maps: the saliency file &#39;", warnings);
+        Assert.DoesNotContain(": heat maps</h3>", html);
+    }
+
+    [Fact]
     public void A_missing_folder_exits_2()
     {
         using var dir = new TempDir();

@@ -26,4 +26,38 @@ public sealed class SvgChartsTests
         Assert.Equal("1", ticks[^1]);
         Assert.DoesNotContain("2", ticks);
     }
+
+    [Fact]
+    public void Bar_chart_labels_that_do_not_fit_their_cluster_are_drawn_in_full_at_45_degrees_and_the_chart_grows()
+    {
+        string[] metrics = ["sss", "iou", "gtc", "sc", "sc_soft", "pointing_game", "energy_pointing_game", "attribution_localisation",
+            "attribution_localisation_weighted", "top_k_intersection", "relevance_rank_accuracy", "relevance_mass_accuracy", "auc"];
+        var svg = SvgCharts.GroupedBars("means", metrics, [new ChartSeries("a", "#000"), new ChartSeries("b", "#111")], (c, s) => new BarValue(0.5, 0.4, 0.6));
+        var labels = Regex.Matches(svg, "<text class=\"x-label\" x=\"([\\d.]+)\" y=\"[\\d.]+\" transform=\"rotate\\(45 [^\"]+\">([^<]+)</text>").ToList();
+        Assert.Equal(metrics, labels.Select(m => m.Groups[2].Value));
+        // Ticks at least MinClusterWidth apart (neighbouring 45° labels do not touch), the plot wider than the default.
+        var x = labels.Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.All(x.Zip(x.Skip(1)), p => Assert.True(p.Second - p.First >= SvgCharts.MinClusterWidth - 1e-9, $"{p.First} → {p.Second}"));
+        var size = Regex.Match(svg, "<svg width=\"(\\d+)\" height=\"(\\d+)\"");
+        int height = int.Parse(size.Groups[2].Value);
+        // The longest label (33 characters) needs ≥ 33·6.5·cos 45° ≈ 152 px below the axis.
+        Assert.True(height >= 200 + 152, $"height {height}");
+    }
+
+    [Fact]
+    public void Bar_chart_labels_whose_neighbours_leave_room_stay_horizontal_and_in_full()
+    {
+        var svg = SvgCharts.GroupedBars("means", ["sss", "iou", "pointing_game"], [new ChartSeries("a", "#000"), new ChartSeries("b", "#111")], (c, s) => new BarValue(0.5, 0.4, 0.6));
+        Assert.Contains("text-anchor=\"middle\">pointing_game</text>", svg);
+        Assert.DoesNotContain("rotate(45", svg);
+    }
+
+    [Fact]
+    public void Bar_chart_labels_that_fit_stay_horizontal()
+    {
+        var svg = SvgCharts.GroupedBars("means", ["sss", "iou"], [new ChartSeries("a", "#000")], (c, s) => new BarValue(0.5, double.NaN, double.NaN));
+        Assert.Contains("<text class=\"x-label\" x=\"114\" y=\"216\" text-anchor=\"middle\">sss</text>", svg);
+        Assert.DoesNotContain("rotate(45", svg);
+        Assert.StartsWith("<svg width=\"440\" height=\"250\"", svg);
+    }
 }

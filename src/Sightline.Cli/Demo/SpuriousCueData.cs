@@ -1,7 +1,7 @@
 using Sightline.IO;
 using Sightline.Statistics;
 
-namespace Sightline.Demo;
+namespace Sightline.Cli.Demo;
 
 /// <summary>
 /// A labelled image set with a planted cue, after the Explanation Alignment coloured-square experiment (Bang et al.,
