@@ -623,7 +623,10 @@ public static class HtmlReport
                 return ("data:image/png;base64," + Convert.ToBase64String(bytes), null);
             }
             if (bytes.Length > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
+            {
+                ImageDecoder.Decode(path); // a truncated JPEG is a warning, not a half-grey picture
                 return ("data:image/jpeg;base64," + Convert.ToBase64String(bytes), null);
+            }
             var image = ImageDecoder.Decode(path);
             return ("data:image/png;base64," + Convert.ToBase64String(Sightline.IO.Png.EncodeRgb8(image.Width, image.Height, image.Rgb)), null);
         }
