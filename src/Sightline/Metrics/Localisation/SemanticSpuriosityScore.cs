@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Sightline.Numerics;
 
 namespace Sightline.Metrics.Localisation;
@@ -103,23 +106,102 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
         return (ins, tot - ins, tot);
     }
 
+    [ThreadStatic] private static float[]? _compatBuffer;
+
+    /// <summary>
+    /// The reference's sums, in its float32 order: <c>np.sum(S'[mask])</c> and <c>np.sum(S'[~mask])</c> over the
+    /// boolean-indexed (compacted, row-major) value lists and <c>np.sum(S')</c> over the whole map, each in NumPy's
+    /// order (<see cref="NumpyPairwise.ReduceSum"/>). Hard thresholding gives an int64 map in the reference, so its
+    /// sums are exact counts. One per-thread buffer of 2n + 2 floats, reused: [S' | inside values, slack | outside
+    /// values, slack].
+    /// </summary>
     private (double, double, double) CompatSums(ReadOnlySpan<float> map, ReadOnlySpan<byte> mask, float? tau)
     {
-        // The reference multiplies the float32 map by the mask and sums in float32 with NumPy's pairwise summation.
-        var thresholded = new float[map.Length];
-        for (int p = 0; p < map.Length; p++)
+        int n = map.Length;
+        if (tau is float ht && Options.Hard)
         {
-            float v = map[p];
-            if (tau is float t) v = Options.Hard ? (v > t ? 1f : 0f) : (v > t ? v : 0f);
-            thresholded[p] = v;
+            int count = 0, inside = 0;
+            for (int p = 0; p < n; p++)
+            {
+                if (map[p] > ht)
+                {
+                    count++;
+                    if (mask[p] != 0) inside++;
+                }
+            }
+            return (inside, count - inside, count);
         }
-        var inside = new float[map.Length];
-        var outside = new float[map.Length];
-        for (int p = 0; p < map.Length; p++)
+        int k = n - mask.Count((byte)0);
+        var buffer = _compatBuffer is { } b && b.Length >= 2 * n + 2 ? b : (_compatBuffer = new float[2 * n + 2]);
+        var full = buffer.AsSpan(0, n);
+        var ins = buffer.AsSpan(n, k + 1);
+        var outs = buffer.AsSpan(n + k + 1, n - k + 1);
+        CompactThresholded(map, mask, tau, full, ins, outs);
+        float total = NumpyPairwise.ReduceSum(tau is null ? map : full);
+        return (NumpyPairwise.ReduceSum(ins[..k]), NumpyPairwise.ReduceSum(outs[..(n - k)]), total);
+    }
+
+    /// <summary>
+    /// Writes the soft-thresholded map into <paramref name="full"/> (when <paramref name="tau"/> is set) and its values
+    /// inside / outside the mask, in row-major order, into <paramref name="inside"/> / <paramref name="outside"/>
+    /// (each one slot longer than its count: the branch-free scalar path writes every value to both lists and
+    /// advances only one, so the last write may land in the slack slot). Runs of 8 pixels that are all inside or all
+    /// outside (most of a blob mask) are stored as one vector.
+    /// </summary>
+    private static void CompactThresholded(ReadOnlySpan<float> map, ReadOnlySpan<byte> mask, float? tau, Span<float> full, Span<float> inside, Span<float> outside)
+    {
+        int n = map.Length, p = 0, i = 0, o = 0;
+        bool threshold = tau.HasValue;
+        float t = tau.GetValueOrDefault();
+        if (Vector256.IsHardwareAccelerated)
         {
-            if (mask[p] != 0) inside[p] = thresholded[p];
-            else outside[p] = thresholded[p];
+            var tv = Vector256.Create(t);
+            ref float rm = ref MemoryMarshal.GetReference(map);
+            ref byte rk = ref MemoryMarshal.GetReference(mask);
+            for (; p <= n - 8; p += 8)
+            {
+                var v = Vector256.LoadUnsafe(ref rm, (nuint)p);
+                if (threshold)
+                {
+                    v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, tv), v, Vector256<float>.Zero);
+                    v.StoreUnsafe(ref MemoryMarshal.GetReference(full), (nuint)p);
+                }
+                ulong eight = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref rk, p));
+                if (eight == 0)
+                {
+                    v.StoreUnsafe(ref MemoryMarshal.GetReference(outside), (nuint)o);
+                    o += 8;
+                }
+                else if (((eight - 0x0101010101010101UL) & ~eight & 0x8080808080808080UL) == 0)
+                {
+                    // No zero byte: all 8 pixels are inside.
+                    v.StoreUnsafe(ref MemoryMarshal.GetReference(inside), (nuint)i);
+                    i += 8;
+                }
+                else
+                {
+                    for (int j = 0; j < 8; j++)
+                    {
+                        float x = v[j];
+                        int m = mask[p + j] != 0 ? 1 : 0;
+                        inside[i] = x;
+                        outside[o] = x;
+                        i += m;
+                        o += 1 - m;
+                    }
+                }
+            }
         }
-        return (NumpyPairwise.Sum(inside), NumpyPairwise.Sum(outside), NumpyPairwise.Sum(thresholded));
+        for (; p < n; p++)
+        {
+            float x = map[p];
+            if (threshold && !(x > t)) x = 0f;
+            if (threshold) full[p] = x;
+            int m = mask[p] != 0 ? 1 : 0;
+            inside[i] = x;
+            outside[o] = x;
+            i += m;
+            o += 1 - m;
+        }
     }
 }
