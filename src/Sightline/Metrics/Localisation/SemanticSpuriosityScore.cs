@@ -19,6 +19,11 @@ public sealed record SssOptions(float? Threshold = 0.6f, bool Hard = false, bool
 /// I = Σ_{p∈R} S'(p), O = Σ_{p∉R} S'(p), T = Σ_p S'(p). 0 = all saliency on the object, 1 = all spurious.
 /// In reference-compatibility mode, <c>SSS = 1 − ((trunc(I) − trunc(O))/T + 1)/2</c> with float32 sums and τ = 0
 /// disabling the threshold. T = 0 gives NaN (<c>empty-saliency</c>); an empty mask is scored and flagged <c>empty-mask</c>.
+/// T sums non-negative values only (negative survivors are rejected first, below), so it is zero exactly when every
+/// kept value is 0 (the <see cref="AttributionMass"/> rule reduces to that; the float64 and float32 sums of
+/// non-negative values cannot cancel or underflow, so the test is exact). A defined exact score lies in [0, 1] (I ≤ T:
+/// both are monotone float64 sums over the same lanes); the compat score can leave [0, 1] by float32 rounding, as the
+/// reference's "-0.0000" entries do, because its I and T are summed in different orders.
 /// Saliency is expected to be non-negative (CAMs are ReLU'd): when negative values survive thresholding (no τ, or a
 /// negative soft τ), O/T is no longer a share in [0,1], so the score is NaN (<c>negative-saliency</c>).
 /// </summary>
@@ -38,7 +43,7 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
     {
         if (HasNegativeSurvivors(sample.Map)) return Score.Undefined(Reasons.NegativeSaliency);
         var (inside, outside, total) = Sums(sample.Map, sample.Mask);
-        if (!(total != 0) || double.IsNaN(total)) return Score.Undefined(Reasons.EmptySaliency);
+        if (AttributionMass.IsZero(total, total)) return Score.Undefined(Reasons.EmptySaliency);
         double sss;
         if (Options.ReferenceCompat)
         {
@@ -58,7 +63,7 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
     {
         if (HasNegativeSurvivors(sample.Map)) return Score.Undefined(Reasons.NegativeSaliency);
         var (inside, _, total) = Sums(sample.Map, sample.Mask);
-        return total != 0 && !double.IsNaN(total) ? new Score(inside / total) : Score.Undefined(Reasons.EmptySaliency);
+        return AttributionMass.IsZero(total, total) ? Score.Undefined(Reasons.EmptySaliency) : new Score(inside / total);
     }
 
     /// <summary>
