@@ -10,9 +10,10 @@ namespace Sightline.Metrics;
 /// For a sum of non-negative terms (|a|, max(a, 0), a thresholded non-negative map) Σ|t| = Σ t and the rule is
 /// exactly "every term is 0": float64 sums of float32 values cannot cancel or underflow, so that test is exact.
 /// For signed sums the total must be computed accurately enough for the test to mean something:
-/// <see cref="Numerics.Kernels.MaskedSignedSums"/> is compensated, with an error far below 2⁻²³·Σ|a|, so a map whose
-/// exact sum is 0 is always caught and a defined ratio is accurate to about 1e-16 relative to Σ|a|/|Σa|. A defined
-/// ratio r = N/Σa with |N| ≤ Σ|a| therefore satisfies |r| &lt; 2²³.
+/// <see cref="Numerics.Kernels.MaskedSignedSums"/> falls back to compensated summation whenever its plain float64 pass
+/// cannot prove 2⁻⁴⁰ accuracy, so its error stays far below 2⁻²³·Σ|a|: a map whose exact sum is 0 is always caught,
+/// and a defined ratio N/Σa is accurate to 2⁻⁴⁰·(1 + |N/Σa|) (about 1e-12). Because a defined total exceeds
+/// 2⁻²³·Σ|a|, a defined ratio with |N| ≤ Σ|a| satisfies |N/Σa| &lt; 2²³.
 /// </para>
 /// </summary>
 public static class AttributionMass
