@@ -49,7 +49,7 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
     public Score Evaluate(in MapMaskSample sample)
     {
         if (HasNegativeSurvivors(sample.Map)) return Score.Undefined(Reasons.NegativeSaliency);
-        var (inside, outside, total) = Sums(sample.Map, sample.Mask);
+        var (inside, outside, total) = Sums(sample.Map, sample.Mask, sample.Workspace);
         if (AttributionMass.IsZero(total, total)) return Score.Undefined(Reasons.EmptySaliency);
         double sss;
         if (Options.ReferenceCompat)
@@ -69,7 +69,7 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
     public Score Relevance(in MapMaskSample sample)
     {
         if (HasNegativeSurvivors(sample.Map)) return Score.Undefined(Reasons.NegativeSaliency);
-        var (inside, _, total) = Sums(sample.Map, sample.Mask);
+        var (inside, _, total) = Sums(sample.Map, sample.Mask, sample.Workspace);
         return AttributionMass.IsZero(total, total) ? Score.Undefined(Reasons.EmptySaliency) : new Score(inside / total);
     }
 
@@ -89,11 +89,11 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
         return false;
     }
 
-    private (double Inside, double Outside, double Total) Sums(ReadOnlySpan<float> map, ReadOnlySpan<byte> mask)
+    private (double Inside, double Outside, double Total) Sums(ReadOnlySpan<float> map, ReadOnlySpan<byte> mask, SampleWorkspace? workspace)
     {
         float? tau = Options.Threshold;
         if (Options.ReferenceCompat && tau == 0f) tau = null;
-        if (Options.ReferenceCompat) return CompatSums(map, mask, tau);
+        if (Options.ReferenceCompat) return CompatSums(map, mask, tau, workspace);
         if (tau is null)
         {
             var (i, t) = Kernels.MaskedSums(map, mask, 0, applyThreshold: false);
@@ -124,10 +124,10 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
     /// The reference's sums, in its float32 order: <c>np.sum(S'[mask])</c> and <c>np.sum(S'[~mask])</c> over the
     /// boolean-indexed (compacted, row-major) value lists and <c>np.sum(S')</c> over the whole map, each in NumPy's
     /// order (<see cref="NumpyPairwise.ReduceSum"/>). Hard thresholding gives an int64 map in the reference, so its
-    /// sums are exact counts. One per-thread buffer of 2n + 2 floats, reused: [S' | inside values, slack | outside
-    /// values, slack].
+    /// sums are exact counts. Scratch: 2n + 2 floats, [S' | inside values, slack | outside values, slack], from the
+    /// sample's workspace or else a per-thread buffer, reused across maps.
     /// </summary>
-    private (double, double, double) CompatSums(ReadOnlySpan<float> map, ReadOnlySpan<byte> mask, float? tau)
+    private (double, double, double) CompatSums(ReadOnlySpan<float> map, ReadOnlySpan<byte> mask, float? tau, SampleWorkspace? workspace)
     {
         int n = map.Length;
         if (tau is float ht && Options.Hard)
@@ -144,10 +144,12 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
             return (inside, count - inside, count);
         }
         int k = n - mask.Count((byte)0);
-        var buffer = _compatBuffer is { } b && b.Length >= 2 * n + 2 ? b : (_compatBuffer = new float[2 * n + 2]);
-        var full = buffer.AsSpan(0, n);
-        var ins = buffer.AsSpan(n, k + 1);
-        var outs = buffer.AsSpan(n + k + 1, n - k + 1);
+        var buffer = workspace is not null
+            ? workspace.FloatScratch(2 * n + 2)
+            : (_compatBuffer is { } b && b.Length >= 2 * n + 2 ? b : (_compatBuffer = new float[2 * n + 2])).AsSpan(0, 2 * n + 2);
+        var full = buffer[..n];
+        var ins = buffer.Slice(n, k + 1);
+        var outs = buffer.Slice(n + k + 1, n - k + 1);
         CompactThresholded(map, mask, tau, full, ins, outs);
         float total = NumpyPairwise.ReduceSum(tau is null ? map : full);
         return (NumpyPairwise.ReduceSum(ins[..k]), NumpyPairwise.ReduceSum(outs[..(n - k)]), total);

@@ -1,5 +1,6 @@
 using Sightline.Metrics;
 using Sightline.Metrics.Localisation;
+using static Sightline.Tests.Metrics.Localisation.LocalisationFixtures;
 
 namespace Sightline.Tests.Metrics.Localisation;
 
@@ -24,6 +25,7 @@ public sealed class SemanticSpuriosityScoreCompatTests
             var metric = new SemanticSpuriosityScore(new SssOptions(c.Tau, c.Hard, ReferenceCompat: true));
             workspace.Reset();
             var score = metric.Evaluate(new MapMaskSample(map, mask, c.Size, c.Size, workspace));
+            Assert.Equal(score, metric.Evaluate(new MapMaskSample(map, mask, c.Size, c.Size)));
             if (BitConverter.DoubleToInt64Bits(score.Value) != BitConverter.DoubleToInt64Bits(c.Expected))
                 mismatches.Add($"{c.Size}² seed {c.Seed} mask {c.MaskKind} τ {c.Tau?.ToString() ?? "none"} hard {c.Hard}: {score.Value:R} vs {c.Expected:R} (I {c.Inside}, O {c.Outside})");
         }
@@ -49,5 +51,12 @@ public sealed class SemanticSpuriosityScoreCompatTests
             if ((long)inside != c.Inside || (long)outside != c.Outside) orderSensitive++;
         }
         Assert.True(orderSensitive >= 10, $"{orderSensitive} rows");
+    }
+
+    [Fact]
+    public void Workspace_does_not_change_compat_scores()
+    {
+        AssertWorkspaceInvariant(new SemanticSpuriosityScore(new SssOptions(0.25f, ReferenceCompat: true)));
+        AssertWorkspaceInvariant(new SemanticSpuriosityScore(new SssOptions(0f, ReferenceCompat: true)));
     }
 }
