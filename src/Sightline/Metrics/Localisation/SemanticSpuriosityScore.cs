@@ -25,7 +25,8 @@ public sealed record SssOptions(float? Threshold = 0.6f, bool Hard = false, bool
 /// threshold and I, O, T the reference's float32 sums: <c>np.sum(S'[mask])</c>, <c>np.sum(S'[~mask])</c> (the
 /// compacted row-major value lists) and <c>np.sum(S')</c>, each in NumPy's chunked pairwise order
 /// (<see cref="NumpyPairwise.ReduceSum"/>; hard thresholding gives an integer map there, so exact counts). Verified
-/// bit for bit against the reference formula run by NumPy 1.24 on 28×28 and 224×224 maps with values tied at τ. T = 0 gives NaN (<c>empty-saliency</c>); an empty mask is scored and flagged <c>empty-mask</c>.
+/// bit for bit against the reference formula run by NumPy 1.24 on 28×28 and 224×224 maps with values tied at τ.
+/// T = 0 gives NaN (<c>empty-saliency</c>); an empty mask is scored and flagged <c>empty-mask</c>.
 /// T sums non-negative values only (negative survivors are rejected first, below), so it is zero exactly when every
 /// kept value is 0 (the <see cref="AttributionMass"/> rule reduces to that; the float64 and float32 sums of
 /// non-negative values cannot cancel or underflow, so the test is exact). A defined exact score lies in [0, 1] (I ≤ T:
