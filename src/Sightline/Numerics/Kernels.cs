@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Sightline.Numerics;
 
@@ -346,6 +347,12 @@ public static class Kernels
     {
         ulong eight = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref mask, offset));
         var bytes = Vector128.CreateScalar(eight).AsByte();
+        if (Avx2.IsSupported)
+        {
+            // One vpmovzxbd instead of two widening steps and a combine.
+            var zx = Avx2.ConvertToVector256Int32(bytes);
+            return (~Vector256.Equals(zx, Vector256<int>.Zero)).AsSingle();
+        }
         var (w16, _) = Vector128.Widen(bytes);
         var (w32lo, w32hi) = Vector128.Widen(w16);
         var ints = Vector256.Create(w32lo, w32hi).AsInt32();
