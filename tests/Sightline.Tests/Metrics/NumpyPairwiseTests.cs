@@ -71,6 +71,22 @@ public sealed class NumpyPairwiseTests
     }
 
     [Fact]
+    public void ReduceSumAbove_equals_the_sum_of_the_soft_thresholded_array()
+    {
+        // np.sum(np.where(x > t, x, 0)): the same order as summing a thresholded copy, without the copy.
+        foreach (var c in NumpySumFixtures.Sums().Where(c => c.Kind is 1 or 2))
+        {
+            var x = NumpySumFixtures.Values(c.Kind, c.Seed, c.Length);
+            foreach (float t in new[] { 0.6f, 0.3f, -1f, 2f })
+            {
+                var kept = x.Select(v => v > t ? v : 0f).ToArray();
+                Assert.Equal(BitConverter.SingleToUInt32Bits(NumpyPairwise.ReduceSum(kept)), BitConverter.SingleToUInt32Bits(NumpyPairwise.ReduceSumAbove(x, t)));
+            }
+        }
+        Assert.Equal(0f, NumpyPairwise.ReduceSumAbove([float.NaN, 0.5f], 0.6f));
+    }
+
+    [Fact]
     public void ReduceSum_rejects_a_non_positive_buffer_size() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => NumpyPairwise.ReduceSum([1f], 0));
 }

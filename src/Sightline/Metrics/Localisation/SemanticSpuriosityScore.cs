@@ -1,7 +1,9 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Sightline.Numerics;
 
 namespace Sightline.Metrics.Localisation;
@@ -121,12 +123,34 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
 
     [ThreadStatic] private static float[]? _compatBuffer;
 
+    /// <summary>Slots after each compacted list that the compaction may overwrite (it stores whole vectors).</summary>
+    private const int Slack = 8;
+
+    /// <summary>
+    /// Left-packing permutations: row m (8 ints) lists the lanes whose bit is set in m, in ascending order, so
+    /// <c>PermuteVar8x32(v, row m)</c> moves the lanes selected by m to the front, keeping their order.
+    /// </summary>
+    private static readonly int[] LeftPack = BuildLeftPack();
+
+    private static int[] BuildLeftPack()
+    {
+        var table = new int[256 * 8];
+        for (int m = 0; m < 256; m++)
+        {
+            int j = 0;
+            for (int lane = 0; lane < 8; lane++)
+                if ((m >> lane & 1) != 0) table[m * 8 + j++] = lane;
+        }
+        return table;
+    }
+
     /// <summary>
     /// The reference's sums, in its float32 order: <c>np.sum(S'[mask])</c> and <c>np.sum(S'[~mask])</c> over the
     /// boolean-indexed (compacted, row-major) value lists and <c>np.sum(S')</c> over the whole map, each in NumPy's
     /// order (<see cref="NumpyPairwise.ReduceSum"/>). Hard thresholding gives an int64 map in the reference, so its
-    /// sums are exact counts. Scratch: 2n + 2 floats, [S' | inside values, slack | outside values, slack], from the
-    /// sample's workspace or else a per-thread buffer, reused across maps.
+    /// sums are exact counts. Scratch: n + 16 floats, [inside values, slack | outside values, slack], from the
+    /// sample's workspace or else a per-thread buffer, reused across maps; T is summed from the map with the
+    /// threshold applied on the fly (<see cref="NumpyPairwise.ReduceSumAbove"/>).
     /// </summary>
     private (double, double, double) CompatSums(ReadOnlySpan<float> map, ReadOnlySpan<byte> mask, float? tau, SampleWorkspace? workspace)
     {
@@ -146,72 +170,52 @@ public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric
         }
         int k = n - mask.Count((byte)0);
         var buffer = workspace is not null
-            ? workspace.FloatScratch(2 * n + 2)
-            : (_compatBuffer is { } b && b.Length >= 2 * n + 2 ? b : (_compatBuffer = new float[2 * n + 2])).AsSpan(0, 2 * n + 2);
-        var full = buffer[..n];
-        var ins = buffer.Slice(n, k + 1);
-        var outs = buffer.Slice(n + k + 1, n - k + 1);
-        CompactThresholded(map, mask, tau, full, ins, outs);
-        float total = NumpyPairwise.ReduceSum(tau is null ? map : full);
+            ? workspace.FloatScratch(n + 2 * Slack)
+            : (_compatBuffer is { } b && b.Length >= n + 2 * Slack ? b : (_compatBuffer = new float[n + 2 * Slack])).AsSpan(0, n + 2 * Slack);
+        var ins = buffer[..(k + Slack)];
+        var outs = buffer.Slice(k + Slack, n - k + Slack);
+        CompactThresholded(map, mask, tau, ins, outs);
+        float total = tau is float t ? NumpyPairwise.ReduceSumAbove(map, t) : NumpyPairwise.ReduceSum(map);
         return (NumpyPairwise.ReduceSum(ins[..k]), NumpyPairwise.ReduceSum(outs[..(n - k)]), total);
     }
 
     /// <summary>
-    /// Writes the soft-thresholded map into <paramref name="full"/> (when <paramref name="tau"/> is set) and its values
-    /// inside / outside the mask, in row-major order, into <paramref name="inside"/> / <paramref name="outside"/>
-    /// (each one slot longer than its count: the branch-free scalar path writes every value to both lists and
-    /// advances only one, so the last write may land in the slack slot). Runs of 8 pixels that are all inside or all
-    /// outside (most of a blob mask) are stored as one vector.
+    /// Writes the soft-thresholded values inside / outside the mask, in row-major order, into
+    /// <paramref name="inside"/> / <paramref name="outside"/>, each at least <see cref="Slack"/> slots longer than its
+    /// count. With AVX2 every 8 pixels are left-packed with one permutation per list (branch-free: whole vectors are
+    /// stored and the write position advances by the number of lanes that belong); otherwise every value is written
+    /// to both lists and only one position advances.
     /// </summary>
-    private static void CompactThresholded(ReadOnlySpan<float> map, ReadOnlySpan<byte> mask, float? tau, Span<float> full, Span<float> inside, Span<float> outside)
+    private static void CompactThresholded(ReadOnlySpan<float> map, ReadOnlySpan<byte> mask, float? tau, Span<float> inside, Span<float> outside)
     {
         int n = map.Length, p = 0, i = 0, o = 0;
         bool threshold = tau.HasValue;
         float t = tau.GetValueOrDefault();
-        if (Vector256.IsHardwareAccelerated)
+        if (Avx2.IsSupported)
         {
             var tv = Vector256.Create(t);
             ref float rm = ref MemoryMarshal.GetReference(map);
             ref byte rk = ref MemoryMarshal.GetReference(mask);
+            ref float ri = ref MemoryMarshal.GetReference(inside);
+            ref float ro = ref MemoryMarshal.GetReference(outside);
+            ref int rp = ref MemoryMarshal.GetArrayDataReference(LeftPack);
             for (; p <= n - 8; p += 8)
             {
                 var v = Vector256.LoadUnsafe(ref rm, (nuint)p);
-                if (threshold)
-                {
-                    v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, tv), v, Vector256<float>.Zero);
-                    v.StoreUnsafe(ref MemoryMarshal.GetReference(full), (nuint)p);
-                }
-                ulong eight = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref rk, p));
-                if (eight == 0)
-                {
-                    v.StoreUnsafe(ref MemoryMarshal.GetReference(outside), (nuint)o);
-                    o += 8;
-                }
-                else if (((eight - 0x0101010101010101UL) & ~eight & 0x8080808080808080UL) == 0)
-                {
-                    // No zero byte: all 8 pixels are inside.
-                    v.StoreUnsafe(ref MemoryMarshal.GetReference(inside), (nuint)i);
-                    i += 8;
-                }
-                else
-                {
-                    for (int j = 0; j < 8; j++)
-                    {
-                        float x = v[j];
-                        int m = mask[p + j] != 0 ? 1 : 0;
-                        inside[i] = x;
-                        outside[o] = x;
-                        i += m;
-                        o += 1 - m;
-                    }
-                }
+                if (threshold) v = Vector256.ConditionalSelect(Vector256.GreaterThan(v, tv), v, Vector256<float>.Zero);
+                var bytes = Vector128.CreateScalar(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref rk, p))).AsByte();
+                int m = (int)(~Vector128.Equals(bytes, Vector128<byte>.Zero).ExtractMostSignificantBits() & 0xFF);
+                int count = BitOperations.PopCount((uint)m);
+                Avx2.PermuteVar8x32(v, Vector256.LoadUnsafe(ref rp, (nuint)(m * 8))).StoreUnsafe(ref ri, (nuint)i);
+                Avx2.PermuteVar8x32(v, Vector256.LoadUnsafe(ref rp, (nuint)((~m & 0xFF) * 8))).StoreUnsafe(ref ro, (nuint)o);
+                i += count;
+                o += 8 - count;
             }
         }
         for (; p < n; p++)
         {
             float x = map[p];
             if (threshold && !(x > t)) x = 0f;
-            if (threshold) full[p] = x;
             int m = mask[p] != 0 ? 1 : 0;
             inside[i] = x;
             outside[o] = x;
