@@ -8,10 +8,12 @@ namespace Sightline.Metrics.Localisation;
 /// ratio, so the map is not normalised. RMA(S) + RMA(¬S) = 1. Bounded by [0, 1] for non-negative maps; signed maps can
 /// leave that range, as in the paper.
 /// <para>
-/// Zero total: the sums are compensated (<see cref="Kernels.MaskedSignedSums"/>) and Σa counts as zero when
+/// Zero total: the sums are accurate however much they cancel (<see cref="Kernels.MaskedSignedSums"/>: a plain float64
+/// pass when its error bound proves 2⁻⁴⁰ accuracy, else a compensated one) and Σa counts as zero when
 /// |Σa| ≤ 2⁻²³·Σ|a| (<see cref="AttributionMass"/>): a signed map whose positive and negative parts cancel (exactly,
 /// or to within float32 resolution) is NaN (<c>empty-saliency</c>), never the ±1e17 quotient of a rounding residual.
-/// A defined score therefore has |RMA| ≤ Σ_{p∈S}|a(p)| / |Σa| &lt; 2²³. Empty S → NaN (<c>empty-mask</c>).
+/// A defined score is within 2⁻⁴⁰·(1 + |RMA|) of the exact ratio and has |RMA| ≤ Σ_{p∈S}|a(p)| / |Σa| &lt; 2²³.
+/// Empty S → NaN (<c>empty-mask</c>).
 /// </para>
 /// </summary>
 [Metric("relevance_mass_accuracy", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
