@@ -21,11 +21,25 @@ public class LocalisationBenchmarks
     private float[][] _copyTargets = [];
     private IMapMaskMetric[] _metrics = [];
 
-    /// <summary>A metric name, or <c>core5</c> = sss, iou, gtc, sc and pointing_game on each map (sharing the binarisation).</summary>
+    /// <summary>
+    /// A metric name, <c>core5</c> = sss, iou, gtc, sc and pointing_game on each map (sharing the binarisation), or
+    /// <c>sss-compat</c> = sss with <c>--sss-compat</c> (the reference's float32 sums in NumPy's order).
+    /// </summary>
     [ParamsSource(nameof(MetricNames))]
     public string Metric { get; set; } = "sss";
 
-    public static IEnumerable<string> MetricNames() => ["core5", .. MetricRegistry.MapMask.Select(d => d.Name)];
+    /// <summary>
+    /// Every case, or only those named in the environment variable <c>SIGHTLINE_BENCH_METRICS</c> (comma-separated),
+    /// e.g. <c>SIGHTLINE_BENCH_METRICS=sss,sss-compat</c> to time two cases instead of all of them.
+    /// </summary>
+    public static IEnumerable<string> MetricNames()
+    {
+        string[] all = ["core5", .. MetricRegistry.MapMask.Select(d => d.Name), "sss-compat"];
+        var only = Environment.GetEnvironmentVariable("SIGHTLINE_BENCH_METRICS");
+        if (string.IsNullOrWhiteSpace(only)) return all;
+        var wanted = only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return all.Where(wanted.Contains);
+    }
 
     [GlobalSetup]
     public void Setup()
@@ -49,8 +63,14 @@ public class LocalisationBenchmarks
             _masks[i] = mask;
         }
         _copyTargets = [.. Enumerable.Range(0, Environment.ProcessorCount).Select(_ => new float[H * W])];
-        var names = Metric == "core5" ? new[] { "sss", "iou", "gtc", "sc", "pointing_game" } : [Metric];
-        _metrics = [.. names.Select(n => MetricRegistry.Get(n).Create(LocalisationSettings.Default))];
+        var settings = Metric == "sss-compat" ? LocalisationSettings.Default with { SssCompat = true } : LocalisationSettings.Default;
+        var names = Metric switch
+        {
+            "core5" => new[] { "sss", "iou", "gtc", "sc", "pointing_game" },
+            "sss-compat" => ["sss"],
+            _ => [Metric],
+        };
+        _metrics = [.. names.Select(n => MetricRegistry.Get(n).Create(settings))];
     }
 
     [Benchmark(Description = "10,000 maps 224×224")]

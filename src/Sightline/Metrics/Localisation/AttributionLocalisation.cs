@@ -13,7 +13,8 @@ namespace Sightline.Metrics.Localisation;
 /// values around 1e-12 scores like the same map around 1). No other normalisation is needed: a / max|a| cancels in
 /// the ratio. With |a| the ratio cannot exceed 1, so Quantus' "NaN when μ &gt; 1" never triggers.
 /// </para>
-/// Empty S → NaN (<c>empty-mask</c>); Σ|a| = 0 → NaN (<c>empty-saliency</c>; Quantus returns 0 there).
+/// Empty S → NaN (<c>empty-mask</c>); Σ|a| = 0 → NaN (<c>empty-saliency</c>; Quantus returns 0 there). Σ|a| is a sum of non-negative terms, so it is zero exactly when every term is 0 (the <see cref="AttributionMass"/> rule reduces to that; float64 sums of float32 values cannot cancel or underflow, so the test is exact).
+/// A defined score lies in [0, 1].
 /// </summary>
 [Metric("attribution_localisation", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
     Summary = "Share of absolute attribution inside the mask",
@@ -38,7 +39,7 @@ public sealed class AttributionLocalisation : IMapMaskMetric
         maskCount = Kernels.SumBytes(sample.Mask);
         if (maskCount == 0) return Score.Undefined(Reasons.EmptyMask);
         var (inside, total) = Kernels.MaskedAbsSums(sample.Map, sample.Mask);
-        if (!(total > 0)) return Score.Undefined(Reasons.EmptySaliency);
+        if (AttributionMass.IsZero(total, total)) return Score.Undefined(Reasons.EmptySaliency);
         double scale = Math.Abs(TensorPrimitives.MaxMagnitude(sample.Map));
         return new Score(inside / (total + Epsilon * scale));
     }

@@ -19,7 +19,8 @@ namespace Sightline.Metrics.Localisation;
 /// without normalising and keeps the score scale-free. No other normalisation is needed.
 /// </para>
 /// Empty mask → NaN (<c>empty-mask</c>); a non-empty mask that makes no quadrant a target → NaN
-/// (<c>no-target-quadrant</c>); Σ a⁺ = 0 → NaN (<c>empty-saliency</c>).
+/// (<c>no-target-quadrant</c>); Σ a⁺ = 0 → NaN (<c>empty-saliency</c>). Σ a⁺ is a sum of non-negative terms, so it is zero exactly when every term is 0 (the <see cref="AttributionMass"/> rule reduces to that; float64 sums of float32 values cannot cancel or underflow, so the test is exact).
+/// A defined score lies in [0, 1].
 /// Only meaningful on mosaics, hence <see cref="MetricAttribute.NeedsExtraInputs"/>.
 /// </summary>
 [Metric("focus", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
@@ -86,7 +87,7 @@ public sealed class Focus : IMapMaskMetric
             }
         }
         double total = tl + tr + bl + br;
-        if (!(total > 0)) return Score.Undefined(Reasons.EmptySaliency);
+        if (AttributionMass.IsZero(total, total)) return Score.Undefined(Reasons.EmptySaliency);
         double target = (topLeft ? tl : 0) + (topRight ? tr : 0) + (bottomLeft ? bl : 0) + (bottomRight ? br : 0);
         double scale = Math.Abs(TensorPrimitives.MaxMagnitude(map));
         return new Score(target / (total + Epsilon * scale));

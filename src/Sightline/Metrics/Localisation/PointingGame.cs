@@ -84,6 +84,7 @@ public sealed class PointingGame(double tolerance, bool tieAny = false) : IMapMa
 /// <summary>
 /// Energy-based Pointing Game (Wang et al., "Score-CAM", CVPR Workshops 2020): the share of positive saliency inside
 /// the mask, Σ_{p∈G} max(s,0) / Σ_p max(s,0). No positive saliency → NaN (<c>empty-saliency</c>); empty mask → NaN (<c>empty-mask</c>).
+/// Σ max(s,0) is a sum of non-negative terms, so it is zero exactly when every term is 0 (the <see cref="AttributionMass"/> rule reduces to that; float64 sums of float32 values cannot cancel or underflow, so the test is exact). A defined score lies in [0, 1].
 /// </summary>
 [Metric("energy_pointing_game", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
     Summary = "Share of positive saliency inside the mask", Citation = "Wang et al., Score-CAM, CVPR Workshops 2020")]
@@ -97,6 +98,6 @@ public sealed class EnergyPointingGame : IMapMaskMetric
     {
         if (sample.Mask.IndexOfAnyExcept((byte)0) < 0) return Score.Undefined(Reasons.EmptyMask);
         var (inside, total) = Kernels.MaskedSums(sample.Map, sample.Mask, 0f, applyThreshold: true);
-        return total > 0 ? new Score(inside / total) : Score.Undefined(Reasons.EmptySaliency);
+        return AttributionMass.IsZero(total, total) ? Score.Undefined(Reasons.EmptySaliency) : new Score(inside / total);
     }
 }

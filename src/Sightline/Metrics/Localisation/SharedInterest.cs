@@ -84,6 +84,7 @@ public sealed class SaliencyCoverage(Binarization binarization) : IMapMaskMetric
 /// <summary>
 /// Continuous saliency coverage on |s|: Σ_{p∈G} |s(p)| / Σ_p |s(p)| (Boggust et al., CHI 2022, continuous SC; the library
 /// applies |·| before scoring). Σ|s| = 0 → NaN (<c>empty-saliency</c>). sc_soft(G) + sc_soft(¬G) = 1.
+/// Σ|s| is a sum of non-negative terms, so it is zero exactly when every term is 0 (the <see cref="AttributionMass"/> rule reduces to that; float64 sums of float32 values cannot cancel or underflow, so the test is exact). A defined score lies in [0, 1].
 /// </summary>
 [Metric("sc_soft", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
     Summary = "Shared Interest saliency coverage on |saliency| (continuous)", Citation = "Boggust et al., Shared Interest, CHI 2022")]
@@ -96,7 +97,7 @@ public sealed class SoftSaliencyCoverage : IMapMaskMetric
     public Score Evaluate(in MapMaskSample sample)
     {
         var (inside, total) = Kernels.MaskedAbsSums(sample.Map, sample.Mask);
-        if (!(total > 0)) return Score.Undefined(Reasons.EmptySaliency);
+        if (AttributionMass.IsZero(total, total)) return Score.Undefined(Reasons.EmptySaliency);
         return new Score(inside / total, Kernels.SumBytes(sample.Mask) == 0 ? Reasons.EmptyMask : null);
     }
 }
