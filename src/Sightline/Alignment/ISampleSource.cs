@@ -21,6 +21,22 @@ public interface ISampleSource
     void Read(int index, Span<float> destination);
 }
 
+/// <summary>
+/// A <see cref="ISampleSource"/> that can also deliver a sample as bytes, so boolean and uint8 masks stay bytes from the
+/// file to the metric kernels (no float conversion, a vectorised 0/1 check): <c>sightline align</c> reads masks this way
+/// whenever <see cref="TryReadBytes"/> says it can.
+/// </summary>
+public interface IByteSampleSource : ISampleSource
+{
+    /// <summary>
+    /// Reads sample <paramref name="index"/> as bytes into <paramref name="destination"/> and returns true, or returns
+    /// false (writing nothing) when the stored type has no exact byte form (then read floats with <see cref="ISampleSource.Read"/>).
+    /// Booleans read as 0/1; other values are returned as stored, unchecked: the caller checks that a mask holds 0/1.
+    /// Safe to call from several threads at once.
+    /// </summary>
+    bool TryReadBytes(int index, Span<byte> destination);
+}
+
 /// <summary>An in-memory <see cref="ISampleSource"/>.</summary>
 public sealed class ArraySampleSource : ISampleSource
 {
@@ -50,7 +66,7 @@ public sealed class ArraySampleSource : ISampleSource
 }
 
 /// <summary>Binary masks held as bytes (for example a folder of PNG masks loaded by <see cref="IO.MaskStack"/>).</summary>
-public sealed class ByteStackSource(string name, byte[] data, int count, int height, int width) : ISampleSource
+public sealed class ByteStackSource(string name, byte[] data, int count, int height, int width) : IByteSampleSource
 {
     /// <inheritdoc/>
     public string Name { get; } = name;
@@ -63,5 +79,12 @@ public sealed class ByteStackSource(string name, byte[] data, int count, int hei
     {
         var src = data.AsSpan(index * height * width, height * width);
         for (int i = 0; i < src.Length; i++) destination[i] = src[i];
+    }
+
+    /// <inheritdoc/>
+    public bool TryReadBytes(int index, Span<byte> destination)
+    {
+        data.AsSpan(index * height * width, height * width).CopyTo(destination);
+        return true;
     }
 }
