@@ -22,12 +22,15 @@ public sealed class NeuronProbe
 {
     private readonly ConcurrentDictionary<string, Lazy<object>> _cache = new();
 
+    private readonly Lazy<double[]> _colA, _colC;
+
     private NeuronProbe(double[] rowA, double[] rowC, int samples, int neurons, int concepts)
     {
         Samples = samples; Neurons = neurons; Concepts = concepts;
         RowA = rowA; RowC = rowC;
-        ColA = Transpose(rowA, samples, neurons);
-        ColC = Transpose(rowC, samples, concepts);
+        // The column-major copies are made when a metric first needs them (inverse_auc, for one, needs neither).
+        _colA = new(() => Transpose(rowA, samples, neurons), LazyThreadSafetyMode.ExecutionAndPublication);
+        _colC = new(() => Transpose(rowC, samples, concepts), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>N = |D|.</summary>
@@ -41,8 +44,8 @@ public sealed class NeuronProbe
 
     internal double[] RowA { get; }
     internal double[] RowC { get; }
-    internal double[] ColA { get; }
-    internal double[] ColC { get; }
+    internal double[] ColA => _colA.Value;
+    internal double[] ColC => _colC.Value;
 
     /// <summary>a_k as a span of length N.</summary>
     public ReadOnlySpan<double> ActivationColumn(int neuron) => ColA.AsSpan(neuron * Samples, Samples);
@@ -209,14 +212,20 @@ public sealed class NeuronProbe
         var idx = new int[m][];
         var active = new double[m];
         var inactive = new double[m];
+        // One pass over the row-major labels (no column-major copy needed); each list stays ascending.
+        var lists = new List<int>[m];
+        for (int t = 0; t < m; t++) lists[t] = [];
+        var rows = RowC;
+        for (int i = 0; i < N; i++)
+        {
+            int o = i * m;
+            for (int t = 0; t < m; t++) if (rows[o + t] >= 0.5) lists[t].Add(i);
+        }
         for (int t = 0; t < m; t++)
         {
-            var col = ConceptColumn(t);
-            var li = new List<int>();
-            for (int i = 0; i < N; i++) if (col[i] >= 0.5) li.Add(i);
-            idx[t] = [.. li];
-            active[t] = li.Count;
-            inactive[t] = N - li.Count;
+            idx[t] = [.. lists[t]];
+            active[t] = idx[t].Length;
+            inactive[t] = N - idx[t].Length;
         }
         return new ActiveSets(idx, null, active, inactive, idx, [.. idx.Select(ix => NeuronKernels.PackBits(ix, N))]);
     });
