@@ -229,7 +229,8 @@ public static class NeuronKernels
     /// cols × sets.Length. The same numbers as <see cref="Ranks"/> (midranks) followed by <see cref="SparseRowSums(int[][], double[][], double[], int)"/>
     /// over the transposed rank matrix, bit for bit (the sums are of half-integers, exact in double), but without the N × cols
     /// rank matrix: eight columns at a time are ranked by a stable LSD radix sort of their order-preserving 64-bit keys (11-bit
-    /// digits; a digit every key shares is skipped, so float32-valued data takes four passes), their ranks interleaved so that
+    /// digits, a digit every key shares skipped; a column of float32 values sorts packed 32-bit keys and indices in at most
+    /// three passes), their ranks interleaved so that
     /// one 8-wide vector per input holds them, and each set's sums are one vector accumulation over its inputs. Parallel over
     /// blocks of eight columns. Cost O(cols·N + Σ_t |sets[t]|·cols/8) vector operations.
     /// </summary>
@@ -246,7 +247,14 @@ public static class NeuronKernels
             int k0 = blk * Block, width = Math.Min(Block, cols - k0);
             var ranks = scratch.Interleaved;
             if (width < Block) ranks.AsSpan().Clear();
-            for (int j = 0; j < width; j++) MidranksInto(rowMajor, n, cols, k0 + j, scratch, j);
+            // One pass over the rows gathers the block's columns (each row's eight values share a cache line).
+            var columns = scratch.Columns;
+            for (int i = 0; i < n; i++)
+            {
+                var row = rowMajor.AsSpan(i * cols + k0, width);
+                for (int j = 0; j < row.Length; j++) columns[j * n + i] = row[j];
+            }
+            for (int j = 0; j < width; j++) MidranksInto(columns.AsSpan(j * n, n), scratch, j);
             for (int t = 0; t < m; t++)
             {
                 var set = sets[t];
@@ -269,21 +277,66 @@ public static class NeuronKernels
     {
         public readonly ulong[] Keys = new ulong[n], Keys2 = new ulong[n];
         public readonly int[] Index = new int[n], Index2 = new int[n];
+        public readonly double[] Columns = new double[n * 8];
         public readonly double[] Interleaved = new double[n * 8];
         public readonly int[] Counts = new int[6 * 2048];
     }
 
-    // Midranks of column k of the row-major matrix into lane j of scratch.Interleaved (stride 8).
-    private static void MidranksInto(double[] rowMajor, int n, int cols, int k, RankScratch scratch, int lane)
+    // Midranks of one column into lane `lane` of scratch.Interleaved (stride 8). Columns whose values are all float32 (data
+    // read from float32 files) sort one array of (32-bit key, index) words in at most three passes; others sort 64-bit keys
+    // with a separate index array. Both sorts are stable LSD radix sorts that skip a digit every key shares.
+    private static void MidranksInto(ReadOnlySpan<double> column, RankScratch scratch, int lane)
     {
+        int n = column.Length;
+        bool single = true;
+        foreach (double v in column)
+            if ((double)(float)v != v) { single = false; break; }
         ulong[] keys = scratch.Keys, keys2 = scratch.Keys2;
-        int[] index = scratch.Index, index2 = scratch.Index2;
         var counts = scratch.Counts.AsSpan();
         counts.Clear();
+        var ranks = scratch.Interleaved;
+        if (single)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float f = (float)column[i];
+                uint bits = BitConverter.SingleToUInt32Bits(f == 0 ? 0f : f); // −0 ties with +0, as == says
+                uint key = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+                keys[i] = ((ulong)key << 32) | (uint)i;
+                counts[(int)(key & 2047)]++;
+                counts[2048 + (int)((key >> 11) & 2047)]++;
+                counts[4096 + (int)(key >> 22)]++;
+            }
+            for (int d = 0; d < 3; d++)
+            {
+                var c = counts.Slice(d * 2048, 2048);
+                int shift = 32 + 11 * d;
+                if (c[(int)((keys[0] >> shift) & 2047)] == n) continue;
+                int sum = 0;
+                for (int b = 0; b < 2048; b++) { int x = c[b]; c[b] = sum; sum += x; }
+                for (int i = 0; i < n; i++)
+                {
+                    ulong w = keys[i];
+                    keys2[c[(int)((w >> shift) & 2047)]++] = w;
+                }
+                (keys, keys2) = (keys2, keys);
+            }
+            for (int start = 0; start < n;)
+            {
+                uint key = (uint)(keys[start] >> 32);
+                int end = start + 1;
+                while (end < n && (uint)(keys[end] >> 32) == key) end++;
+                double mid = (start + end - 1) / 2.0;
+                for (int j = start; j < end; j++) ranks[(long)(uint)keys[j] * 8 + lane] = mid;
+                start = end;
+            }
+            return;
+        }
+        int[] index = scratch.Index, index2 = scratch.Index2;
         for (int i = 0; i < n; i++)
         {
-            double v = rowMajor[(long)i * cols + k];
-            ulong bits = BitConverter.DoubleToUInt64Bits(v == 0 ? 0.0 : v); // −0 ties with +0, as == says
+            double v = column[i];
+            ulong bits = BitConverter.DoubleToUInt64Bits(v == 0 ? 0.0 : v);
             ulong key = (bits & 0x8000_0000_0000_0000ul) != 0 ? ~bits : bits | 0x8000_0000_0000_0000ul;
             keys[i] = key;
             index[i] = i;
@@ -306,7 +359,6 @@ public static class NeuronKernels
             (keys, keys2) = (keys2, keys);
             (index, index2) = (index2, index);
         }
-        var ranks = scratch.Interleaved;
         for (int start = 0; start < n;)
         {
             int end = start + 1;
