@@ -5,6 +5,7 @@
 # Needs Debian's /usr/bin/python3 with numpy and torch (apt-get install python3-numpy python3-torch) and, for the
 # statistics, hyperfine (apt-get install hyperfine); without hyperfine each command is timed RUNS times with
 # /usr/bin/time. Report the minimum: on a shared machine the mean mostly measures the other processes.
+# BASELINE=DIR (another checkout, e.g. an older commit) also times DIR/sightline on the same commands (hyperfine only).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -22,7 +23,14 @@ iauc_sl="$root/sightline neurons score --activations $data/activations.npy --con
 iauc_pt="$py $here/neurons_torch.py inverse_auc $data/activations.npy $data/concepts.npy $data/inverse_auc_torch.npy"
 
 if command -v hyperfine >/dev/null; then
-  hyperfine -N -w 1 -r "$runs" --export-json "$data/timings.json" \
+  extra=()
+  if [ -n "${BASELINE:-}" ]; then
+    "$BASELINE/sightline" --version >/dev/null
+    extra=(-n "baseline align" "${align_sl/$root\/sightline/$BASELINE/sightline}"
+           -n "baseline correlation" "${corr_sl/$root\/sightline/$BASELINE/sightline}"
+           -n "baseline inverse_auc" "${iauc_sl/$root\/sightline/$BASELINE/sightline}")
+  fi
+  hyperfine -N -w 1 -r "$runs" --export-json "$data/timings.json" "${extra[@]}" \
     -n "sightline align" "$align_sl" -n "numpy align" "$align_np" \
     -n "sightline correlation" "$corr_sl" -n "torch correlation" "$corr_pt" \
     -n "sightline inverse_auc" "$iauc_sl" -n "torch inverse_auc" "$iauc_pt" >"$data/hyperfine.txt"
@@ -36,6 +44,8 @@ for name, r in rows.items():
 for a, b in [("align", "numpy align"), ("correlation", "torch correlation"), ("inverse_auc", "torch inverse_auc")]:
     s = min(rows["sightline " + a]["times"]); o = min(rows[b]["times"])
     print(f"{a}: sightline {s:.3f} s, {b} {o:.3f} s: {o / s:.1f}x faster (minimum of {len(rows[b]['times'])} runs each)")
+    if "baseline " + a in rows:
+        print(f"  baseline sightline {min(rows['baseline ' + a]['times']):.3f} s")
 PY
 else
   for cmd in "$align_sl" "$align_np" "$corr_sl" "$corr_pt" "$iauc_sl" "$iauc_pt"; do
