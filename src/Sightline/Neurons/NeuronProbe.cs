@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Sightline.Statistics;
 
 namespace Sightline.Neurons;
@@ -74,10 +77,14 @@ public sealed class NeuronProbe
             throw new InputDataException($"Activations hold {activations.Length} values, expected N × n_neurons = {samples} × {neurons}.");
         if (concepts.Length != (long)samples * conceptCount)
             throw new InputDataException($"Concept labels hold {concepts.Length} values, expected N × n_concepts = {samples} × {conceptCount}.");
-        for (int i = 0; i < activations.Length; i++)
+        // Vectorised checks first; the element loops below only run to name the offending value.
+        bool valid = TensorPrimitives.IsFiniteAll<double>(activations);
+        for (int i = 0; !valid && i < activations.Length; i++)
             if (!double.IsFinite(activations[i]))
                 throw new InputDataException($"Activations: value {activations[i]} at input {i / Math.Max(1, neurons)}, neuron {i % Math.Max(1, neurons)} is not finite; remove or replace NaN/∞ first.");
-        for (int i = 0; i < concepts.Length; i++)
+        // Min/Max propagate NaN, which fails both comparisons.
+        valid = concepts.Length == 0 || (TensorPrimitives.Min<double>(concepts) >= 0 && TensorPrimitives.Max<double>(concepts) <= 1);
+        for (int i = 0; !valid && i < concepts.Length; i++)
             if (!(concepts[i] >= 0 && concepts[i] <= 1))
                 throw new InputDataException($"Concept labels: value {concepts[i]} at input {i / Math.Max(1, conceptCount)}, concept {i % Math.Max(1, conceptCount)} is not in [0, 1]; labels must be binary or probabilities.");
         return new NeuronProbe(activations, concepts, samples, neurons, conceptCount);
@@ -216,10 +223,22 @@ public sealed class NeuronProbe
         var lists = new List<int>[m];
         for (int t = 0; t < m; t++) lists[t] = [];
         var rows = RowC;
+        var half = Vector256.Create(0.5);
         for (int i = 0; i < N; i++)
         {
-            int o = i * m;
-            for (int t = 0; t < m; t++) if (rows[o + t] >= 0.5) lists[t].Add(i);
+            var row = rows.AsSpan(i * m, m);
+            int t = 0;
+            for (; t + 4 <= m; t += 4)
+            {
+                // Four labels per comparison; most are below 0.5, so most words are 0.
+                uint bits = Vector256.GreaterThanOrEqual(Vector256.Create(row.Slice(t, 4)), half).ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    lists[t + BitOperations.TrailingZeroCount(bits)].Add(i);
+                    bits &= bits - 1;
+                }
+            }
+            for (; t < m; t++) if (row[t] >= 0.5) lists[t].Add(i);
         }
         for (int t = 0; t < m; t++)
         {
