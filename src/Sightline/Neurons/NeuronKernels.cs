@@ -231,8 +231,9 @@ public static class NeuronKernels
     /// rank matrix: eight columns at a time are ranked by a stable LSD radix sort of their order-preserving 64-bit keys (11-bit
     /// digits, a digit every key shares skipped; a column of float32 values sorts packed 32-bit keys and indices in at most
     /// three passes), their ranks interleaved so that
-    /// one 8-wide vector per input holds them, and each set's sums are one vector accumulation over its inputs. Parallel over
-    /// blocks of eight columns. Cost O(cols·N + Σ_t |sets[t]|·cols/8) vector operations.
+    /// one 8-wide vector per input holds them, and each input's vector is added to the accumulators of the sets containing it
+    /// (the sets transposed to rows once; the accumulators stay in L1). Parallel over blocks of eight columns.
+    /// Cost O(cols·N + Σ_t |sets[t]|·cols/8) vector operations.
     /// </summary>
     public static double[] MidrankSetSums(double[] rowMajor, int samples, int cols, int[][] sets)
     {
@@ -240,9 +241,21 @@ public static class NeuronKernels
         if ((long)n * cols != rowMajor.Length) throw new ArgumentException($"{rowMajor.Length} values do not fill {samples} × {cols}.", nameof(rowMajor));
         var result = new double[cols * m];
         if (n == 0 || cols == 0 || m == 0) return result;
+        // The sets transposed to rows (CSR): input i belongs to concepts rowSets[rowStart[i] .. rowStart[i + 1]).
+        var rowStart = new int[n + 1];
+        foreach (var set in sets)
+            foreach (int i in set)
+            {
+                if ((uint)i >= (uint)n) throw new ArgumentOutOfRangeException(nameof(sets), i, $"Set members must be inputs 0..{n - 1}.");
+                rowStart[i + 1]++;
+            }
+        for (int i = 0; i < n; i++) rowStart[i + 1] += rowStart[i];
+        var rowSets = new int[rowStart[n]];
+        var fill = rowStart.AsSpan(0, n).ToArray();
+        for (int t = 0; t < m; t++) foreach (int i in sets[t]) rowSets[fill[i]++] = t;
         const int Block = 8;
         int blocks = (cols + Block - 1) / Block;
-        Parallel.For(0, blocks, () => new RankScratch(n), (blk, _, scratch) =>
+        Parallel.For(0, blocks, () => new RankScratch(n, m), (blk, _, scratch) =>
         {
             int k0 = blk * Block, width = Math.Min(Block, cols - k0);
             var ranks = scratch.Interleaved;
@@ -254,35 +267,53 @@ public static class NeuronKernels
                 var row = rowMajor.AsSpan(i * cols + k0, width);
                 for (int j = 0; j < row.Length; j++) columns[j * n + i] = row[j];
             }
-            for (int j = 0; j < width; j++) MidranksInto(columns.AsSpan(j * n, n), scratch, j);
-            for (int t = 0; t < m; t++)
+            // Each column's midranks overwrite its values (scattered writes within one column), then one sequential pass
+            // interleaves the block's ranks.
+            for (int j = 0; j < width; j++) MidranksInPlace(columns.AsSpan(j * n, n), scratch);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < width; j++) ranks[i * Block + j] = columns[j * n + i];
+            // Inputs in ascending order, each one's eight ranks loaded once and added to the accumulator of every concept
+            // that contains it (m × 8 doubles, in L1): per (neuron, concept) the additions run in ascending input order.
+            var acc = scratch.Sums;
+            acc.AsSpan().Clear();
+            ref double r0 = ref ranks[0];
+            ref double a0 = ref acc[0];
+            bool wide = Vector512.IsHardwareAccelerated;
+            for (int i = 0; i < n; i++)
             {
-                var set = sets[t];
-                ref double r0 = ref ranks[0];
-                if (Vector512.IsHardwareAccelerated)
+                int p0 = rowStart[i], p1 = rowStart[i + 1];
+                if (p0 == p1) continue;
+                if (wide)
                 {
-                    // One 8-wide load per input (the same additions, in the same order, as the two halves below).
-                    var acc = Vector512<double>.Zero;
-                    foreach (int i in set) acc += Vector512.LoadUnsafe(ref r0, (nuint)i * Block);
-                    for (int j = 0; j < width; j++) result[(k0 + j) * m + t] = acc.GetElement(j);
-                    continue;
+                    var r = Vector512.LoadUnsafe(ref r0, (nuint)i * Block);
+                    for (int p = p0; p < p1; p++)
+                    {
+                        nuint o = (nuint)rowSets[p] * Block;
+                        (Vector512.LoadUnsafe(ref a0, o) + r).StoreUnsafe(ref a0, o);
+                    }
                 }
-                var lo = Vector256<double>.Zero;
-                var hi = Vector256<double>.Zero;
-                foreach (int i in set)
+                else
                 {
-                    lo += Vector256.LoadUnsafe(ref r0, (nuint)i * Block);
-                    hi += Vector256.LoadUnsafe(ref r0, (nuint)i * Block + 4);
+                    var lo = Vector256.LoadUnsafe(ref r0, (nuint)i * Block);
+                    var hi = Vector256.LoadUnsafe(ref r0, (nuint)i * Block + 4);
+                    for (int p = p0; p < p1; p++)
+                    {
+                        nuint o = (nuint)rowSets[p] * Block;
+                        (Vector256.LoadUnsafe(ref a0, o) + lo).StoreUnsafe(ref a0, o);
+                        (Vector256.LoadUnsafe(ref a0, o + 4) + hi).StoreUnsafe(ref a0, o + 4);
+                    }
                 }
-                for (int j = 0; j < width; j++) result[(k0 + j) * m + t] = j < 4 ? lo.GetElement(j) : hi.GetElement(j - 4);
             }
+            for (int t = 0; t < m; t++)
+                for (int j = 0; j < width; j++) result[(k0 + j) * m + t] = acc[t * Block + j];
             return scratch;
         }, _ => { });
         return result;
     }
 
-    private sealed class RankScratch(int n)
+    private sealed class RankScratch(int n, int sets)
     {
+        public readonly double[] Sums = new double[sets * 8];
         public readonly ulong[] Keys = new ulong[n], Keys2 = new ulong[n];
         public readonly int[] Index = new int[n], Index2 = new int[n];
         public readonly double[] Columns = new double[n * 8];
@@ -290,10 +321,10 @@ public static class NeuronKernels
         public readonly int[] Counts = new int[6 * 2048];
     }
 
-    // Midranks of one column into lane `lane` of scratch.Interleaved (stride 8). Columns whose values are all float32 (data
+    // Replaces the values of one column by their midranks. Columns whose values are all float32 (data
     // read from float32 files) sort one array of (32-bit key, index) words in at most three passes; others sort 64-bit keys
     // with a separate index array. Both sorts are stable LSD radix sorts that skip a digit every key shares.
-    private static void MidranksInto(ReadOnlySpan<double> column, RankScratch scratch, int lane)
+    private static void MidranksInPlace(Span<double> column, RankScratch scratch)
     {
         int n = column.Length;
         bool single = true;
@@ -302,7 +333,6 @@ public static class NeuronKernels
         ulong[] keys = scratch.Keys, keys2 = scratch.Keys2;
         var counts = scratch.Counts.AsSpan();
         counts.Clear();
-        var ranks = scratch.Interleaved;
         if (single)
         {
             for (int i = 0; i < n; i++)
@@ -335,7 +365,7 @@ public static class NeuronKernels
                 int end = start + 1;
                 while (end < n && (uint)(keys[end] >> 32) == key) end++;
                 double mid = (start + end - 1) / 2.0;
-                for (int j = start; j < end; j++) ranks[(long)(uint)keys[j] * 8 + lane] = mid;
+                for (int j = start; j < end; j++) column[(int)(uint)keys[j]] = mid;
                 start = end;
             }
             return;
@@ -372,7 +402,7 @@ public static class NeuronKernels
             int end = start + 1;
             while (end < n && keys[end] == keys[start]) end++;
             double mid = (start + end - 1) / 2.0;
-            for (int j = start; j < end; j++) ranks[(long)index[j] * 8 + lane] = mid;
+            for (int j = start; j < end; j++) column[index[j]] = mid;
             start = end;
         }
     }

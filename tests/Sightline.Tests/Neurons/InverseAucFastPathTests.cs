@@ -78,4 +78,11 @@ public sealed class InverseAucFastPathTests
         var s = NeuronKernels.MidrankSetSums(rows, 5, 2, [[0, 2], [3], []]);
         Assert.Equal(new double[] { 7, 0.5, 0, 2, 3, 0 }, s);
     }
+
+    [Fact]
+    public void A_set_member_outside_the_inputs_is_rejected_not_read()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => NeuronKernels.MidrankSetSums([1, 2, 3], 3, 1, [[0, 3]]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => NeuronKernels.MidrankSetSums([1, 2, 3], 3, 1, [[-1]]));
+    }
 }
