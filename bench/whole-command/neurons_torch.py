@@ -4,7 +4,7 @@ files' dtype (float32; float64 is slower here, and Sightline computes in float64
 correlation: (1/N) z(A)^T z(C), z = (x - mean) / max(unbiased std, 1e-9): one matrix product.
 inverse_auc: [sum of the 0-based midranks of a_k over the inputs with c_t >= 0.5 - m1(m1-1)/2] / max(m1 m0, 1),
 a Python loop per neuron (sort, midranks of tie groups, one matrix-vector product with the concept indicators), on
-one thread: two threads make these small operations twice as slow (9.2 s against 4.6 s here)."""
+one thread: with two, these many small operations ran about twice as slow here."""
 import os
 import sys
 
