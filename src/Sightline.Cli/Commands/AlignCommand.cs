@@ -172,11 +172,12 @@ public static class AlignCommand
     }
 
     /// <summary>Either kind of mask source, disposable when it holds a file.</summary>
-    private sealed class MaskSource(ISampleSource inner) : ISampleSource, IDisposable
+    private sealed class MaskSource(ISampleSource inner) : IByteSampleSource, IDisposable
     {
         public string Name => inner.Name;
         public IReadOnlyList<int> Shape => inner.Shape;
         public void Read(int index, Span<float> destination) => inner.Read(index, destination);
+        public bool TryReadBytes(int index, Span<byte> destination) => inner is IByteSampleSource b && b.TryReadBytes(index, destination);
         public void Dispose() => (inner as IDisposable)?.Dispose();
     }
 

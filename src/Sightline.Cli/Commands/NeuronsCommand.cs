@@ -258,8 +258,18 @@ public static class NeuronsCommand
     /// <summary>Loads activations and concept labels (NPY or CSV); <paramref name="conceptHeader"/> receives a CSV header's names.</summary>
     internal static NeuronProbe LoadProbe(string activationsPath, string conceptsPath, out string[]? conceptHeader)
     {
-        var (a, sa, _) = ReadMatrix(activationsPath, "activations", "N × n_neurons");
-        var (c, sc, header) = ReadMatrix(conceptsPath, "concept labels", "N × n_concepts");
+        // The two files are read side by side (each read is one core's conversion work); errors are reported in the
+        // same order as a sequential read would: the activations' first.
+        var readConcepts = Task.Run(() => ReadMatrix(conceptsPath, "concept labels", "N × n_concepts"));
+        (double[] Values, int[] Shape, string[]? Header) activationsRead;
+        try { activationsRead = ReadMatrix(activationsPath, "activations", "N × n_neurons"); }
+        catch
+        {
+            try { readConcepts.Wait(); } catch (AggregateException) { } // let the other read finish before the error leaves
+            throw;
+        }
+        var (a, sa, _) = activationsRead;
+        var (c, sc, header) = readConcepts.GetAwaiter().GetResult();
         if (sa[0] != sc[0]) throw new InputDataException($"The probing sets differ: {activationsPath} has N = {sa[0]} rows, {conceptsPath} has N = {sc[0]}; both must list the same inputs in the same order.");
         conceptHeader = header;
         try { return NeuronProbe.FromRowMajor(a, c, sa[0], sa[1], sc[1]); }

@@ -101,6 +101,7 @@ public static class AlignmentScorer
         var cases = withCase ? new string?[n] : null;
         int failed = 0, screened = 0, done = 0;
         int mapLen = channels * h * w, pixels = h * w, maskLen = mh * mw;
+        var byteMasks = masks as IByteSampleSource;
         var parallel = new ParallelOptions
         {
             MaxDegreeOfParallelism = options.Threads > 0 ? options.Threads : Environment.ProcessorCount,
@@ -128,25 +129,37 @@ public static class AlignmentScorer
 
         void ScoreSample(int i, Buffers buf)
         {
-            maps.Read(i, buf.Raw);
+            // Single-channel maps are read straight into the map buffer; masks stay bytes when the source can give them.
             var map = buf.Map;
-            if (channels == 1) buf.Raw.AsSpan(0, pixels).CopyTo(map);
+            if (channels == 1) maps.Read(i, map);
             else
             {
+                maps.Read(i, buf.Raw);
                 buf.Raw.AsSpan(0, pixels).CopyTo(map);
                 for (int c = 1; c < channels; c++) TensorPrimitives.Add(map, buf.Raw.AsSpan(c * pixels, pixels), map);
             }
-            masks.Read(i, buf.MaskFloat);
-            for (int p = 0; p < maskLen; p++)
+            if (byteMasks is not null && byteMasks.TryReadBytes(i, buf.MaskRaw))
             {
-                float v = buf.MaskFloat[p];
-                if (v == 0f) buf.MaskRaw[p] = 0;
-                else if (v == 1f) buf.MaskRaw[p] = 1;
-                else throw new InputDataException($"{masks.Name}: mask {i} is not binary: value {v} at pixel ({p / mw}, {p % mw}); masks must hold 0/1 (or booleans).");
+                int p = buf.MaskRaw.AsSpan().IndexOfAnyExcept((byte)0, (byte)1);
+                if (p >= 0) throw NotBinary(masks, i, buf.MaskRaw[p], p, mw);
             }
-            var mask = buf.Mask;
-            if (mh != h || mw != w) MaskResize.Nearest(buf.MaskRaw, mh, mw, mask, h, w);
-            else buf.MaskRaw.AsSpan().CopyTo(mask);
+            else
+            {
+                masks.Read(i, buf.MaskFloat);
+                for (int p = 0; p < maskLen; p++)
+                {
+                    float v = buf.MaskFloat[p];
+                    if (v == 0f) buf.MaskRaw[p] = 0;
+                    else if (v == 1f) buf.MaskRaw[p] = 1;
+                    else throw NotBinary(masks, i, v, p, mw);
+                }
+            }
+            byte[] mask = buf.MaskRaw;
+            if (mh != h || mw != w)
+            {
+                mask = buf.Mask;
+                MaskResize.Nearest(buf.MaskRaw, mh, mw, mask, h, w);
+            }
             // Screened = the mask as given has a target pixel (before resizing, which may erase a tiny object).
             bool isScreened = buf.MaskRaw.AsSpan().IndexOfAnyExcept((byte)0) >= 0;
             screenedRows[i] = isScreened;
@@ -196,6 +209,9 @@ public static class AlignmentScorer
         return new AlignmentResult(table, scores, failed, screened) { Screened = screenedRows };
     }
 
+    private static InputDataException NotBinary(ISampleSource masks, int i, float v, int p, int mw) =>
+        new($"{masks.Name}: mask {i} is not binary: value {v} at pixel ({p / mw}, {p % mw}); masks must hold 0/1 (or booleans).");
+
     private static string AddReason(string? existing, string reason)
     {
         if (existing is null) return reason;
@@ -227,10 +243,13 @@ public static class AlignmentScorer
 
     private sealed class Buffers(int mapLen, int pixels, int maskLen)
     {
-        public readonly float[] Raw = new float[mapLen];
+        private float[]? _raw, _maskFloat;
+        private byte[]? _mask;
         public readonly float[] Map = new float[pixels];
-        public readonly float[] MaskFloat = new float[maskLen];
         public readonly byte[] MaskRaw = new byte[maskLen];
-        public readonly byte[] Mask = new byte[pixels];
+        // Allocated on first use: multi-channel maps, float masks, resized masks.
+        public float[] Raw => _raw ??= new float[mapLen];
+        public float[] MaskFloat => _maskFloat ??= new float[maskLen];
+        public byte[] Mask => _mask ??= new byte[pixels];
     }
 }

@@ -21,6 +21,22 @@ public interface ISampleSource
     void Read(int index, Span<float> destination);
 }
 
+/// <summary>
+/// A <see cref="ISampleSource"/> that can also deliver a sample as bytes, so boolean and uint8 masks stay bytes from the
+/// file to the metric kernels (no float conversion, a vectorised 0/1 check): <c>sightline align</c> reads masks this way
+/// whenever <see cref="TryReadBytes"/> says it can.
+/// </summary>
+public interface IByteSampleSource : ISampleSource
+{
+    /// <summary>
+    /// Reads sample <paramref name="index"/> as bytes into <paramref name="destination"/> and returns true, or returns
+    /// false (writing nothing) when the stored type has no exact byte form (then read floats with <see cref="ISampleSource.Read"/>).
+    /// Booleans read as 0/1; other values are returned as stored, unchecked: the caller checks that a mask holds 0/1.
+    /// Safe to call from several threads at once.
+    /// </summary>
+    bool TryReadBytes(int index, Span<byte> destination);
+}
+
 /// <summary>An in-memory <see cref="ISampleSource"/>.</summary>
 public sealed class ArraySampleSource : ISampleSource
 {

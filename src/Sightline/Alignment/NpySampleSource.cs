@@ -3,7 +3,7 @@ using Sightline.IO;
 namespace Sightline.Alignment;
 
 /// <summary>An <see cref="ISampleSource"/> over an NPY file (or an NPZ entry), read sample by sample without loading the file.</summary>
-public sealed class NpySampleSource : ISampleSource, IDisposable
+public sealed class NpySampleSource : IByteSampleSource, IDisposable
 {
     private readonly NpyReader _reader;
     private readonly long _stride;
@@ -32,6 +32,15 @@ public sealed class NpySampleSource : ISampleSource, IDisposable
 
     /// <inheritdoc/>
     public void Read(int index, Span<float> destination) => _reader.Read(index * _stride, destination[..(int)_stride]);
+
+    /// <inheritdoc/>
+    /// <remarks>Bool and uint8 arrays only (their bytes are read in place, booleans as 0/1); other dtypes return false.</remarks>
+    public bool TryReadBytes(int index, Span<byte> destination)
+    {
+        if (_reader.DType is not (NpyDType.Bool or NpyDType.UInt8)) return false;
+        _reader.Read(index * _stride, destination[..(int)_stride]);
+        return true;
+    }
 
     /// <summary>Reads a 1-D integer array (labels, predictions, ids) of this file entirely.</summary>
     public static int[] ReadIntegers(string path)

@@ -10,7 +10,7 @@ namespace Sightline.Alignment;
 /// spurious region does). The ignore label is the encoding's default (<see cref="LabelMap.DefaultIgnore"/>: 255 for
 /// palette masks, 1000 for ImageNet-S RGB masks) unless an override is given. Safe to read from several threads.
 /// </summary>
-public sealed class PngMaskSource : ISampleSource
+public sealed class PngMaskSource : IByteSampleSource
 {
     private readonly string[] _files;
     private readonly MaskEncoding _encoding;
@@ -56,13 +56,25 @@ public sealed class PngMaskSource : ISampleSource
     /// <exception cref="InputDataException">The PNG is unreadable or its size differs from the first mask's (the message names the file).</exception>
     public void Read(int index, Span<float> destination)
     {
+        byte[] binary = Binary(index);
+        for (int i = 0; i < binary.Length; i++) destination[i] = binary[i];
+    }
+
+    /// <inheritdoc/>
+    public bool TryReadBytes(int index, Span<byte> destination)
+    {
+        Binary(index).CopyTo(destination);
+        return true;
+    }
+
+    private byte[] Binary(int index)
+    {
         // The header first: a mask of another size is refused before it is inflated.
         var (w, h) = Png.ReadSize(_files[index]);
         if (h != _height || w != _width)
             throw new InputDataException($"{_files[index]}: mask is {h}×{w} but {Path.GetFileName(_files[0])} is {_height}×{_width}; all masks in {Name} must share one size.");
         var map = Decode(index);
-        byte[] binary = _classes is null ? map.ToBinary() : map.ToBinary(_classes);
-        for (int i = 0; i < binary.Length; i++) destination[i] = binary[i];
+        return _classes is null ? map.ToBinary() : map.ToBinary(_classes);
     }
 
     private LabelMap Decode(int index) => _overrideIgnore

@@ -237,6 +237,15 @@ public sealed class NpyReader : IDisposable
             ReadRaw(startElement * size, MemoryMarshal.AsBytes(destination));
             return;
         }
+        if (typeof(T) == typeof(byte) && Header.DType == NpyDType.Bool)
+        {
+            // Booleans as bytes: read in place, then map any non-zero byte to 1 (numpy writes 0/1, so this rarely runs).
+            var bytes = MemoryMarshal.AsBytes(destination);
+            ReadRaw(startElement, bytes);
+            for (int i = bytes.IndexOfAnyExcept((byte)0, (byte)1); i >= 0 && i < bytes.Length; i++)
+                if (bytes[i] > 1) bytes[i] = 1;
+            return;
+        }
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         try
         {

@@ -223,6 +223,190 @@ public static class NeuronKernels
         }
     }
 
+    /// <summary>
+    /// S[k, t] = Σ_{i ∈ sets[t]} r_k(i) for every column k of a row-major N × <paramref name="cols"/> matrix, with r_k the 0-based
+    /// midranks of column k (tied values get the mean of their positions, −0 ties with +0; values must not be NaN), S row-major
+    /// cols × sets.Length. The same numbers as <see cref="Ranks"/> (midranks) followed by <see cref="SparseRowSums(int[][], double[][], double[], int)"/>
+    /// over the transposed rank matrix, bit for bit (the sums are of half-integers, exact in double), but without the N × cols
+    /// rank matrix: eight columns at a time are ranked by a stable LSD radix sort of their order-preserving 64-bit keys (11-bit
+    /// digits, a digit every key shares skipped; a column of float32 values sorts packed 32-bit keys and indices in at most
+    /// three passes), their ranks interleaved so that
+    /// one 8-wide vector per input holds them, and each input's vector is added to the accumulators of the sets containing it
+    /// (the sets transposed to rows once; the accumulators stay in L1). Parallel over blocks of eight columns.
+    /// Cost O(cols·N + Σ_t |sets[t]|·cols/8) vector operations.
+    /// </summary>
+    public static double[] MidrankSetSums(double[] rowMajor, int samples, int cols, int[][] sets)
+    {
+        int n = samples, m = sets.Length;
+        if ((long)n * cols != rowMajor.Length) throw new ArgumentException($"{rowMajor.Length} values do not fill {samples} × {cols}.", nameof(rowMajor));
+        var result = new double[cols * m];
+        if (n == 0 || cols == 0 || m == 0) return result;
+        // The sets transposed to rows (CSR): input i belongs to concepts rowSets[rowStart[i] .. rowStart[i + 1]).
+        var rowStart = new int[n + 1];
+        foreach (var set in sets)
+            foreach (int i in set)
+            {
+                if ((uint)i >= (uint)n) throw new ArgumentOutOfRangeException(nameof(sets), i, $"Set members must be inputs 0..{n - 1}.");
+                rowStart[i + 1]++;
+            }
+        for (int i = 0; i < n; i++) rowStart[i + 1] += rowStart[i];
+        var rowSets = new int[rowStart[n]];
+        var fill = rowStart.AsSpan(0, n).ToArray();
+        for (int t = 0; t < m; t++) foreach (int i in sets[t]) rowSets[fill[i]++] = t;
+        const int Block = 8;
+        int blocks = (cols + Block - 1) / Block;
+        Parallel.For(0, blocks, () => new RankScratch(n, m), (blk, _, scratch) =>
+        {
+            int k0 = blk * Block, width = Math.Min(Block, cols - k0);
+            var ranks = scratch.Interleaved;
+            if (width < Block) ranks.AsSpan().Clear();
+            // One pass over the rows gathers the block's columns (each row's eight values share a cache line).
+            var columns = scratch.Columns;
+            for (int i = 0; i < n; i++)
+            {
+                var row = rowMajor.AsSpan(i * cols + k0, width);
+                for (int j = 0; j < row.Length; j++) columns[j * n + i] = row[j];
+            }
+            // Each column's midranks overwrite its values (scattered writes within one column), then one sequential pass
+            // interleaves the block's ranks.
+            for (int j = 0; j < width; j++) MidranksInPlace(columns.AsSpan(j * n, n), scratch);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < width; j++) ranks[i * Block + j] = columns[j * n + i];
+            // Inputs in ascending order, each one's eight ranks loaded once and added to the accumulator of every concept
+            // that contains it (m × 8 doubles, in L1): per (neuron, concept) the additions run in ascending input order.
+            var acc = scratch.Sums;
+            acc.AsSpan().Clear();
+            ref double r0 = ref ranks[0];
+            ref double a0 = ref acc[0];
+            bool wide = Vector512.IsHardwareAccelerated;
+            for (int i = 0; i < n; i++)
+            {
+                int p0 = rowStart[i], p1 = rowStart[i + 1];
+                if (p0 == p1) continue;
+                if (wide)
+                {
+                    var r = Vector512.LoadUnsafe(ref r0, (nuint)i * Block);
+                    for (int p = p0; p < p1; p++)
+                    {
+                        nuint o = (nuint)rowSets[p] * Block;
+                        (Vector512.LoadUnsafe(ref a0, o) + r).StoreUnsafe(ref a0, o);
+                    }
+                }
+                else
+                {
+                    var lo = Vector256.LoadUnsafe(ref r0, (nuint)i * Block);
+                    var hi = Vector256.LoadUnsafe(ref r0, (nuint)i * Block + 4);
+                    for (int p = p0; p < p1; p++)
+                    {
+                        nuint o = (nuint)rowSets[p] * Block;
+                        (Vector256.LoadUnsafe(ref a0, o) + lo).StoreUnsafe(ref a0, o);
+                        (Vector256.LoadUnsafe(ref a0, o + 4) + hi).StoreUnsafe(ref a0, o + 4);
+                    }
+                }
+            }
+            for (int t = 0; t < m; t++)
+                for (int j = 0; j < width; j++) result[(k0 + j) * m + t] = acc[t * Block + j];
+            return scratch;
+        }, _ => { });
+        return result;
+    }
+
+    private sealed class RankScratch(int n, int sets)
+    {
+        public readonly double[] Sums = new double[sets * 8];
+        public readonly ulong[] Keys = new ulong[n], Keys2 = new ulong[n];
+        public readonly int[] Index = new int[n], Index2 = new int[n];
+        public readonly double[] Columns = new double[n * 8];
+        public readonly double[] Interleaved = new double[n * 8];
+        public readonly int[] Counts = new int[6 * 2048];
+    }
+
+    // Replaces the values of one column by their midranks. Columns whose values are all float32 (data
+    // read from float32 files) sort one array of (32-bit key, index) words in at most three passes; others sort 64-bit keys
+    // with a separate index array. Both sorts are stable LSD radix sorts that skip a digit every key shares.
+    private static void MidranksInPlace(Span<double> column, RankScratch scratch)
+    {
+        int n = column.Length;
+        bool single = true;
+        foreach (double v in column)
+            if ((double)(float)v != v) { single = false; break; }
+        ulong[] keys = scratch.Keys, keys2 = scratch.Keys2;
+        var counts = scratch.Counts.AsSpan();
+        counts.Clear();
+        if (single)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float f = (float)column[i];
+                uint bits = BitConverter.SingleToUInt32Bits(f == 0 ? 0f : f); // −0 ties with +0, as == says
+                uint key = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+                keys[i] = ((ulong)key << 32) | (uint)i;
+                counts[(int)(key & 2047)]++;
+                counts[2048 + (int)((key >> 11) & 2047)]++;
+                counts[4096 + (int)(key >> 22)]++;
+            }
+            for (int d = 0; d < 3; d++)
+            {
+                var c = counts.Slice(d * 2048, 2048);
+                int shift = 32 + 11 * d;
+                if (c[(int)((keys[0] >> shift) & 2047)] == n) continue;
+                int sum = 0;
+                for (int b = 0; b < 2048; b++) { int x = c[b]; c[b] = sum; sum += x; }
+                for (int i = 0; i < n; i++)
+                {
+                    ulong w = keys[i];
+                    keys2[c[(int)((w >> shift) & 2047)]++] = w;
+                }
+                (keys, keys2) = (keys2, keys);
+            }
+            for (int start = 0; start < n;)
+            {
+                uint key = (uint)(keys[start] >> 32);
+                int end = start + 1;
+                while (end < n && (uint)(keys[end] >> 32) == key) end++;
+                double mid = (start + end - 1) / 2.0;
+                for (int j = start; j < end; j++) column[(int)(uint)keys[j]] = mid;
+                start = end;
+            }
+            return;
+        }
+        int[] index = scratch.Index, index2 = scratch.Index2;
+        for (int i = 0; i < n; i++)
+        {
+            double v = column[i];
+            ulong bits = BitConverter.DoubleToUInt64Bits(v == 0 ? 0.0 : v);
+            ulong key = (bits & 0x8000_0000_0000_0000ul) != 0 ? ~bits : bits | 0x8000_0000_0000_0000ul;
+            keys[i] = key;
+            index[i] = i;
+            for (int d = 0; d < 6; d++) counts[d * 2048 + (int)((key >> (11 * d)) & 2047)]++;
+        }
+        for (int d = 0; d < 6; d++)
+        {
+            var c = counts.Slice(d * 2048, 2048);
+            int shift = 11 * d;
+            if (c[(int)((keys[0] >> shift) & 2047)] == n) continue; // every key has this digit: the pass would move nothing
+            int sum = 0;
+            for (int b = 0; b < 2048; b++) { int x = c[b]; c[b] = sum; sum += x; }
+            for (int i = 0; i < n; i++)
+            {
+                ulong key = keys[i];
+                int pos = c[(int)((key >> shift) & 2047)]++;
+                keys2[pos] = key;
+                index2[pos] = index[i];
+            }
+            (keys, keys2) = (keys2, keys);
+            (index, index2) = (index2, index);
+        }
+        for (int start = 0; start < n;)
+        {
+            int end = start + 1;
+            while (end < n && keys[end] == keys[start]) end++;
+            double mid = (start + end - 1) / 2.0;
+            for (int j = start; j < end; j++) column[index[j]] = mid;
+            start = end;
+        }
+    }
+
     /// <summary>True when every value is exactly 0 or 1.</summary>
     public static bool IsBinary(ReadOnlySpan<double> x)
     {

@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Sightline.Statistics;
 
 namespace Sightline.Neurons;
@@ -22,12 +25,15 @@ public sealed class NeuronProbe
 {
     private readonly ConcurrentDictionary<string, Lazy<object>> _cache = new();
 
+    private readonly Lazy<double[]> _colA, _colC;
+
     private NeuronProbe(double[] rowA, double[] rowC, int samples, int neurons, int concepts)
     {
         Samples = samples; Neurons = neurons; Concepts = concepts;
         RowA = rowA; RowC = rowC;
-        ColA = Transpose(rowA, samples, neurons);
-        ColC = Transpose(rowC, samples, concepts);
+        // The column-major copies are made when a metric first needs them (inverse_auc, for one, needs neither).
+        _colA = new(() => Transpose(rowA, samples, neurons), LazyThreadSafetyMode.ExecutionAndPublication);
+        _colC = new(() => Transpose(rowC, samples, concepts), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>N = |D|.</summary>
@@ -41,8 +47,8 @@ public sealed class NeuronProbe
 
     internal double[] RowA { get; }
     internal double[] RowC { get; }
-    internal double[] ColA { get; }
-    internal double[] ColC { get; }
+    internal double[] ColA => _colA.Value;
+    internal double[] ColC => _colC.Value;
 
     /// <summary>a_k as a span of length N.</summary>
     public ReadOnlySpan<double> ActivationColumn(int neuron) => ColA.AsSpan(neuron * Samples, Samples);
@@ -71,10 +77,14 @@ public sealed class NeuronProbe
             throw new InputDataException($"Activations hold {activations.Length} values, expected N × n_neurons = {samples} × {neurons}.");
         if (concepts.Length != (long)samples * conceptCount)
             throw new InputDataException($"Concept labels hold {concepts.Length} values, expected N × n_concepts = {samples} × {conceptCount}.");
-        for (int i = 0; i < activations.Length; i++)
+        // Vectorised checks first; the element loops below only run to name the offending value.
+        bool valid = TensorPrimitives.IsFiniteAll<double>(activations);
+        for (int i = 0; !valid && i < activations.Length; i++)
             if (!double.IsFinite(activations[i]))
                 throw new InputDataException($"Activations: value {activations[i]} at input {i / Math.Max(1, neurons)}, neuron {i % Math.Max(1, neurons)} is not finite; remove or replace NaN/∞ first.");
-        for (int i = 0; i < concepts.Length; i++)
+        // Min/Max propagate NaN, which fails both comparisons.
+        valid = concepts.Length == 0 || (TensorPrimitives.Min<double>(concepts) >= 0 && TensorPrimitives.Max<double>(concepts) <= 1);
+        for (int i = 0; !valid && i < concepts.Length; i++)
             if (!(concepts[i] >= 0 && concepts[i] <= 1))
                 throw new InputDataException($"Concept labels: value {concepts[i]} at input {i / Math.Max(1, conceptCount)}, concept {i % Math.Max(1, conceptCount)} is not in [0, 1]; labels must be binary or probabilities.");
         return new NeuronProbe(activations, concepts, samples, neurons, conceptCount);
@@ -209,14 +219,32 @@ public sealed class NeuronProbe
         var idx = new int[m][];
         var active = new double[m];
         var inactive = new double[m];
+        // One pass over the row-major labels (no column-major copy needed); each list stays ascending.
+        var lists = new List<int>[m];
+        for (int t = 0; t < m; t++) lists[t] = [];
+        var rows = RowC;
+        var half = Vector256.Create(0.5);
+        for (int i = 0; i < N; i++)
+        {
+            var row = rows.AsSpan(i * m, m);
+            int t = 0;
+            for (; t + 4 <= m; t += 4)
+            {
+                // Four labels per comparison; most are below 0.5, so most words are 0.
+                uint bits = Vector256.GreaterThanOrEqual(Vector256.Create(row.Slice(t, 4)), half).ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    lists[t + BitOperations.TrailingZeroCount(bits)].Add(i);
+                    bits &= bits - 1;
+                }
+            }
+            for (; t < m; t++) if (row[t] >= 0.5) lists[t].Add(i);
+        }
         for (int t = 0; t < m; t++)
         {
-            var col = ConceptColumn(t);
-            var li = new List<int>();
-            for (int i = 0; i < N; i++) if (col[i] >= 0.5) li.Add(i);
-            idx[t] = [.. li];
-            active[t] = li.Count;
-            inactive[t] = N - li.Count;
+            idx[t] = [.. lists[t]];
+            active[t] = idx[t].Length;
+            inactive[t] = N - idx[t].Length;
         }
         return new ActiveSets(idx, null, active, inactive, idx, [.. idx.Select(ix => NeuronKernels.PackBits(ix, N))]);
     });
