@@ -36,6 +36,10 @@ public static class DemoCommand
                 Retrain = parse.GetValue(retrain),
                 Seed = parse.GetValue(seed),
             };
+            // The demo writes models, scores and a report into --out: never into (or over) the data it reads.
+            var plan = new Sightline.IO.PathPlan().Input("--data", options.DataDir).OutputFolder("--out", options.OutDir);
+            if (Directory.Exists(options.DataDir)) plan.Inputs("--data", Directory.EnumerateFiles(options.DataDir));
+            plan.Check();
             return new DemoPipeline(options, context).Run();
         });
         return command;

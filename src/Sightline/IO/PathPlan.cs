@@ -65,11 +65,12 @@ public sealed class PathPlan
                 throw new InputDataException($"{o.Option} {o.Given} is not a regular file ({o.Canonical}); outputs are written to a temporary file and renamed, so give a path in an ordinary folder.");
             foreach (var i in _inputs)
             {
-                bool clash = o.Canonical == i.Canonical
-                    || (o.IsFolder && !i.IsFolder && IsInside(i.Canonical, o.Canonical));
-                if (clash)
+                if (o.Canonical == i.Canonical)
                     throw new InputDataException(
                         $"{o.Option} {o.Given} would overwrite the input {i.Option} {i.Given}{Same(o, i)}: choose another output path.");
+                if (o.IsFolder && File.Exists(i.Canonical) && IsInside(i.Canonical, o.Canonical))
+                    throw new InputDataException(
+                        $"{o.Option} {o.Given} is a folder that holds the input {i.Option} {i.Given}; its files could be overwritten: choose another output folder.");
                 if (!o.IsFolder && i.IsFolder && IsInside(o.Canonical, i.Canonical) && File.Exists(o.Canonical))
                     throw new InputDataException(
                         $"{o.Option} {o.Given} would overwrite a file of the input folder {i.Option} {i.Given}: choose another output path.");

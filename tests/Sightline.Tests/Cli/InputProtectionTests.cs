@@ -232,4 +232,16 @@ public sealed class DemoOptionTests
         Assert.Equal(2, code);
         Assert.Contains("--samples 100000000: the shapes test set has 4000 images; give at most 4000.", err);
     }
+
+    [Fact]
+    public void Demo_refuses_to_write_into_its_data_folder()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("train-images-idx3-ubyte"), "x");
+        var (code, _, err) = CliRunner.Run("demo", "--data", dir.Path, "--out", dir.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("--out", err);
+        Assert.Contains("--data", err);
+        Assert.Equal([dir.File("train-images-idx3-ubyte")], Directory.GetFiles(dir.Path));
+    }
 }
