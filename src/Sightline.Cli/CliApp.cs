@@ -51,8 +51,10 @@ public static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) context.Error.WriteLine($"sightline: {e.Message}");
-            context.Error.WriteLine("Run 'sightline --help' (or 'sightline <command> --help') for usage.");
+            // One line, as for every other usage error: all the parser's complaints, then where the usage is.
+            var command = parse.CommandResult.Command;
+            var help = command == root ? "sightline --help" : $"sightline {string.Join(' ', CommandPath(command, root))} --help";
+            context.Error.WriteLine($"sightline: error: {string.Join("; ", parse.Errors.Select(e => OneLine(e.Message).TrimEnd('.')))}; run '{help}' for usage.");
             return ExitCodes.Usage;
         }
         try
@@ -75,6 +77,14 @@ public static class CliApp
             context.Error.WriteLine($"sightline: internal error ({ex.GetType().Name}: {OneLine(ex.Message)}); this is a defect in Sightline, please report it with {crash}{Resume(ex)}");
             return ExitCodes.Internal;
         }
+    }
+
+    private static IEnumerable<string> CommandPath(Command command, Command root)
+    {
+        var names = new List<string>();
+        for (Symbol? s = command; s is Command c && c != root; s = c.Parents.FirstOrDefault()) names.Add(c.Name);
+        names.Reverse();
+        return names;
     }
 
     private static bool IsCancellation(Exception ex) =>

@@ -249,6 +249,9 @@ public static class NeuronsCommand
 
     private static IReadOnlyList<NeuronMetricDescriptor> ParseMetrics(string text)
     {
+        // An empty list would score nothing and still exit 0 with an empty table: refuse it, as 'align' does.
+        if (text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0)
+            throw new InputDataException($"--metrics '{text}' names no metric; give metric names (e.g. recall,iou), 'all', or leave the option out for all of them.");
         try { return NeuronMetricRegistry.Parse(text); }
         catch (InputDataException e) { throw new InputDataException("--metrics: " + e.Message, e); }
     }

@@ -213,7 +213,10 @@ public static class ExplainRun
             return new ExplainSummary(n, resumed, clock.Elapsed.TotalSeconds, CountFailed(predictionsPath), AlreadyComplete: true);
         }
         progress?.Report(resumed);
-        chunk = Math.Max(1, chunk);
+        // A chunk never needs more rows than the samples left; beyond that its buffers would only overflow.
+        chunk = Math.Clamp(chunk, 1, Math.Max(1, n - resumed));
+        if ((long)chunk * Math.Max(size, Math.Max(k, outC * h * w)) > Array.MaxLength)
+            throw new InputDataException($"--chunk {chunk}: {chunk} samples of {c}×{h}×{w} do not fit in one buffer; use a smaller --chunk.");
         var x = new float[chunk * size];
         var logits = new float[chunk * k];
         var maps = new float[chunk * outC * h * w];

@@ -1,0 +1,67 @@
+using Sightline.IO;
+
+namespace Sightline.Tests.Cli;
+
+/// <summary>
+/// The error contract under a hostile new user's command lines, as real CLI runs on real files: options at their
+/// extremes, malformed command lines and degenerate values end in exit 2 and one line naming the option, never in an
+/// internal error, several lines or an empty result with exit 0.
+/// </summary>
+public sealed class HostileInputTests
+{
+    private static string F(string name) => Path.Combine(AlignCommandTests.RepoRoot(), "tests", "fixtures", "models", name);
+
+    private static void AssertOneLineError(int code, string stdout, string err, params string[] mentions)
+    {
+        Assert.True(code == 2, $"exit {code}: {stdout}{err}");
+        var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("sightline: error: ", line);
+        Assert.DoesNotContain("   at ", err);
+        foreach (var m in mentions) Assert.Contains(m, line);
+    }
+
+    private static string[] Files(TempDir dir) =>
+        [.. Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir.Path, f)).OrderBy(f => f, StringComparer.Ordinal)];
+
+    [Theory]
+    [InlineData(new[] { "explain", "--seed", "x" }, "'--seed'", "sightline explain --help")]
+    [InlineData(new[] { "neurons", "score", "--top", "x" }, "'--activations'", "sightline neurons score --help")]
+    [InlineData(new[] { "align", "--top-k", "2147483648" }, "'--top-k'", "sightline align --help")]
+    [InlineData(new[] { "--bogus" }, "'--bogus'", "sightline --help")]
+    public void A_command_line_the_parser_rejects_is_one_line_naming_the_option_and_the_help_to_read(string[] args, string option, string help)
+    {
+        var (code, stdout, err) = CliRunner.Run(args);
+        AssertOneLineError(code, stdout, err, option, $"run '{help}' for usage");
+    }
+
+    [Fact]
+    public void Explain_with_a_chunk_far_beyond_the_samples_runs_and_gives_the_maps_of_the_default_chunk()
+    {
+        using var dir = new TempDir();
+        string[] Occlusion(string output, params string[] more) =>
+            ["explain", "--model", F("vgg_tiny.onnx"), "--inputs", F("inputs.npy"), "--method", "occlusion", "--window", "8", "--stride", "8",
+             "--backend", "onnxruntime", "--out", output, .. more];
+        var (code, stdout, err) = CliRunner.Run(Occlusion(dir.File("huge.npy"), "--chunk", "2147483647"));
+        Assert.True(code == 0, $"exit {code}: {stdout}{err}");
+        (code, stdout, err) = CliRunner.Run(Occlusion(dir.File("default.npy")));
+        Assert.True(code == 0, $"exit {code}: {stdout}{err}");
+        var huge = NpyReader.Open(dir.File("huge.npy"));
+        Assert.Equal([4, 32, 32], huge.Shape);
+        Assert.Equal(NpyReader.Open(dir.File("default.npy")).ReadAll<float>(), huge.ReadAll<float>());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(",,")]
+    public void Neurons_score_refuses_a_metric_list_that_names_no_metric_and_writes_nothing(string metrics)
+    {
+        using var dir = new TempDir();
+        var rng = new Random(1);
+        Npy.Write(dir.File("A.npy"), Enumerable.Range(0, 40 * 3).Select(_ => (float)rng.NextDouble()).ToArray(), 40, 3);
+        Npy.Write(dir.File("C.npy"), Enumerable.Range(0, 40 * 2).Select(i => (float)(i % 3 == 0 ? 1 : 0)).ToArray(), 40, 2);
+        var (code, stdout, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("A.npy"), "--concepts", dir.File("C.npy"),
+            "--out", dir.File("s.csv"), "--metrics", metrics);
+        AssertOneLineError(code, stdout, err, "--metrics", "names no metric");
+        Assert.Equal(["A.npy", "C.npy"], Files(dir));
+    }
+}
