@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Sightline.Cli.Commands;
 
 namespace Sightline.Cli;
@@ -57,6 +58,11 @@ public static class CliApp
             context.Error.WriteLine($"sightline: error: {string.Join("; ", parse.Errors.Select(e => OneLine(e.Message).TrimEnd('.')))}; run '{help}' for usage.");
             return ExitCodes.Usage;
         }
+        if (EmptyValue(parse.CommandResult) is { } empty)
+        {
+            context.Error.WriteLine($"sightline: error: {empty} is empty (an unset shell variable?); give it a value (a file, a folder, a name or a number){(empty.StartsWith('-') ? " or leave the option out" : "")}.");
+            return ExitCodes.Usage;
+        }
         try
         {
             return parse.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false });
@@ -77,6 +83,26 @@ public static class CliApp
             context.Error.WriteLine($"sightline: internal error ({ex.GetType().Name}: {OneLine(ex.Message)}); this is a defect in Sightline, please report it with {crash}{Resume(ex)}");
             return ExitCodes.Internal;
         }
+    }
+
+    /// <summary>
+    /// The first option or argument given an empty (or blank) value, e.g. <c>--out ''</c> from an unset shell variable, or
+    /// null. No option of any command means anything by an empty value: a path option would otherwise fail deep inside
+    /// the run (the framework's paths refuse empty strings), a name or list option would silently mean its default.
+    /// </summary>
+    private static string? EmptyValue(CommandResult command)
+    {
+        foreach (var child in command.Children)
+        {
+            if (!child.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value))) continue;
+            return child switch
+            {
+                OptionResult o => o.Option.Name,
+                ArgumentResult a => a.Argument.Name,
+                _ => "an option",
+            };
+        }
+        return null;
     }
 
     private static IEnumerable<string> CommandPath(Command command, Command root)

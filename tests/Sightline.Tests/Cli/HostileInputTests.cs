@@ -51,8 +51,8 @@ public sealed class HostileInputTests
     }
 
     [Theory]
-    [InlineData("")]
     [InlineData(",,")]
+    [InlineData(" , ")]
     public void Neurons_score_refuses_a_metric_list_that_names_no_metric_and_writes_nothing(string metrics)
     {
         using var dir = new TempDir();
@@ -63,5 +63,57 @@ public sealed class HostileInputTests
             "--out", dir.File("s.csv"), "--metrics", metrics);
         AssertOneLineError(code, stdout, err, "--metrics", "names no metric");
         Assert.Equal(["A.npy", "C.npy"], Files(dir));
+    }
+
+    [Theory]
+    [InlineData("--predictions", "explain")]
+    [InlineData("--overlays", "explain")]
+    [InlineData("--inputs", "explain")]
+    [InlineData("--target", "explain")]
+    [InlineData("--saliency", "align")]
+    [InlineData("--labels", "align")]
+    [InlineData("--image-ids", "align")]
+    [InlineData("--activations", "score")]
+    [InlineData("--labels", "concepts")]
+    [InlineData("--out", "demo")]
+    public void An_empty_option_value_is_one_line_naming_the_option_and_nothing_is_written(string option, string command)
+    {
+        using var dir = new TempDir();
+        var examples = Path.Combine(AlignCommandTests.RepoRoot(), "examples", "align");
+        var rng = new Random(1);
+        Npy.Write(dir.File("A.npy"), Enumerable.Range(0, 40 * 3).Select(_ => (float)rng.NextDouble()).ToArray(), 40, 3);
+        Npy.Write(dir.File("C.npy"), Enumerable.Range(0, 40 * 2).Select(i => (float)(i % 3 == 0 ? 1 : 0)).ToArray(), 40, 2);
+        Npy.Write(dir.File("L.npy"), Enumerable.Range(0, 40).Select(i => (long)(i % 2)).ToArray(), 40);
+        var args = command switch
+        {
+            "explain" => new Dictionary<string, string>
+            {
+                ["--model"] = F("vgg_tiny.onnx"), ["--inputs"] = F("inputs.npy"), ["--method"] = "occlusion", ["--window"] = "8", ["--stride"] = "8",
+                ["--backend"] = "onnxruntime", ["--out"] = dir.File("maps.npy"), ["--predictions"] = dir.File("p.csv"), ["--overlays"] = dir.File("ov"), ["--target"] = "predicted",
+            },
+            "align" => new()
+            {
+                ["--saliency"] = Path.Combine(examples, "saliency.npy"), ["--masks"] = Path.Combine(examples, "masks.npy"), ["--out"] = dir.File("o.csv"),
+                ["--labels"] = Path.Combine(examples, "labels.npy"), ["--image-ids"] = Path.Combine(examples, "labels.npy"),
+            },
+            "score" => new() { ["--activations"] = dir.File("A.npy"), ["--concepts"] = dir.File("C.npy"), ["--out"] = dir.File("s.csv") },
+            "concepts" => new() { ["--labels"] = dir.File("L.npy"), ["--classes"] = "2", ["--out"] = dir.File("c.npy") },
+            _ => new() { ["--out"] = dir.File("demo"), ["--samples"] = "1" },
+        };
+        args[option] = "";
+        string[] verb = command is "score" or "concepts" ? ["neurons", command] : [command];
+        var before = Files(dir);
+        var (code, stdout, err) = CliRunner.Run([.. verb, .. args.SelectMany(kv => new[] { kv.Key, kv.Value })]);
+        AssertOneLineError(code, stdout, err, option, "is empty");
+        Assert.Equal(before, Files(dir));
+    }
+
+    [Fact]
+    public void Report_with_an_empty_results_folder_argument_is_one_line_naming_it()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, err) = CliRunner.Run("report", "", "--out", dir.File("r.html"));
+        AssertOneLineError(code, stdout, err, "RESULTS_DIR", "is empty");
+        Assert.Empty(Files(dir));
     }
 }
