@@ -90,7 +90,11 @@ public sealed record Preprocessing
         if (Resize is int r)
         {
             // torchvision: the shorter side becomes r, the longer side int(r · long / short).
-            return height <= width ? (r, (int)((long)r * width / height)) : ((int)((long)r * height / width), r);
+            long longer = height <= width ? (long)r * width / height : (long)r * height / width;
+            // The resized RGB image is held whole as floats: refuse a size that cannot be, before any arithmetic overflows.
+            if (longer * r * 3 > Array.MaxLength)
+                throw new InputDataException($"--resize/resize {r} makes this {width}×{height} image {(height <= width ? $"{longer}×{r}" : $"{r}×{longer}")} (width×height), too large to hold; give the model's own size (a few hundred pixels).");
+            return height <= width ? (r, (int)longer) : ((int)longer, r);
         }
         return (height, width);
     }

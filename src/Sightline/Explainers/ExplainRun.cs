@@ -78,7 +78,13 @@ public sealed class ImageInputSource(ImageDataset dataset, Preprocessing preproc
                 errors[i] = e is InputDataException ? e.Message : $"{path}: cannot read the image ({e.Message}).";
                 return;
             }
-            var (oh, ow) = preprocessing.OutputSize(img.Height, img.Width);
+            int oh, ow;
+            try { (oh, ow) = preprocessing.OutputSize(img.Height, img.Width); }
+            catch (InputDataException e)
+            {
+                misfit[i] = $"{path}: {e.Message}";
+                return;
+            }
             if (oh != Shape[1] || ow != Shape[2])
             {
                 misfit[i] = $"{path}: preprocesses to {oh}×{ow}, but the model takes {Shape[1]}×{Shape[2]}; set --resize/--crop to match.";

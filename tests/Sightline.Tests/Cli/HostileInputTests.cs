@@ -116,4 +116,17 @@ public sealed class HostileInputTests
         AssertOneLineError(code, stdout, err, "RESULTS_DIR", "is empty");
         Assert.Empty(Files(dir));
     }
+
+    [Fact]
+    public void Explain_with_a_resize_too_large_to_hold_is_one_line_naming_the_image_and_the_option_and_leaves_no_output()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("images"));
+        Sightline.Data.ImageDecoder.WritePng(dir.File("images/a.png"), 40, 40, new byte[40 * 40 * 4]);
+        var before = Files(dir);
+        var (code, stdout, err) = CliRunner.Run("explain", "--model", F("vgg_tiny.onnx"), "--images", dir.File("images"), "--method", "occlusion",
+            "--window", "8", "--stride", "8", "--backend", "onnxruntime", "--resize", "100000", "--crop", "32", "--out", dir.File("maps.npy"));
+        AssertOneLineError(code, stdout, err, "a.png", "--resize", "100000×100000");
+        Assert.Equal(before, Files(dir));
+    }
 }
