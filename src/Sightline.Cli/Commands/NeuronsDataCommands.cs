@@ -88,6 +88,8 @@ public static class NeuronsDataCommands
                 if (source.Count == 0) throw new InputDataException($"no samples in {inputsPath ?? imagesPath}: nothing to extract.");
                 InputShapes.Check(m, source);
                 int n = source.Count, hw = h * w, per = ConceptSources.RowsPerImage(mode, h, w);
+                // A batch never needs more images than there are; beyond that its buffers would only be refused as too large.
+                batchSize = Math.Min(batchSize, n);
                 if ((long)n * per * c > int.MaxValue || (long)batchSize * source.Shape[0] * source.Shape[1] * source.Shape[2] > Array.MaxLength)
                     throw new InputDataException($"{n} images × {per} rows × {c} neurons of '{layerName}' do not fit one activation matrix (or --batch-size {batchSize} is too large); use fewer images, --reduce mean or a smaller --batch-size.");
                 var signature = Signature(modelPath, configPath, inputsPath is not null ? [inputsPath] : [.. dataset!.Items.Select(i => i.Path)],
@@ -114,6 +116,9 @@ public static class NeuronsDataCommands
                         int count = Math.Min(batchSize, n - start);
                         BeforeBatch.Value?.Invoke(start);
                         source.Load(start, count, x);
+                        for (int i = 0; i < count; i++)
+                            if (!AllFinite(x.AsSpan(i * size, size)))
+                                throw new InputDataException($"{source.PathOf(start + i)}: the input holds NaN or ∞, which would give NaN activations for every neuron; replace those values (or drop the sample) and run again.");
                         ReadOnlySpan<float> batchInputs = x.AsSpan(0, count * size);
                         if (hwc is not null)
                         {
@@ -171,6 +176,14 @@ public static class NeuronsDataCommands
         var config = configPath is null ? "no-config" : ContentHash.OfFile(configPath);
         var names = Convert.ToHexStringLower(System.IO.Hashing.XxHash128.Hash(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', samplePaths))));
         return $"extract|{contents}|{config}|{names}|{options}";
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> x)
+    {
+        // x − x is 0 for finite values and NaN for NaN and ±∞, so the sum is NaN exactly when one value is not finite.
+        float acc = 0;
+        foreach (var v in x) acc += v - v;
+        return acc == 0;
     }
 
     // Copies batch·C·H·W values into batch·H·W·C order for an N×H×W×C model.

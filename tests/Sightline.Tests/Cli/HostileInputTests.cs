@@ -129,4 +129,35 @@ public sealed class HostileInputTests
         AssertOneLineError(code, stdout, err, "a.png", "--resize", "100000×100000");
         Assert.Equal(before, Files(dir));
     }
+
+    private const string ResnetLayer = "/features/features.5/relu_1/Relu_output_0";
+
+    [Fact]
+    public void Neurons_extract_refuses_an_input_holding_nan_naming_the_sample_and_leaves_no_output()
+    {
+        using var dir = new TempDir();
+        var x = NpyReader.Open(F("inputs.npy")).ReadAll<float>();
+        x[3 * 32 * 32 + 5] = float.NaN; // sample 1, channel 0
+        Npy.Write(dir.File("X.npy"), x, 4, 3, 32, 32);
+        var before = Files(dir);
+        var (code, stdout, err) = CliRunner.Run("neurons", "extract", "--model", F("resnet_tiny.onnx"), "--layer", ResnetLayer,
+            "--inputs", dir.File("X.npy"), "--out", dir.File("A.npy"));
+        AssertOneLineError(code, stdout, err, "X.npy[1]", "NaN");
+        Assert.Equal(before, Files(dir));
+    }
+
+    [Fact]
+    public void Neurons_extract_with_a_batch_far_beyond_the_samples_gives_the_activations_of_the_default_batch()
+    {
+        using var dir = new TempDir();
+        string[] Extract(string output, params string[] more) =>
+            ["neurons", "extract", "--model", F("resnet_tiny.onnx"), "--layer", ResnetLayer, "--inputs", F("inputs.npy"), "--out", output, .. more];
+        var (code, stdout, err) = CliRunner.Run(Extract(dir.File("huge.npy"), "--batch-size", "2147483647"));
+        Assert.True(code == 0, $"exit {code}: {stdout}{err}");
+        (code, stdout, err) = CliRunner.Run(Extract(dir.File("default.npy")));
+        Assert.True(code == 0, $"exit {code}: {stdout}{err}");
+        var huge = NpyReader.Open(dir.File("huge.npy"));
+        Assert.Equal([4, 16], huge.Shape);
+        Assert.Equal(NpyReader.Open(dir.File("default.npy")).ReadAll<float>(), huge.ReadAll<float>());
+    }
 }
