@@ -150,7 +150,7 @@ public static class CliApp
 
     private static string Message(Exception ex) => ex switch
     {
-        OutOfMemoryException => "not enough memory for this input; use smaller inputs, a smaller --batch-size or --chunk, or a machine with more memory.",
+        OutOfMemoryException => "not enough memory for this run; use smaller inputs or smaller counts and sizes in the options (see the command's --help), or a machine with more memory.",
         InputDataException => ex.Message,
         _ => ex.Message.TrimEnd('.') + "; check the path, its permissions and free space.",
     };

@@ -140,6 +140,9 @@ public static class NeuronsCommand
             var outPath = parse.GetValue(output)!;
             ResultWriter.FormatOf(outPath);
             double eps = parse.GetValue(epsilon);
+            // A NaN ε makes every comparison false (no metric ever 'decreases'), a negative one counts increases as decreases.
+            if (!(eps >= 0) || double.IsInfinity(eps))
+                throw new InputDataException($"--epsilon {eps.ToString(CultureInfo.InvariantCulture)}: ε must be a finite number ≥ 0 (default 0.001).");
             var aPath = parse.GetValue(activations);
             var cPath = parse.GetValue(concepts);
             var freqOut = parse.GetValue(perFrequency);

@@ -33,13 +33,18 @@ public sealed record SharedInterestCutoffs(
 
     private static (double, double, double) Parse(string text, string option, (double Iou, double Sc, double Gtc) current)
     {
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var all)) return (all, all, all);
+        // A NaN cut-off makes every comparison false (no sample is ever 'high' or 'low'): every cut-off must be finite.
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var all))
+            return double.IsFinite(all) ? (all, all, all) : throw NotFinite(option, text);
         var (iou, sc, gtc) = current;
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new InputDataException($"{option} '{text}' gives no cut-off; use a number or iou=0.5,sc=0.5,gtc=0.5.");
+        foreach (var part in parts)
         {
             var kv = part.Split('=', 2);
             if (kv.Length != 2 || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
                 throw new InputDataException($"{option}: '{part}' is not NAME=VALUE; use a number or iou=0.5,sc=0.5,gtc=0.5.");
+            if (!double.IsFinite(v)) throw NotFinite(option, part);
             switch (kv[0].ToLowerInvariant())
             {
                 case "iou": iou = v; break;
@@ -50,6 +55,9 @@ public sealed record SharedInterestCutoffs(
         }
         return (iou, sc, gtc);
     }
+
+    private static InputDataException NotFinite(string option, string text) =>
+        new($"{option}: '{text}' is not a finite cut-off; give a number such as 0.5 (scores lie in [0, 1]).");
 }
 
 /// <summary>

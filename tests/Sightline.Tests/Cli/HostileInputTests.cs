@@ -160,4 +160,29 @@ public sealed class HostileInputTests
         Assert.Equal([4, 16], huge.Shape);
         Assert.Equal(NpyReader.Open(dir.File("default.npy")).ReadAll<float>(), huge.ReadAll<float>());
     }
+
+    [Theory]
+    [InlineData("--si-high", "NaN", "not a finite cut-off")]
+    [InlineData("--si-high", "iou=NaN", "not a finite cut-off")]
+    [InlineData("--si-low", ",", "gives no cut-off")]
+    public void Align_refuses_a_shared_interest_cut_off_that_is_not_a_number_and_writes_nothing(string option, string value, string why)
+    {
+        using var dir = new TempDir();
+        var examples = Path.Combine(AlignCommandTests.RepoRoot(), "examples", "align");
+        var (code, stdout, err) = CliRunner.Run("align", "--saliency", Path.Combine(examples, "saliency.npy"), "--masks", Path.Combine(examples, "masks.npy"),
+            "--labels", Path.Combine(examples, "labels.npy"), "--predictions", Path.Combine(examples, "predictions.npy"), "--out", dir.File("o.csv"), option, value);
+        AssertOneLineError(code, stdout, err, option, why);
+        Assert.Empty(Files(dir));
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("-1")]
+    public void Neurons_sanity_refuses_an_epsilon_that_is_nan_or_negative_and_writes_nothing(string epsilon)
+    {
+        using var dir = new TempDir();
+        var (code, stdout, err) = CliRunner.Run("neurons", "sanity", "--out", dir.File("t.csv"), "--epsilon", epsilon);
+        AssertOneLineError(code, stdout, err, "--epsilon", "finite number ≥ 0");
+        Assert.Empty(Files(dir));
+    }
 }
