@@ -24,7 +24,7 @@ public static class DemoCommand
         command.SetAction(parse =>
         {
             double r = parse.GetValue(correlation);
-            if (r is < 0 or > 1) throw new InputDataException("--correlation must lie in [0, 1].");
+            if (!(r >= 0 && r <= 1)) throw new InputDataException($"--correlation {r.ToString(System.Globalization.CultureInfo.InvariantCulture)} must lie in [0, 1]."); // NaN included
             var options = new DemoOptions
             {
                 DataDir = parse.GetValue(data)!,

@@ -185,4 +185,13 @@ public sealed class HostileInputTests
         AssertOneLineError(code, stdout, err, "--epsilon", "finite number ≥ 0");
         Assert.Empty(Files(dir));
     }
+
+    [Fact]
+    public void Demo_refuses_a_nan_correlation_before_it_trains_anything()
+    {
+        using var dir = new TempDir();
+        var (code, stdout, err) = CliRunner.Run("demo", "--data", dir.File("no-such-dir"), "--out", dir.File("demo"), "--correlation", "NaN");
+        AssertOneLineError(code, stdout, err, "--correlation", "[0, 1]");
+        Assert.False(Directory.Exists(dir.File("demo")));
+    }
 }
