@@ -143,6 +143,9 @@ public static class ResultsScanner
         if (root.TryGetProperty("settings", out var s) && s.ValueKind == JsonValueKind.Object)
             foreach (var p in s.EnumerateObject()) settings[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
         var list = metrics.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Object).Select(p => Stats(p.Name, p.Value)).ToList();
+        // Without one per-metric statistics object the summary would be reported as an empty table.
+        if (list.Count == 0)
+            throw new InvalidDataException("its 'metrics' object holds no per-metric statistics (objects with mean, std, n, ... as 'sightline align --summary' writes); it is left out");
 
         Dictionary<string, IReadOnlyDictionary<string, MetricStats>>? perClass = null;
         if (root.TryGetProperty("per_class", out var pc) && pc.ValueKind == JsonValueKind.Object)

@@ -189,7 +189,7 @@ internal static class ScoreTable
         var scoreColumns = metrics.ToDictionary(m => m, m =>
         {
             var v = new double[n];
-            for (int i = 0; i < n; i++) v[i] = GetDouble(columns[m], i);
+            for (int i = 0; i < n; i++) v[i] = Score(path, columns[m], m, i);
             return v;
         });
         var present = ResultsScanner.GroupColumns.Where(columns.ContainsKey).ToList();
@@ -229,6 +229,19 @@ internal static class ScoreTable
         string s => ParseDouble(s),
         var o => ParseDouble(Convert.ToString(o, CultureInfo.InvariantCulture) ?? ""),
     };
+
+    /// <summary>
+    /// Cell <paramref name="i"/> of metric column <paramref name="name"/>: a number, or NaN for an empty cell, NaN or null
+    /// (an undefined score). Any other text is refused: read as NaN it would silently drop the sample from every aggregate.
+    /// </summary>
+    /// <exception cref="InputDataException">The cell holds text that is not a number.</exception>
+    private static double Score(string path, Array column, string name, int i)
+    {
+        double v = GetDouble(column, i);
+        if (double.IsNaN(v) && column.GetValue(i) is string s && s.Trim() is { Length: > 0 } t && !t.Equals("nan", StringComparison.OrdinalIgnoreCase))
+            throw new InputDataException($"{path}: row {i + 1} of metric column '{name}' holds '{(t.Length > 40 ? t[..40] + "…" : t)}', not a number; fix or remove that file (scores are numbers, an undefined score is empty or NaN).");
+        return v;
+    }
 
     public static string? GetString(Array column, int i) => column.GetValue(i) switch
     {

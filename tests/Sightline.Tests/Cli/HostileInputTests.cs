@@ -194,4 +194,33 @@ public sealed class HostileInputTests
         AssertOneLineError(code, stdout, err, "--correlation", "[0, 1]");
         Assert.False(Directory.Exists(dir.File("demo")));
     }
+
+    [Fact]
+    public void Report_refuses_a_scores_table_whose_metric_column_holds_text_naming_the_file_row_and_value()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("results"));
+        File.WriteAllText(dir.File("results/scores.csv"), "index,iou,sss\n0,abc,0.5\n1,0.2,\n2,NaN,0.1\n");
+        var (code, stdout, err) = CliRunner.Run("report", dir.File("results"), "--out", dir.File("r.html"));
+        AssertOneLineError(code, stdout, err, "scores.csv", "row 1 of metric column 'iou' holds 'abc'");
+        Assert.False(File.Exists(dir.File("r.html")));
+
+        // Beside a readable table the bad one is left out with a warning naming it; the report covers the rest.
+        File.WriteAllText(dir.File("results/good.csv"), "index,iou,sss\n0,0.3,0.5\n1,0.2,0.4\n");
+        (code, stdout, err) = CliRunner.Run("report", dir.File("results"), "--out", dir.File("r.html"));
+        Assert.True(code == 0, $"exit {code}: {stdout}{err}");
+        Assert.Contains("scores.csv", Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.True(File.Exists(dir.File("r.html")));
+    }
+
+    [Fact]
+    public void Report_refuses_a_summary_without_per_metric_statistics_instead_of_an_empty_table()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("results"));
+        File.WriteAllText(dir.File("results/summary.json"), """{"metrics": {"iou": "x", "sss": 3}}""");
+        var (code, stdout, err) = CliRunner.Run("report", dir.File("results"), "--out", dir.File("r.html"));
+        AssertOneLineError(code, stdout, err, "summary.json", "no per-metric statistics");
+        Assert.False(File.Exists(dir.File("r.html")));
+    }
 }
