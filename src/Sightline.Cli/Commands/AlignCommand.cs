@@ -112,6 +112,9 @@ public static class AlignCommand
             AlignmentResult result;
             using (var progress = new ConsoleProgress(context, "align", n))
                 result = AlignmentScorer.Run(mapSource, maskSource, options, progress);
+            // Ids that occur in no label map leave every mask empty and every score undefined: almost surely a wrong id.
+            if (classesText is not null && result.ScreenedSamples == 0)
+                throw new InputDataException($"--mask-classes {classesText}: no mask in {maskPath} holds any of these class ids, so every mask is empty; check the ids against the label maps (and --mask-encoding).");
             ResultWriter.Write(result.Table, outPath);
 
             var agg = AlignmentSummary.Build(result, labelValues, new SummaryOptions(parse.GetValue(bootstrap), (ulong)parse.GetValue(seed), ids, classRankValue));
@@ -157,7 +160,8 @@ public static class AlignCommand
         HashSet<int>? ids = null;
         if (classes is not null)
             ids = [.. classes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(c => int.TryParse(c, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new InputDataException($"--mask-classes: '{c}' is not an integer class id."))];
+                .Select(c => int.TryParse(c, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0 ? v : throw new InputDataException($"--mask-classes: '{c}' is not a non-negative integer class id."))];
+        if (ids is { Count: 0 }) throw new InputDataException($"--mask-classes '{classes}' names no class id; give ids such as 3,7, or leave the option out for every non-zero label.");
         var encoding = Enum.Parse<Sightline.IO.MaskEncoding>(encodingText, ignoreCase: true);
         int? ignore = null;
         if (ignoreText is not null)

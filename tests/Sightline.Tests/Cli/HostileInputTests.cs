@@ -223,4 +223,29 @@ public sealed class HostileInputTests
         AssertOneLineError(code, stdout, err, "summary.json", "no per-metric statistics");
         Assert.False(File.Exists(dir.File("r.html")));
     }
+
+    [Theory]
+    [InlineData("99", "no mask in")]
+    [InlineData("-1", "not a non-negative integer class id")]
+    [InlineData(",", "names no class id")]
+    public void Align_refuses_mask_classes_that_leave_every_label_map_empty_and_writes_nothing(string classes, string why)
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("masks"));
+        var labels = new byte[8 * 8 * 4];
+        // RGB label maps (label = G·256 + R): labels 0, 1 and 2 in turn, opaque.
+        for (int p = 0; p < 8 * 8; p++) (labels[p * 4], labels[p * 4 + 3]) = ((byte)(p % 3), 255);
+        for (int i = 0; i < 2; i++) Sightline.Data.ImageDecoder.WritePng(dir.File($"masks/{i}.png"), 8, 8, labels);
+        var rng = new Random(2);
+        Npy.Write(dir.File("s.npy"), Enumerable.Range(0, 2 * 8 * 8).Select(_ => (float)rng.NextDouble()).ToArray(), 2, 8, 8);
+        string[] align = ["align", "--saliency", dir.File("s.npy"), "--masks", dir.File("masks"), "--out", dir.File("o.csv"), "--summary", dir.File("o.json"), "--mask-encoding", "rgb"];
+        var (code, stdout, err) = CliRunner.Run([.. align, "--mask-classes", "2"]);
+        Assert.True(code == 0, $"exit {code}: {stdout}{err}");
+        File.Delete(dir.File("o.csv"));
+        File.Delete(dir.File("o.json"));
+        var before = Files(dir);
+        (code, stdout, err) = CliRunner.Run([.. align, "--mask-classes", classes]);
+        AssertOneLineError(code, stdout, err, "--mask-classes", why);
+        Assert.Equal(before, Files(dir));
+    }
 }
