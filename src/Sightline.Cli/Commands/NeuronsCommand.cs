@@ -329,6 +329,11 @@ public static class NeuronsCommand
         var lines = File.ReadAllLines(path);
         if (lines.Length > count && lines.Skip(count).All(string.IsNullOrWhiteSpace)) lines = lines[..count];
         if (lines.Length != count) throw new InputDataException($"{path}: {lines.Length} concept names for {count} concepts (one name per line).");
+        // Two concepts of one name could not be told apart in the concept column.
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < lines.Length; i++)
+            if (!first.TryAdd(lines[i], i))
+                throw new InputDataException($"{path}: the name '{lines[i]}' is on lines {first[lines[i]] + 1} and {i + 1}; concept names must be unique.");
         return lines;
     }
 

@@ -248,4 +248,19 @@ public sealed class HostileInputTests
         AssertOneLineError(code, stdout, err, "--mask-classes", why);
         Assert.Equal(before, Files(dir));
     }
+
+    [Fact]
+    public void Neurons_score_refuses_duplicate_concept_names_naming_the_lines_and_writes_nothing()
+    {
+        using var dir = new TempDir();
+        var rng = new Random(3);
+        Npy.Write(dir.File("A.npy"), Enumerable.Range(0, 40 * 3).Select(_ => (float)rng.NextDouble()).ToArray(), 40, 3);
+        Npy.Write(dir.File("C.npy"), Enumerable.Range(0, 40 * 3).Select(i => (float)(i % 4 == 0 ? 1 : 0)).ToArray(), 40, 3);
+        File.WriteAllText(dir.File("names.txt"), "dog\ncat\ndog\n");
+        var before = Files(dir);
+        var (code, stdout, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("A.npy"), "--concepts", dir.File("C.npy"),
+            "--concept-names", dir.File("names.txt"), "--out", dir.File("s.csv"));
+        AssertOneLineError(code, stdout, err, "names.txt", "'dog' is on lines 1 and 3");
+        Assert.Equal(before, Files(dir));
+    }
 }
