@@ -49,7 +49,17 @@ public static class CliApp
     /// <summary>Runs <paramref name="root"/> on the command line with the error contract: 0/1 from the command, 2 for usage, input and I/O errors, 3 for defects.</summary>
     internal static int Run(Command root, string[] args, CliContext context)
     {
-        var parse = root.Parse(args);
+        ParseResult parse;
+        try
+        {
+            // Parsing reads response files (@FILE): a folder or an unreadable file given there is an I/O error too.
+            parse = root.Parse(args);
+        }
+        catch (Exception ex) when (InputErrorMessage(ex) is { } message)
+        {
+            context.Error.WriteLine($"sightline: error: {OneLine(message)}");
+            return ExitCodes.Usage;
+        }
         if (parse.Errors.Count > 0)
         {
             // One line, as for every other usage error: all the parser's complaints, then where the usage is.

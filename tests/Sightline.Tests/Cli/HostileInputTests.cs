@@ -263,4 +263,13 @@ public sealed class HostileInputTests
         AssertOneLineError(code, stdout, err, "names.txt", "'dog' is on lines 1 and 3");
         Assert.Equal(before, Files(dir));
     }
+
+    [Fact]
+    public void A_response_file_that_is_a_folder_is_one_line_naming_it_not_an_unhandled_exception()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("args"));
+        var (code, stdout, err) = CliRunner.Run("align", "@" + dir.File("args"));
+        AssertOneLineError(code, stdout, err, dir.File("args"));
+    }
 }
