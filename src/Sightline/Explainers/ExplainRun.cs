@@ -113,6 +113,14 @@ public sealed class NpyInputSource : IInputSource, IDisposable
         _reader = NpyReader.Open(path);
         var s = _reader.Shape;
         if (s.Length != 4) { _reader.Dispose(); throw new InputDataException($"{path}: --inputs must be N×C×H×W, got shape ({string.Join(", ", s)})."); }
+        // Ready tensors are preprocessed (scaled, normalised) floats; integer or bool arrays are raw pixels or masks, and
+        // fed as they are they give the model inputs it never saw in training (a plausible-looking wrong result).
+        if (_reader.Header.DType is not (NpyDType.Float16 or NpyDType.Float32 or NpyDType.Float64))
+        {
+            var dtype = _reader.Header.DType.NumpyName();
+            _reader.Dispose();
+            throw new InputDataException($"{path}: --inputs holds {dtype} values, but ready tensors are preprocessed floats; scale and normalise them as the model expects (e.g. x.astype(np.float32) / 255, then the mean and std) or give the images with --images.");
+        }
         if (labels is not null && labels.Length != s[0]) { _reader.Dispose(); throw new InputDataException($"Labels hold {labels.Length} entries but {path} has {s[0]} samples."); }
         Count = s[0];
         Shape = [s[1], s[2], s[3]];

@@ -272,4 +272,21 @@ public sealed class HostileInputTests
         var (code, stdout, err) = CliRunner.Run("align", "@" + dir.File("args"));
         AssertOneLineError(code, stdout, err, dir.File("args"));
     }
+
+    [Theory]
+    [InlineData("explain")]
+    [InlineData("extract")]
+    public void Integer_inputs_are_refused_as_not_preprocessed_and_nothing_is_written(string command)
+    {
+        using var dir = new TempDir();
+        var x = NpyReader.Open(F("inputs.npy")).ReadAll<float>();
+        Npy.Write(dir.File("X.npy"), x.Select(v => (byte)Math.Clamp(v * 50, 0, 255)).ToArray(), 4, 3, 32, 32);
+        var before = Files(dir);
+        string[] args = command == "explain"
+            ? ["explain", "--model", F("vgg_tiny.onnx"), "--inputs", dir.File("X.npy"), "--method", "occlusion", "--backend", "onnxruntime", "--out", dir.File("maps.npy")]
+            : ["neurons", "extract", "--model", F("resnet_tiny.onnx"), "--layer", ResnetLayer, "--inputs", dir.File("X.npy"), "--out", dir.File("A.npy")];
+        var (code, stdout, err) = CliRunner.Run(args);
+        AssertOneLineError(code, stdout, err, "X.npy", "--inputs holds uint8", "--images");
+        Assert.Equal(before, Files(dir));
+    }
 }
