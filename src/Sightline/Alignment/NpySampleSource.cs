@@ -54,8 +54,10 @@ public sealed class NpySampleSource : IByteSampleSource, IDisposable
         for (int i = 0; i < values.Length; i++)
         {
             double v = values[i];
-            if (v != Math.Floor(v) || v < int.MinValue || v > int.MaxValue)
-                throw new InputDataException($"{path}: entry {i} is {v}, not an integer.");
+            if (v != Math.Floor(v))
+                throw new InputDataException($"{path}: entry {i} is {v.ToString(System.Globalization.CultureInfo.InvariantCulture)}, not an integer.");
+            if (v < int.MinValue || v > int.MaxValue)
+                throw new InputDataException($"{path}: entry {i} is {v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, outside the 32-bit integer range of labels and ids; check that this is the right file.");
             result[i] = (int)v;
         }
         return result;

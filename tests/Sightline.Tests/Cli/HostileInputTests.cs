@@ -289,4 +289,20 @@ public sealed class HostileInputTests
         AssertOneLineError(code, stdout, err, "X.npy", "--inputs holds uint8", "--images");
         Assert.Equal(before, Files(dir));
     }
+
+    [Fact]
+    public void A_label_beyond_32_bits_is_reported_as_out_of_range_not_as_a_non_integer()
+    {
+        using var dir = new TempDir();
+        var examples = Path.Combine(AlignCommandTests.RepoRoot(), "examples", "align");
+        int n = NpyReader.Open(Path.Combine(examples, "labels.npy")).Shape[0];
+        var labels = new long[n];
+        labels[1] = 1L << 40;
+        Npy.Write(dir.File("L.npy"), labels, n);
+        var (code, stdout, err) = CliRunner.Run("align", "--saliency", Path.Combine(examples, "saliency.npy"), "--masks", Path.Combine(examples, "masks.npy"),
+            "--labels", dir.File("L.npy"), "--out", dir.File("o.csv"));
+        AssertOneLineError(code, stdout, err, "L.npy: entry 1 is 1099511627776, outside the 32-bit integer range");
+        Assert.DoesNotContain("not an integer", err);
+        Assert.False(File.Exists(dir.File("o.csv")));
+    }
 }
