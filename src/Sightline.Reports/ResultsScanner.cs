@@ -31,7 +31,7 @@ public static class ResultsScanner
     {
         root = Path.GetFullPath(root);
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: results folder not found.");
-        var files = Walk(root, 0).OrderBy(f => Path.GetRelativePath(root, f), StringComparer.Ordinal).ToList();
+        var files = Walk(root, 0, [Real(root)]).OrderBy(f => Path.GetRelativePath(root, f), StringComparer.Ordinal).ToList();
         var skipped = new List<string>();
         var groups = new List<ScoreGroup>();
         var summaries = new List<SummaryFile>();
@@ -76,6 +76,9 @@ public static class ResultsScanner
         return new ReportInputs(root, groups, summaries, comparison, exampleSets, explains, alignMaps, skipped);
     }
 
+    private static bool IsAncestor(string ancestor, string path) =>
+        path.StartsWith(ancestor.EndsWith(Path.DirectorySeparatorChar) ? ancestor : ancestor + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
     /// <summary>What the report loses when <paramref name="file"/> cannot be read (the scanner's own messages say it already).</summary>
     private static string LeftOut(string file, Exception e) => e.Message.Contains("left out", StringComparison.Ordinal) ? "." : Path.GetFileName(file) switch
     {
@@ -84,7 +87,23 @@ public static class ResultsScanner
         _ => "; what it holds is left out.",
     };
 
-    private static IEnumerable<string> Walk(string dir, int depth)
+    /// <summary>The full path of <paramref name="dir"/> with every symbolic link on it resolved.</summary>
+    private static string Real(string dir)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
+        var parent = Path.GetDirectoryName(full);
+        var resolved = parent is null ? full : Path.Combine(Real(parent), Path.GetFileName(full));
+        return new DirectoryInfo(resolved).LinkTarget is { } target
+            ? Real(Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(resolved)!, target))
+            : resolved;
+    }
+
+    /// <summary>
+    /// The files under <paramref name="dir"/>, <see cref="MaxDepth"/> levels deep. A folder reached twice (a symbolic
+    /// link to a folder already walked) or a link to the results folder or one of its parents is skipped: walking it would
+    /// count the same results several times, or report results from outside the folder.
+    /// </summary>
+    private static IEnumerable<string> Walk(string dir, int depth, HashSet<string> seen)
     {
         IEnumerable<string> files;
         try { files = Directory.EnumerateFiles(dir).ToList(); }
@@ -97,7 +116,9 @@ public static class ResultsScanner
             var name = Path.GetFileName(sub);
             // Overlay and example folders hold only images; skip hidden folders and caches.
             if (name.StartsWith('.') || name is "overlays" or "obj" or "bin" or "node_modules") continue;
-            foreach (var f in Walk(sub, depth + 1)) yield return f;
+            var real = Real(sub);
+            if (!seen.Add(real) || seen.Any(s => IsAncestor(real, s))) continue;
+            foreach (var f in Walk(sub, depth + 1, seen)) yield return f;
         }
     }
 

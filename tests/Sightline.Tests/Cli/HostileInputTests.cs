@@ -305,4 +305,19 @@ public sealed class HostileInputTests
         Assert.DoesNotContain("not an integer", err);
         Assert.False(File.Exists(dir.File("o.csv")));
     }
+
+    [Fact]
+    public void Report_follows_no_link_back_into_its_folder_or_out_to_a_parent_so_each_result_counts_once()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("results"));
+        File.WriteAllText(dir.File("results/scores.csv"), "index,iou,sss\n0,0.3,0.5\n1,0.2,0.4\n");
+        File.WriteAllText(dir.File("outside.csv"), "index,iou,sss\n0,0.9,0.1\n");
+        Directory.CreateSymbolicLink(dir.File("results/self"), dir.File("results"));
+        Directory.CreateSymbolicLink(dir.File("results/up"), dir.Path);
+        var (code, stdout, err) = CliRunner.Run("report", dir.File("results"), "--out", dir.File("r.html"));
+        Assert.True(code == 0, $"exit {code}: {stdout}{err}");
+        Assert.Contains("Report (1 score groups)", stdout);
+        Assert.DoesNotContain("outside", File.ReadAllText(dir.File("r.html")));
+    }
 }
