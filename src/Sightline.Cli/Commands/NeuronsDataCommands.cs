@@ -87,6 +87,7 @@ public static class NeuronsDataCommands
             {
                 if (source.Count == 0) throw new InputDataException($"no samples in {inputsPath ?? imagesPath}: nothing to extract.");
                 InputShapes.Check(m, source);
+                if (source is ImageInputSource images) images.CheckSizes();
                 int n = source.Count, hw = h * w, per = ConceptSources.RowsPerImage(mode, h, w);
                 // A batch never needs more images than there are; beyond that its buffers would only be refused as too large.
                 batchSize = Math.Min(batchSize, n);

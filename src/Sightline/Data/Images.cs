@@ -39,6 +39,15 @@ public static class ImageDecoder
         return new RgbImage(w, h, rgb);
     }
 
+    /// <summary>The width and height that <see cref="Decode"/> gives <paramref name="path"/>, read from the file's header
+    /// without decoding the pixels; null when the file is missing or not a readable image (<see cref="Decode"/> says why).</summary>
+    public static (int Width, int Height)? TrySize(string path)
+    {
+        if (!File.Exists(path)) return null;
+        using var codec = SKCodec.Create(path, out _);
+        return codec is null ? null : (codec.Info.Width, codec.Info.Height);
+    }
+
     /// <summary>Writes RGBA pixels (<c>Height×Width×4</c> bytes) as an 8-bit RGBA PNG with the project's one PNG encoder
     /// (<see cref="IO.Png.WriteRgba8"/>), creating the folder when needed.</summary>
     public static void WritePng(string path, int width, int height, ReadOnlySpan<byte> rgba)

@@ -48,6 +48,35 @@ public sealed class ImageInputSource(ImageDataset dataset, Preprocessing preproc
     /// <inheritdoc/>
     public int LabelOf(int index) => dataset.Items[index].Label;
 
+    /// <summary>
+    /// Checks, from the image headers only, that every readable image preprocesses to the model's size, so a misfit is
+    /// refused before any sample is explained (found later it would stop the run part-way, and resuming would stop at
+    /// the same image again). Unreadable images are left to <see cref="TryLoad"/>, which makes them per-sample failures.
+    /// </summary>
+    /// <exception cref="InputDataException">The first image (in sample order) that does not preprocess to the model's size.</exception>
+    public void CheckSizes()
+    {
+        var misfit = new string?[Count];
+        Parallel.For(0, Count, i =>
+        {
+            var path = dataset.Items[i].Path;
+            if (ImageDecoder.TrySize(path) is not var (w, h)) return;
+            misfit[i] = Misfit(path, h, w);
+        });
+        if (misfit.FirstOrDefault(m => m is not null) is { } first) throw new InputDataException(first);
+    }
+
+    // Why the image at path (height×width) does not become a model input, or null when it does.
+    private string? Misfit(string path, int imageHeight, int imageWidth)
+    {
+        int oh, ow;
+        try { (oh, ow) = preprocessing.OutputSize(imageHeight, imageWidth); }
+        catch (InputDataException e) { return $"{path}: {e.Message}"; }
+        return oh != Shape[1] || ow != Shape[2]
+            ? $"{path}: preprocesses to {oh}×{ow}, but the model takes {Shape[1]}×{Shape[2]}; set --resize/--crop to match."
+            : null;
+    }
+
     /// <summary>Loads samples [start, start + count); any unreadable image is an error naming it (and how many others failed).</summary>
     /// <exception cref="InputDataException">An image cannot be read or does not preprocess to the model's size.</exception>
     public void Load(int start, int count, Span<float> destination)
@@ -78,16 +107,9 @@ public sealed class ImageInputSource(ImageDataset dataset, Preprocessing preproc
                 errors[i] = e is InputDataException ? e.Message : $"{path}: cannot read the image ({e.Message}).";
                 return;
             }
-            int oh, ow;
-            try { (oh, ow) = preprocessing.OutputSize(img.Height, img.Width); }
-            catch (InputDataException e)
+            if (Misfit(path, img.Height, img.Width) is { } why)
             {
-                misfit[i] = $"{path}: {e.Message}";
-                return;
-            }
-            if (oh != Shape[1] || ow != Shape[2])
-            {
-                misfit[i] = $"{path}: preprocesses to {oh}×{ow}, but the model takes {Shape[1]}×{Shape[2]}; set --resize/--crop to match.";
+                misfit[i] = why;
                 return;
             }
             preprocessing.Apply(img, buffer.AsSpan(i * size, size));
@@ -219,6 +241,7 @@ public static class ExplainRun
         int n = inputs.Count;
         int[] outShape = outC == 1 ? [n, h, w] : [n, outC, h, w];
         CheckTargets(model, inputs, target);
+        if (inputs is ImageInputSource images) images.CheckSizes();
         using var stack = ResumableStack.Open(outPath, outShape, signature, predictionsPath, PredictionsHeader, force);
         int resumed = stack.Done;
         if (stack.IsComplete)

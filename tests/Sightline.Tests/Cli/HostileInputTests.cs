@@ -320,4 +320,26 @@ public sealed class HostileInputTests
         Assert.Contains("Report (1 score groups)", stdout);
         Assert.DoesNotContain("outside", File.ReadAllText(dir.File("r.html")));
     }
+
+    [Theory]
+    [InlineData("explain")]
+    [InlineData("extract")]
+    public void An_image_that_does_not_preprocess_to_the_model_size_is_refused_before_any_sample_is_committed(string command)
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("images"));
+        Sightline.Data.ImageDecoder.WritePng(dir.File("images/a.png"), 40, 40, new byte[40 * 40 * 4]);
+        Sightline.Data.ImageDecoder.WritePng(dir.File("images/b.png"), 60, 30, new byte[60 * 30 * 4]); // resizes to 64×32
+        File.WriteAllText(dir.File("model.json"), """{"input_size": [32, 32], "resize": 32}""");
+        var before = Files(dir);
+        string[] args = command == "explain"
+            ? ["explain", "--model", F("vgg_tiny.onnx"), "--config", dir.File("model.json"), "--images", dir.File("images"), "--method", "occlusion",
+               "--window", "8", "--stride", "8", "--backend", "onnxruntime", "--chunk", "1", "--out", dir.File("maps.npy")]
+            : ["neurons", "extract", "--model", F("resnet_tiny.onnx"), "--config", dir.File("model.json"), "--layer", ResnetLayer,
+               "--images", dir.File("images"), "--batch-size", "1", "--out", dir.File("A.npy")];
+        var (code, stdout, err) = CliRunner.Run(args);
+        AssertOneLineError(code, stdout, err, "b.png", "preprocesses to 32×64");
+        Assert.DoesNotContain("resume", err);
+        Assert.Equal(before, Files(dir));
+    }
 }
