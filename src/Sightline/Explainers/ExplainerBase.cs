@@ -54,22 +54,13 @@ public sealed record ExplainSettings
     /// <summary>Global index of the first sample of this call, so seeded noise depends on the sample, not on how a run is chunked.</summary>
     public long FirstIndex { get; init; }
 
-    /// <summary>
-    /// The batch size for inputs of <paramref name="sampleValues"/> floats each: <see cref="BatchSize"/> when set, else
-    /// ⌊budget / bytes per row⌋ clamped to [1, 256], with bytes per row = 4·4·sampleValues (the row, its copy in the
-    /// model, the input gradient and a spare) + 2·4·<paramref name="activationValues"/> (the intermediate values a
-    /// gradient call keeps for the backward pass and their gradients; 0 for forward-only calls). Measured on ResNet-18 at
-    /// 224², integrated gradients peaked at 1.32 GB with input-only accounting; the intermediate values are what grows.
-    /// </summary>
+    /// <summary>The model-call budget these settings describe (the one <see cref="ModelBudget"/> explainers and metrics share).</summary>
+    public ModelBudget Budget => new() { BatchSize = BatchSize, MemoryBudgetBytes = MemoryBudgetBytes };
+
+    /// <summary>Rows per model call for inputs of <paramref name="sampleValues"/> floats: <see cref="ModelBudget.RowsPerCall"/> of <see cref="Budget"/>.</summary>
     /// <param name="sampleValues">Input floats per row.</param>
     /// <param name="activationValues">Intermediate floats per row of a gradient call (<see cref="ExplainMath.GradientActivationValues"/>).</param>
-    public int RowsPerCall(int sampleValues, long activationValues = 0)
-    {
-        if (BatchSize > 0) return BatchSize;
-        long perRow = (long)sampleValues * sizeof(float) * 4 + Math.Max(0, activationValues) * sizeof(float) * 2;
-        long rows = MemoryBudgetBytes / Math.Max(1, perRow);
-        return (int)Math.Clamp(rows, 1, 256);
-    }
+    public int RowsPerCall(int sampleValues, long activationValues = 0) => Budget.RowsPerCall(sampleValues, activationValues);
 }
 
 /// <summary>

@@ -4,7 +4,7 @@ using Sightline.Statistics;
 
 namespace Sightline.Explainers;
 
-/// <summary>Runs a model on many rows in calls of at most <c>rowsPerCall</c> rows.</summary>
+/// <summary>Runs a model on rows already held in memory, in calls of at most <c>rowsPerCall</c> rows (rows produced on demand go through <see cref="StepBatcher"/>).</summary>
 public static class Batched
 {
     /// <summary>∂y[target]/∂x for <paramref name="rows"/> rows, batched.</summary>

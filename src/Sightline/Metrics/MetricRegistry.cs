@@ -24,16 +24,11 @@ public static class MetricRegistry
 {
     private static readonly Lazy<IReadOnlyList<MetricDescriptor>> _mapMask = new(Discover);
 
-    /// <summary>All map-versus-mask metrics, ordered by the catalogue order of <see cref="CatalogueOrder"/> then by name.</summary>
+    /// <summary>All map-versus-mask metrics in catalogue order (<see cref="MetricAttribute.Order"/>, then name).</summary>
     public static IReadOnlyList<MetricDescriptor> MapMask => _mapMask.Value;
 
-    /// <summary>The order metrics are listed and written in (the section order); others follow by name.</summary>
-    public static readonly IReadOnlyList<string> CatalogueOrder =
-    [
-        "sss", "iou", "gtc", "sc", "sc_soft", "pointing_game", "energy_pointing_game",
-        "attribution_localisation", "attribution_localisation_weighted", "top_k_intersection",
-        "relevance_rank_accuracy", "relevance_mass_accuracy", "auc", "focus",
-    ];
+    /// <summary>The names in the order metrics are listed and written in, read from the classes' metadata (<see cref="Evaluation.MetricCatalogue"/>).</summary>
+    public static IReadOnlyList<string> CatalogueOrder => [.. MapMask.Select(d => d.Name)];
 
     /// <summary>Finds a metric by name (case-insensitive).</summary>
     /// <exception cref="InputDataException">No metric has that name; the message lists the known names.</exception>
@@ -53,13 +48,7 @@ public static class MetricRegistry
             var factory = create.CreateDelegate<Func<LocalisationSettings, IMapMaskMetric>>();
             list.Add(new MetricDescriptor(info, type, factory));
         }
-        var dup = list.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new InvalidOperationException($"Two metric classes share the name '{dup.Key}'.");
-        int Rank(MetricDescriptor d)
-        {
-            int i = ((List<string>)[.. CatalogueOrder]).IndexOf(d.Name);
-            return i < 0 ? int.MaxValue : i;
-        }
-        return [.. list.OrderBy(Rank).ThenBy(d => d.Name, StringComparer.Ordinal)];
+        var order = Evaluation.MetricCatalogue.MapMask.Select(e => e.Type).ToList();
+        return [.. list.OrderBy(d => order.IndexOf(d.Type))];
     }
 }

@@ -67,14 +67,8 @@ public static class NeuronMetricRegistry
     private static readonly object _gate = new();
     private static IReadOnlyList<NeuronMetricDescriptor> _registered = [];
 
-    /// <summary>Catalogue order (the paper's table order, then the sampled variants and the combinations).</summary>
-    public static readonly IReadOnlyList<string> CatalogueOrder =
-    [
-        "recall", "precision", "f1", "iou", "accuracy", "balanced_accuracy", "inverse_balanced_accuracy", "auc", "inverse_auc",
-        "correlation", "correlation_top_random", "spearman", "spearman_top_random", "cosine", "wpmi", "mad", "auprc", "inverse_auprc",
-        "correlation_top_random_binary", "spearman_top_random_binary",
-        "combined_auc", "combined_balanced_acc", "recall_auc", "recall_inv_auc", "precision_bal_acc", "precision_inverse_bal_acc",
-    ];
+    /// <summary>Catalogue order (the paper's table order, then the sampled variants and the combinations), read from the classes' <see cref="MetricAttribute.Order"/>.</summary>
+    public static IReadOnlyList<string> CatalogueOrder => [.. BuiltIn.Select(d => d.Name)];
 
     /// <summary>The core metrics in <see cref="CatalogueOrder"/>.</summary>
     public static IReadOnlyList<NeuronMetricDescriptor> BuiltIn => _builtIn.Value;
@@ -169,13 +163,7 @@ public static class NeuronMetricRegistry
             try { list.Add(Describe(type)); }
             catch (ArgumentException e) { throw new InvalidOperationException(e.Message, e); }
         }
-        var dup = list.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new InvalidOperationException($"Two neuron metric classes share the name '{dup.Key}'.");
-        int Rank(NeuronMetricDescriptor d)
-        {
-            int i = ((List<string>)[.. CatalogueOrder]).IndexOf(d.Name);
-            return i < 0 ? int.MaxValue : i;
-        }
-        return [.. list.OrderBy(Rank).ThenBy(d => d.Name, StringComparer.Ordinal)];
+        var order = Evaluation.MetricCatalogue.Neuron.Select(e => e.Type).ToList();
+        return [.. list.OrderBy(d => order.IndexOf(d.Type))];
     }
 }

@@ -16,7 +16,7 @@ namespace Sightline.Metrics.Localisation;
 /// Empty S → NaN (<c>empty-mask</c>); Σ|a| = 0 → NaN (<c>empty-saliency</c>; Quantus returns 0 there). Σ|a| is a sum of non-negative terms, so it is zero exactly when every term is 0 (the <see cref="AttributionMass"/> rule reduces to that; float64 sums of float32 values cannot cancel or underflow, so the test is exact).
 /// A defined score lies in [0, 1].
 /// </summary>
-[Metric("attribution_localisation", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+[Metric("attribution_localisation", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 8,
     Summary = "Share of absolute attribution inside the mask",
     Citation = "Kohlbrenner et al., Towards best practice in explaining neural network decisions with LRP, IJCNN 2020")]
 public sealed class AttributionLocalisation : IMapMaskMetric

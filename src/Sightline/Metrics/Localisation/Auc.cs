@@ -11,7 +11,7 @@ namespace Sightline.Metrics.Localisation;
 /// final division. The order is invariant under normalise_by_max, so the map is not normalised.
 /// AUC(S) + AUC(¬S) = 1. Empty S → NaN (<c>empty-mask</c>); S covering every pixel → NaN (<c>full-mask</c>).
 /// </summary>
-[Metric("auc", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+[Metric("auc", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 13,
     Summary = "ROC AUC of the map as a pixel classifier of the mask",
     Citation = "Fawcett, An introduction to ROC analysis, Pattern Recognition Letters 2006")]
 public sealed class Auc : IMapMaskMetric

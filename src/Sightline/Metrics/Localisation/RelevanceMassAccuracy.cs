@@ -16,7 +16,7 @@ namespace Sightline.Metrics.Localisation;
 /// Empty S → NaN (<c>empty-mask</c>).
 /// </para>
 /// </summary>
-[Metric("relevance_mass_accuracy", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+[Metric("relevance_mass_accuracy", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 12,
     Summary = "Share of the attribution mass inside the mask",
     Citation = "Arras et al., CLEVR-XAI, Information Fusion 2022")]
 public sealed class RelevanceMassAccuracy : IMapMaskMetric

@@ -10,7 +10,7 @@ namespace Sightline.Metrics.Localisation;
 /// (its defect #8); with it Quantus' half_in_gt_1d case, whose tied maxima straddle S, gives 0 (Quantus marks it xfail).
 /// The order is invariant under normalise_by_max, so the map is not normalised. Empty S → NaN (<c>empty-mask</c>).
 /// </summary>
-[Metric("relevance_rank_accuracy", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+[Metric("relevance_rank_accuracy", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 11,
     Summary = "Share of the |mask| highest-attributed pixels inside the mask",
     Citation = "Arras et al., CLEVR-XAI, Information Fusion 2022")]
 public sealed class RelevanceRankAccuracy : IMapMaskMetric

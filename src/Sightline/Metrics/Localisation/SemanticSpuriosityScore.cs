@@ -37,7 +37,7 @@ public sealed record SssOptions(float? Threshold = 0.6f, bool Hard = false, bool
 /// Saliency is expected to be non-negative (CAMs are ReLU'd): when negative values survive thresholding (no τ, or a
 /// negative soft τ), O/T is no longer a share in [0,1], so the score is NaN (<c>negative-saliency</c>).
 /// </summary>
-[Metric("sss", MetricFamily.Localisation, ScoreDirection.LowerIsBetter,
+[Metric("sss", MetricFamily.Localisation, ScoreDirection.LowerIsBetter, Order = 1,
     Summary = "Semantic Spuriosity Score: share of thresholded saliency outside the mask",
     Citation = "Leong et al., SemScore, NeurIPS 2025 Workshop on Regulatable ML")]
 public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric

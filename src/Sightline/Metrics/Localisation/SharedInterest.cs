@@ -32,7 +32,7 @@ public static class SharedInterest
 /// Shared Interest IoU coverage: |G∩S| / |G∪S| on the binarised saliency S (Boggust et al., CHI 2022).
 /// Both empty → NaN (<c>empty-mask-and-saliency</c>).
 /// </summary>
-[Metric("iou", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+[Metric("iou", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 2,
     Summary = "Shared Interest IoU of binarised saliency and mask", Citation = "Boggust et al., Shared Interest, CHI 2022")]
 public sealed class IouCoverage(Binarization binarization) : IMapMaskMetric
 {
@@ -49,7 +49,7 @@ public sealed class IouCoverage(Binarization binarization) : IMapMaskMetric
 }
 
 /// <summary>Shared Interest ground-truth coverage: |G∩S| / |G| (Boggust et al., CHI 2022). Empty G → NaN (<c>empty-mask</c>).</summary>
-[Metric("gtc", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+[Metric("gtc", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 3,
     Summary = "Shared Interest ground-truth coverage", Citation = "Boggust et al., Shared Interest, CHI 2022")]
 public sealed class GroundTruthCoverage(Binarization binarization) : IMapMaskMetric
 {
@@ -65,7 +65,7 @@ public sealed class GroundTruthCoverage(Binarization binarization) : IMapMaskMet
 }
 
 /// <summary>Shared Interest saliency coverage on the binarised saliency: |G∩S| / |S| (Boggust et al., CHI 2022). Empty S → NaN (<c>empty-saliency</c>).</summary>
-[Metric("sc", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+[Metric("sc", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 4,
     Summary = "Shared Interest saliency coverage (binarised)", Citation = "Boggust et al., Shared Interest, CHI 2022")]
 public sealed class SaliencyCoverage(Binarization binarization) : IMapMaskMetric
 {
@@ -86,7 +86,7 @@ public sealed class SaliencyCoverage(Binarization binarization) : IMapMaskMetric
 /// applies |·| before scoring). Σ|s| = 0 → NaN (<c>empty-saliency</c>). sc_soft(G) + sc_soft(¬G) = 1.
 /// Σ|s| is a sum of non-negative terms, so it is zero exactly when every term is 0 (the <see cref="AttributionMass"/> rule reduces to that; float64 sums of float32 values cannot cancel or underflow, so the test is exact). A defined score lies in [0, 1].
 /// </summary>
-[Metric("sc_soft", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+[Metric("sc_soft", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 5,
     Summary = "Shared Interest saliency coverage on |saliency| (continuous)", Citation = "Boggust et al., Shared Interest, CHI 2022")]
 public sealed class SoftSaliencyCoverage : IMapMaskMetric
 {

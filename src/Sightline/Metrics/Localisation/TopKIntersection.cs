@@ -14,7 +14,7 @@ namespace Sightline.Metrics.Localisation;
 /// Empty S → NaN (<c>empty-mask</c>). k &gt; d → NaN (<c>k-exceeds-size</c>): Quantus raises an error there, and
 /// silently clamping k would change the meaning of the score.
 /// </summary>
-[Metric("top_k_intersection", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+[Metric("top_k_intersection", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 10,
     Summary = "Share of the k highest-attributed pixels inside the mask (--top-k)",
     Citation = "Theiner et al., Interpretable semantic photo geolocation, WACV 2022")]
 public sealed class TopKIntersection : IMapMaskMetric

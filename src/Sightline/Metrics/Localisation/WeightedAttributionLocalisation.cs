@@ -8,7 +8,7 @@ namespace Sightline.Metrics.Localisation;
 /// Empty S → NaN (<c>empty-mask</c>); Σ|a| = 0 → NaN (<c>empty-saliency</c>), decided as in <see cref="AttributionLocalisation"/>
 /// (a sum of non-negative terms: zero exactly when every |a(p)| is 0). A defined score lies in [0, |S|/d] ⊆ [0, 1].
 /// </summary>
-[Metric("attribution_localisation_weighted", MetricFamily.Localisation, ScoreDirection.HigherIsBetter,
+[Metric("attribution_localisation_weighted", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 9,
     Summary = "Attribution Localisation times the mask's share of the image |S|/d",
     Citation = "Kohlbrenner et al., Towards best practice in explaining neural network decisions with LRP, IJCNN 2020")]
 public sealed class WeightedAttributionLocalisation : IMapMaskMetric

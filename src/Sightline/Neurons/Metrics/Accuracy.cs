@@ -5,7 +5,7 @@ namespace Sightline.Neurons.Metrics;
 /// <summary>
 /// Accuracy: (TP + TN) / N. Oikarinen, Yan, Weng, "Evaluating Neuron Explanations", ICML 2025 (Table 1; reference code Neuron_Eval).
 /// </summary>
-[Metric("accuracy", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Minimum = 0, Maximum = 1, Summary = "Accuracy.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("accuracy", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 5, Minimum = 0, Maximum = 1, Summary = "Accuracy.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class Accuracy(NeuronMetricOptions options) : SetMetric(options)
 {
     /// <summary>Creates the metric.</summary>

@@ -9,7 +9,7 @@ namespace Sightline.Neurons.Metrics;
 /// The reference breaks ties with 10⁻⁷ noise instead of midranks (see <see cref="RankTies"/>).
 /// Oikarinen, Yan, Weng, ICML 2025 (Table 1).
 /// </summary>
-[Metric("auc", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Summary = "AUC of the soft concept labels against the top-α neuron set.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("auc", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 8, Summary = "AUC of the soft concept labels against the top-α neuron set.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class Auc(NeuronMetricOptions options) : NeuronMetric(options)
 {
     /// <summary>Creates the metric.</summary>

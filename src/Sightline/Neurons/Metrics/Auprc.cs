@@ -9,7 +9,7 @@ namespace Sightline.Neurons.Metrics;
 /// one descending sort per concept column, then one sweep over its tie groups updating every neuron set containing each input:
 /// O(m·(N log N + Σ_k n₁)). Oikarinen, Yan, Weng, ICML 2025 (Table 1).
 /// </summary>
-[Metric("auprc", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Summary = "Average precision of the soft concept labels at retrieving the top-α neuron set.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("auprc", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 17, Summary = "Average precision of the soft concept labels at retrieving the top-α neuron set.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class Auprc(NeuronMetricOptions options) : NeuronMetric(options)
 {
     /// <summary>Creates the metric.</summary>

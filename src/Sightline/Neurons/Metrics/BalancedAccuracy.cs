@@ -5,7 +5,7 @@ namespace Sightline.Neurons.Metrics;
 /// <summary>
 /// Balanced accuracy with the neuron as ground truth: ½[TP/max(n₁,1) + TN/max(n₀,1)]. Oikarinen, Yan, Weng, "Evaluating Neuron Explanations", ICML 2025 (Table 1; reference code Neuron_Eval).
 /// </summary>
-[Metric("balanced_accuracy", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Minimum = 0, Maximum = 1, Summary = "Balanced accuracy with the neuron as ground truth.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("balanced_accuracy", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 6, Minimum = 0, Maximum = 1, Summary = "Balanced accuracy with the neuron as ground truth.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class BalancedAccuracy(NeuronMetricOptions options) : SetMetric(options)
 {
     /// <summary>Creates the metric.</summary>

@@ -7,7 +7,7 @@ namespace Sightline.Neurons.Metrics;
 /// equals Pearson·(N−1)/N (not exact Pearson); a constant column gives 0. All pairs are one blocked double GEMM of the
 /// standardised columns, Z_Aᵀ·Z_C / N: O(n·m·N). Oikarinen, Yan, Weng, ICML 2025 (Table 1).
 /// </summary>
-[Metric("correlation", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Minimum = -1, Maximum = 1, Summary = "Pearson-type correlation of activations and labels ((N−1)/N scaled, as the reference).", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("correlation", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 10, Minimum = -1, Maximum = 1, Summary = "Pearson-type correlation of activations and labels ((N−1)/N scaled, as the reference).", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class Correlation(NeuronMetricOptions options) : NeuronMetric(options)
 {
     /// <summary>Creates the metric.</summary>

@@ -6,7 +6,7 @@ namespace Sightline.Neurons.Metrics;
 /// Correlation on k top-⌈αN⌉ plus k random inputs per neuron. See <see cref="TopRandomMetric"/> and <see cref="TopRandomSampler"/> (k = 25, α = 0.002 by default, seeded).
 /// Oikarinen, Yan, Weng, ICML 2025; sampling after Bills et al., 2023.
 /// </summary>
-[Metric("correlation_top_random", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Minimum = -1, Maximum = 1, Summary = "Correlation on k top-⌈αN⌉ plus k random inputs per neuron.", Citation = "Oikarinen, Yan, Weng, ICML 2025; Bills et al. 2023")]
+[Metric("correlation_top_random", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 11, Minimum = -1, Maximum = 1, Summary = "Correlation on k top-⌈αN⌉ plus k random inputs per neuron.", Citation = "Oikarinen, Yan, Weng, ICML 2025; Bills et al. 2023")]
 public sealed class CorrelationTopRandom(NeuronMetricOptions options) : TopRandomMetric(options, binary: false, ranks: false)
 {
     /// <summary>Creates the metric.</summary>

@@ -6,7 +6,7 @@ namespace Sightline.Neurons.Metrics;
 /// Cosine similarity Σaᵢcᵢ / (max(‖a‖₂, 10⁻⁹)·max(‖c‖₂, 10⁻⁹)), no centring (so not shift-invariant, App. E2).
 /// One blocked GEMM of the normalised columns: O(n·m·N). Oikarinen, Yan, Weng, ICML 2025 (Table 1).
 /// </summary>
-[Metric("cosine", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Minimum = -1, Maximum = 1, Summary = "Cosine similarity of activations and labels.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("cosine", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 14, Minimum = -1, Maximum = 1, Summary = "Cosine similarity of activations and labels.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class Cosine(NeuronMetricOptions options) : NeuronMetric(options)
 {
     /// <summary>Creates the metric.</summary>

@@ -8,7 +8,7 @@ namespace Sightline.Neurons.Metrics;
 /// With midranks, one radix sort per neuron and one vector sum per concept over eight neurons at a time
 /// (<see cref="NeuronKernels.MidrankSetSums"/>): O(n·N + Σ_t m₁·n/8); with random ties, a sparse product of Ĉ with the rank matrix of A. Oikarinen, Yan, Weng, ICML 2025 (Table 1).
 /// </summary>
-[Metric("inverse_auc", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Summary = "AUC of the activations against the concept's positives.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("inverse_auc", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 9, Summary = "AUC of the activations against the concept's positives.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class InverseAuc(NeuronMetricOptions options) : NeuronMetric(options)
 {
     /// <summary>Creates the metric.</summary>

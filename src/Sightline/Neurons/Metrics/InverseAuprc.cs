@@ -9,7 +9,7 @@ namespace Sightline.Neurons.Metrics;
 /// popcounts for 0/1 neurons): O(n·(N log N + Σ_t m₁)).
 /// Oikarinen, Yan, Weng, ICML 2025 (Table 1).
 /// </summary>
-[Metric("inverse_auprc", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Summary = "Average precision of the activations at retrieving the concept's positives.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("inverse_auprc", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 18, Summary = "Average precision of the activations at retrieving the concept's positives.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class InverseAuprc(NeuronMetricOptions options) : NeuronMetric(options)
 {
     /// <summary>Creates the metric.</summary>

@@ -5,7 +5,7 @@ namespace Sightline.Neurons.Metrics;
 /// <summary>
 /// Intersection over union (Network Dissection): TP / (n₁ + m₁ − TP); 0/0 gives NaN; default α = 0.01, the only metric with a default α. Oikarinen, Yan, Weng, "Evaluating Neuron Explanations", ICML 2025 (Table 1; reference code Neuron_Eval).
 /// </summary>
-[Metric("iou", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Minimum = 0, Maximum = 1, Summary = "Intersection over union (Network Dissection).", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("iou", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 4, Minimum = 0, Maximum = 1, Summary = "Intersection over union (Network Dissection).", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class Iou(NeuronMetricOptions options) : SetMetric(options)
 {
     /// <summary>Creates the metric.</summary>

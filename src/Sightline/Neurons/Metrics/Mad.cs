@@ -6,7 +6,7 @@ namespace Sightline.Neurons.Metrics;
 /// Mean activation difference: mad = Σaᵢ Ĉᵢ / max(m₁,1) − Σaᵢ(1−Ĉᵢ) / max(m₀,1), raw activations against Ĉ = 1[c ≥ 0.5]. No α.
 /// One sparse product of Ĉ with A: O(Σ_t m₁·n). Oikarinen, Yan, Weng, ICML 2025 (Table 1).
 /// </summary>
-[Metric("mad", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Minimum = double.NegativeInfinity, Maximum = double.PositiveInfinity, Summary = "Mean activation on concept positives minus on negatives.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("mad", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 16, Minimum = double.NegativeInfinity, Maximum = double.PositiveInfinity, Summary = "Mean activation on concept positives minus on negatives.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class Mad(NeuronMetricOptions options) : NeuronMetric(options)
 {
     /// <summary>Creates the metric.</summary>

@@ -8,7 +8,7 @@ namespace Sightline.Neurons.Metrics;
 /// random noise instead (<see cref="RankTies.Random"/> approximates it). A sort per column plus one GEMM: O((n+m)·N log N + n·m·N).
 /// Oikarinen, Yan, Weng, ICML 2025 (Table 1).
 /// </summary>
-[Metric("spearman", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Minimum = -1, Maximum = 1, Summary = "Spearman rank correlation of activations and labels.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("spearman", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 12, Minimum = -1, Maximum = 1, Summary = "Spearman rank correlation of activations and labels.", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class Spearman(NeuronMetricOptions options) : NeuronMetric(options)
 {
     /// <summary>Creates the metric.</summary>

@@ -8,7 +8,7 @@ namespace Sightline.Neurons.Metrics;
 /// gives +∞ for λ &gt; 0. With α disabled the weights are the raw aᵢ. One sparse product of Â with ln C: O(Σ_k n₁·m).
 /// Oikarinen, Yan, Weng, ICML 2025 (Table 1).
 /// </summary>
-[Metric("wpmi", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Minimum = double.NegativeInfinity, Maximum = double.PositiveInfinity, Summary = "Weighted pointwise mutual information (λ).", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
+[Metric("wpmi", MetricFamily.Neuron, ScoreDirection.HigherIsBetter, Order = 15, Minimum = double.NegativeInfinity, Maximum = double.PositiveInfinity, Summary = "Weighted pointwise mutual information (λ).", Citation = "Oikarinen, Yan, Weng, ICML 2025")]
 public sealed class Wpmi(NeuronMetricOptions options) : NeuronMetric(options)
 {
     /// <summary>Creates the metric.</summary>
