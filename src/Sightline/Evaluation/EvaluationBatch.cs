@@ -77,7 +77,7 @@ public sealed class EvaluationBatch
     /// <exception cref="ArgumentException">An array has the wrong length, or a target is outside the model's classes.</exception>
     public EvaluationBatch(EvaluationShape shape, int count, float[] inputs, float[] attributions, int[] targets,
         byte[]? masks = null, int[]? labels = null, IModel? model = null, IReexplainer? explainer = null,
-        long firstIndex = 0, int seed = 0, ModelBudget? budget = null)
+        long firstIndex = 0, int seed = 0, ModelBudget? budget = null, IModel? explainModel = null)
     {
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count));
         if (shape.AttributionChannels != 1 && shape.AttributionChannels != shape.Channels)
@@ -104,6 +104,7 @@ public sealed class EvaluationBatch
         Labels = labels;
         Model = model;
         Explainer = explainer;
+        ExplainModel = explainModel ?? model;
         FirstIndex = firstIndex;
         Seed = seed;
         Budget = budget ?? ModelBudget.Default;
@@ -140,6 +141,13 @@ public sealed class EvaluationBatch
 
     /// <summary>Re-explains inputs with the run's method, or null when the run was given saliency only.</summary>
     public IReexplainer? Explainer { get; }
+
+    /// <summary>
+    /// The model <see cref="Explainer"/> explains with (the same network as <see cref="Model"/>, possibly on another back
+    /// end: forward passes on ONNX Runtime, gradients on TorchSharp). Robustness metrics re-explain on it; randomisation
+    /// metrics randomise it (<see cref="IRandomisableModel"/>). Defaults to <see cref="Model"/>.
+    /// </summary>
+    public IModel? ExplainModel { get; }
 
     /// <summary>Global index of the first sample.</summary>
     public long FirstIndex { get; }
@@ -216,7 +224,7 @@ public sealed class EvaluationBatch
     /// </summary>
     public EvaluationBatch WithAttributions(float[] attributions, IReexplainer? explainer)
     {
-        var b = new EvaluationBatch(Shape, Count, Inputs, attributions, Targets, Masks, Labels, Model, explainer, FirstIndex, Seed, Budget);
+        var b = new EvaluationBatch(Shape, Count, Inputs, attributions, Targets, Masks, Labels, Model, explainer, FirstIndex, Seed, Budget, ExplainModel);
         b._logits = Volatile.Read(ref _logits);
         return b;
     }
@@ -230,6 +238,6 @@ public sealed class EvaluationBatch
             Attributions.AsSpan(start * s.AttributionValues, count * s.AttributionValues).ToArray(),
             Targets.AsSpan(start, count).ToArray(),
             Masks?.AsSpan(start * s.Pixels, count * s.Pixels).ToArray(),
-            Labels?.AsSpan(start, count).ToArray(), Model, Explainer, FirstIndex + start, Seed, Budget);
+            Labels?.AsSpan(start, count).ToArray(), Model, Explainer, FirstIndex + start, Seed, Budget, ExplainModel);
     }
 }
