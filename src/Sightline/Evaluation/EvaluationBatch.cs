@@ -72,6 +72,7 @@ public sealed class EvaluationBatch
 {
     private readonly ConcurrentDictionary<AttributionPreprocessing, float[]> _prepared = new();
     private float[]? _logits;
+    private long[]? _sampleIndices;
 
     /// <summary>Creates a batch; checks that the arrays agree with <paramref name="shape"/> and <paramref name="count"/>.</summary>
     /// <exception cref="ArgumentException">An array has the wrong length, or a target is outside the model's classes.</exception>
@@ -204,7 +205,13 @@ public sealed class EvaluationBatch
     /// sample index): the same sample gets the same draws whatever the batch size, and metrics do not share a stream
     /// (Quantus draws every metric from one global NumPy RNG; spec §8 row 13).
     /// </summary>
-    public Random RandomFor(int i, string metric) => new(SeedFor(Seed, metric, FirstIndex + i));
+    public Random RandomFor(int i, string metric) => new(SeedFor(Seed, metric, SampleIndex(i)));
+
+    /// <summary>
+    /// The global index of sample <paramref name="i"/>: <see cref="FirstIndex"/> + i, or, in a batch made by
+    /// <see cref="Expand"/>, the index of the original sample it copies (so its random draws are the original's).
+    /// </summary>
+    public long SampleIndex(int i) => _sampleIndices is { } ix ? ix[i] : FirstIndex + i;
 
     /// <summary>The 32-bit seed <see cref="RandomFor"/> uses: a 64-bit mix (splitmix64) of seed, FNV-1a of the name and the index.</summary>
     public static int SeedFor(int seed, string metric, long index)
@@ -226,6 +233,30 @@ public sealed class EvaluationBatch
     {
         var b = new EvaluationBatch(Shape, Count, Inputs, attributions, Targets, Masks, Labels, Model, explainer, FirstIndex, Seed, Budget, ExplainModel);
         b._logits = Volatile.Read(ref _logits);
+        b._sampleIndices = _sampleIndices;
+        return b;
+    }
+
+    /// <summary>
+    /// A batch of <paramref name="copies"/> × <see cref="Count"/> samples: copy r of sample i is sample r·Count + i, with
+    /// sample i's input, target, mask and label, attribution taken from <paramref name="attributions"/> (copies × N × A×H×W),
+    /// and sample i's random draws (<see cref="SampleIndex"/>). How wrappers evaluate several explanations of the same
+    /// samples (QGE's e and e_inv, a pool of random rankings) in one metric call, so their perturbation rows share model
+    /// calls and their random subsets agree. The unperturbed logits memo is shared.
+    /// </summary>
+    public EvaluationBatch Expand(int copies, float[] attributions, IReexplainer? explainer)
+    {
+        if (copies < 1) throw new ArgumentOutOfRangeException(nameof(copies));
+        var s = Shape;
+        int n = Count;
+        float[] Repeat(float[] a) { var r = new float[(long)copies * a.Length]; for (int c = 0; c < copies; c++) a.CopyTo(r, (long)c * a.Length); return r; }
+        T[]? RepeatOf<T>(T[]? a) { if (a is null) return null; var r = new T[copies * a.Length]; for (int c = 0; c < copies; c++) a.CopyTo(r, c * a.Length); return r; }
+        var b = new EvaluationBatch(s, n * copies, Repeat(Inputs), attributions, RepeatOf(Targets)!, RepeatOf(Masks), RepeatOf(Labels),
+            Model, explainer, FirstIndex, Seed, Budget, ExplainModel);
+        var ix = new long[n * copies];
+        for (int c = 0; c < copies; c++) for (int i = 0; i < n; i++) ix[c * n + i] = SampleIndex(i);
+        b._sampleIndices = ix;
+        if (Volatile.Read(ref _logits) is { } logits) b._logits = Repeat(logits);
         return b;
     }
 
@@ -233,11 +264,13 @@ public sealed class EvaluationBatch
     public EvaluationBatch Slice(int start, int count)
     {
         var s = Shape;
-        return new EvaluationBatch(s, count,
+        var b = new EvaluationBatch(s, count,
             Inputs.AsSpan(start * s.InputValues, count * s.InputValues).ToArray(),
             Attributions.AsSpan(start * s.AttributionValues, count * s.AttributionValues).ToArray(),
             Targets.AsSpan(start, count).ToArray(),
             Masks?.AsSpan(start * s.Pixels, count * s.Pixels).ToArray(),
             Labels?.AsSpan(start, count).ToArray(), Model, Explainer, FirstIndex + start, Seed, Budget, ExplainModel);
+        b._sampleIndices = _sampleIndices?.AsSpan(start, count).ToArray();
+        return b;
     }
 }
