@@ -191,8 +191,12 @@ public sealed class QualityGap
         return output;
     }
 
-    /// <summary>Ψ of <paramref name="copies"/> seeded random rankings per sample, copy-major (copies × N).</summary>
-    private double[] RankingScores(EvaluationBatch batch, int copies)
+    /// <summary>
+    /// Ψ's main column on <paramref name="copies"/> seeded random rankings per sample of <paramref name="batch"/>, copy-major
+    /// (score of ranking r of sample i at r·N + i); the rankings are those <see cref="Evaluate"/> uses for q_bas and the pool
+    /// (ranking r of a sample does not depend on the batch it is in or on <paramref name="copies"/>).
+    /// </summary>
+    public double[] RankingScores(EvaluationBatch batch, int copies)
     {
         int n = batch.Count, values = batch.Shape.AttributionValues, ic = Metric.Columns(batch.Shape, batch.Model).Count;
         var scores = new double[(long)copies * n];
