@@ -39,7 +39,7 @@ public static class AlignCommand
         var summary = new Option<string?>("--summary") { Description = "Write the summary (mean, std, n, NaN count, median, bootstrap 95% CI per metric; per class; SemScore levels) as JSON.", HelpName = "summary.json" };
         var classRank = new Option<int>("--class-rank") { Description = "How many classes SemScore's top/bottom class ranking lists.", DefaultValueFactory = _ => 5, HelpName = "n" };
         var bootstrap = new Option<int>("--bootstrap") { Description = "Bootstrap resamples for the confidence intervals.", DefaultValueFactory = _ => 1000, HelpName = "B" };
-        var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap.", DefaultValueFactory = _ => 42 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the bootstrap and of QGE's random rankings.", DefaultValueFactory = _ => 42 };
         var threads = new Option<int>("--threads") { Description = "Worker threads (0 = all cores).", DefaultValueFactory = _ => 0 };
 
         var command = new Command("align", "Score saliency maps against ground-truth masks (SemScore, Shared Interest, Pointing Game, localisation metrics).")
@@ -47,6 +47,9 @@ public static class AlignCommand
             saliency, masks, maskEncoding, maskClasses, maskIgnore, output, metrics, sssThreshold, sssHard, sssCompat, binarize, pgTolerance, pgTies, topK, conceptInfluence,
             resize, labels, predictions, imageIds, siHigh, siLow, summary, classRank, bootstrap, seed, threads,
         };
+
+        var qgeOptions = new QgeCliOptions();
+        qgeOptions.AddTo(command);
 
         command.SetAction(parse =>
         {
@@ -77,6 +80,8 @@ public static class AlignCommand
                 ImageIds = ids,
                 Cutoffs = cutoffs,
                 Threads = parse.GetValue(threads),
+                Qge = qgeOptions.Parse(parse),
+                Seed = parse.GetValue(seed),
             };
             int classRankValue = parse.GetValue(classRank) >= 0 ? parse.GetValue(classRank) : throw new InputDataException("--class-rank must be ≥ 0.");
             var outPath = parse.GetValue(output)!;
@@ -146,6 +151,11 @@ public static class AlignCommand
                     ["class_rank"] = classRankValue.ToString(CultureInfo.InvariantCulture),
                     ["bootstrap"] = parse.GetValue(bootstrap).ToString(CultureInfo.InvariantCulture),
                     ["seed"] = parse.GetValue(seed).ToString(CultureInfo.InvariantCulture),
+                    ["qge"] = options.Qge is { } q ? Evaluation.MetricParameters.SnakeCase(q.Method.ToString()) : "none",
+                    ["qge_normalise"] = (options.Qge?.NormaliseSign ?? false).ToString().ToLowerInvariant(),
+                    ["random_baseline"] = (options.Qge?.RandomBaseline ?? 0).ToString(CultureInfo.InvariantCulture),
+                    ["random_ranking"] = options.Qge is { Ranking: Evaluation.Qge.RankingKind.Chunky } c ? $"chunky:{c.Chunk}" : "random",
+                    ["qge_pool"] = (options.Qge?.Pool ?? 0).ToString(CultureInfo.InvariantCulture),
                 };
                 agg.WriteJson(summaryPath, recorded);
             }

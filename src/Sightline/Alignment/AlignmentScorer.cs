@@ -38,6 +38,16 @@ public sealed record AlignmentOptions
     /// <summary>Samples per chunk handed to the thread pool (memory per chunk stays small).</summary>
     public int ChunkSize { get; init; } = 1024;
 
+    /// <summary>
+    /// QGE per metric (<c>--qge</c>): each map's inverse is scored too, adding <c>m_inverse</c> and <c>m_qge</c> (and
+    /// <c>m_qbas</c>, <c>m_z</c>, <c>m_pool_mean</c>, <c>m_pool_std</c> when asked) after each metric's column. The map is
+    /// inverted after the channel reduction (it is the explanation the metrics see). Null = off.
+    /// </summary>
+    public Evaluation.Qge.QgeOptions? Qge { get; init; }
+
+    /// <summary>Seed of QGE's random rankings (per sample, so results do not depend on threads or chunks).</summary>
+    public int Seed { get; init; }
+
     /// <summary>The default metric set: all registered map-versus-mask metrics that need no extra inputs.</summary>
     public static IReadOnlyList<string> DefaultMetrics =>
         [.. MetricRegistry.MapMask.Where(d => !d.Info.NeedsExtraInputs).Select(d => d.Name)];
@@ -95,6 +105,17 @@ public static class AlignmentScorer
             : [];
 
         var values = descriptors.Select(_ => new double[n]).ToArray();
+        Evaluation.Qge.QualityGap[]? gaps = null;
+        string[][] gapColumns = [];
+        double[][][] gapValues = [];
+        if (options.Qge is { } qge)
+        {
+            var shape = new Evaluation.EvaluationShape(1, h, w, 1, 0);
+            gaps = [.. descriptors.Select(d => new Evaluation.Qge.QualityGap(
+                new Evaluation.LocalisationMetric(Evaluation.MetricCatalogue.MapMask.First(e => e.Name == d.Name), options.Settings), qge))];
+            gapColumns = [.. gaps.Select(g => g.Columns(shape, null).Skip(1).ToArray())];
+            gapValues = [.. gapColumns.Select(cols => cols.Select(_ => new double[n]).ToArray())];
+        }
         var reasons = new string?[n];
         var screenedRows = new bool[n];
         int sssColumn = Array.FindIndex(descriptors, d => d.Name == "sss");
@@ -168,6 +189,7 @@ public static class AlignmentScorer
             if (!Kernels.AllFinite(map))
             {
                 foreach (var col in values) col[i] = double.NaN;
+                foreach (var cols in gapValues) foreach (var col in cols) col[i] = double.NaN;
                 reasons[i] = Reasons.NonFiniteMap;
                 if (cases is not null) cases[i] = "undefined";
                 Interlocked.Increment(ref failed);
@@ -182,9 +204,20 @@ public static class AlignmentScorer
                 values[m][i] = s.Value;
                 if (s.Reason is not null) reason = AddReason(reason, s.Reason);
             }
+            if (gaps is not null)
+            {
+                var batch = new Evaluation.EvaluationBatch(new Evaluation.EvaluationShape(1, h, w, 1, 0), 1, new float[pixels], map.AsSpan(0, pixels).ToArray(),
+                    [0], mask.AsSpan(0, pixels).ToArray(), firstIndex: i, seed: options.Seed);
+                for (int m = 0; m < gaps.Length; m++)
+                {
+                    var o = gaps[m].Evaluate(batch);
+                    for (int c = 0; c < gapColumns[m].Length; c++) gapValues[m][c][i] = o.Values[c + 1];
+                }
+            }
             if (!isScreened && sssColumn >= 0)
             {
                 values[sssColumn][i] = double.NaN;
+                if (gaps is not null) foreach (var col in gapValues[sssColumn]) col[i] = double.NaN;
                 reason = AddReason(reason, Reasons.EmptyMask);
             }
             if (cases is not null)
@@ -199,13 +232,23 @@ public static class AlignmentScorer
 
         var table = new ResultTable();
         table.Add(new Int64Column("index", [.. Enumerable.Range(0, n).Select(i => (long)i)]));
-        for (int m = 0; m < descriptors.Length; m++) table.Add(new DoubleColumn(descriptors[m].Name, values[m]));
+        for (int m = 0; m < descriptors.Length; m++)
+        {
+            table.Add(new DoubleColumn(descriptors[m].Name, values[m]));
+            if (gaps is not null)
+                for (int c = 0; c < gapColumns[m].Length; c++) table.Add(new DoubleColumn(gapColumns[m][c], gapValues[m][c]));
+        }
         if (cases is not null) table.Add(new StringColumn("si_case", cases));
         if (options.Labels is not null) table.Add(new Int64Column("label", [.. options.Labels.Select(l => (long)l)]));
         if (options.Predictions is not null) table.Add(new Int64Column("predicted", [.. options.Predictions.Select(l => (long)l)]));
         if (reasons.Any(r => r is not null)) table.Add(new StringColumn("reason", reasons));
         var scores = new Dictionary<string, double[]>();
-        for (int m = 0; m < descriptors.Length; m++) scores[descriptors[m].Name] = values[m];
+        for (int m = 0; m < descriptors.Length; m++)
+        {
+            scores[descriptors[m].Name] = values[m];
+            if (gaps is not null)
+                for (int c = 0; c < gapColumns[m].Length; c++) scores[gapColumns[m][c]] = gapValues[m][c];
+        }
         return new AlignmentResult(table, scores, failed, screened) { Screened = screenedRows };
     }
 

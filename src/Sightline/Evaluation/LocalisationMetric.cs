@@ -72,6 +72,15 @@ public sealed class LocalisationMetric : IEvaluationMetric
         _metric = MetricRegistry.Get(entry.Name).Create(options.ToSettings());
     }
 
+    /// <summary>Wraps the map-mask metric of <paramref name="entry"/> built from <c>align</c>'s <paramref name="settings"/> (no normalisation, no |a|).</summary>
+    public LocalisationMetric(CatalogueEntry entry, LocalisationSettings settings)
+    {
+        if (entry.Kind != MetricKind.MapMask) throw new ArgumentException($"'{entry.Name}' is not a map-versus-mask metric.", nameof(entry));
+        Info = entry.Info;
+        _options = new LocalisationMetricOptions();
+        _metric = MetricRegistry.Get(entry.Name).Create(settings);
+    }
+
     /// <inheritdoc/>
     public MetricAttribute Info { get; }
 
