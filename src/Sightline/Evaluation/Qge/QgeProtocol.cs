@@ -121,3 +121,30 @@ public static class QgeProtocol
         return counted == 0 ? double.NaN : (double)correct / counted;
     }
 }
+
+/// <summary>Builds the protocol's cases (Ψ(e), QGE, pool) of one metric on one batch: the expensive part of <c>qge-check</c>.</summary>
+public static class QgeCheck
+{
+    /// <summary>
+    /// Ψ(e), QGE (signed higher-is-better, value swap unless <paramref name="method"/>) and Ψ over <paramref name="pool"/>
+    /// random rankings (<paramref name="ranking"/>, <paramref name="chunk"/>) for every sample of <paramref name="batch"/>.
+    /// </summary>
+    public static IReadOnlyList<ProtocolCase> Cases(IEvaluationMetric metric, EvaluationBatch batch, int pool,
+        InverseMethod method = InverseMethod.ValueSwap, RankingKind ranking = RankingKind.Random, int chunk = 4)
+    {
+        var gap = new QualityGap(metric, new QgeOptions { Method = method, NormaliseSign = true, Ranking = ranking, Chunk = chunk });
+        var o = gap.Evaluate(batch);
+        var scores = gap.RankingScores(batch, pool);
+        int n = batch.Count, cols = o.Columns.Count;
+        double sign = metric.Info.Direction == Metrics.ScoreDirection.LowerIsBetter ? -1 : 1;
+        var cases = new ProtocolCase[n];
+        for (int i = 0; i < n; i++)
+        {
+            var p = new double[pool];
+            for (int r = 0; r < pool; r++) p[r] = sign * scores[(long)r * n + i];
+            // Ψ and the pool are oriented like QGE (higher is better), so z > 0 means better than random.
+            cases[i] = new ProtocolCase(sign * o.Values[i * cols], o.Values[i * cols + 2], p);
+        }
+        return cases;
+    }
+}

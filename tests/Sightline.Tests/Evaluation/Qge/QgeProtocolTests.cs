@@ -58,3 +58,21 @@ public sealed class QgeProtocolTests
         Assert.Equal(a.Select(e => e.CorrectOrderings), b.Select(e => e.CorrectOrderings));
     }
 }
+
+public sealed class QgeCheckTests
+{
+    [Fact]
+    public void Cases_orient_lower_is_better_metrics_so_that_z_above_zero_is_better_than_random()
+    {
+        // sss (lower is better) on maps concentrated inside the mask: better than random → z > 0, QGE > 0.
+        int n = 6;
+        var rng = new Random(8);
+        var masks = Enumerable.Range(0, n * 16).Select(i => (byte)(i % 16 < 8 ? 1 : 0)).ToArray();
+        var maps = Enumerable.Range(0, n * 16).Select(i => masks[i] == 1 ? 0.7f + 0.3f * (float)rng.NextDouble() : 0.1f * (float)rng.NextDouble()).ToArray();
+        var batch = EvalBatches.Make(1, 4, 4, new float[n * 16], maps, new int[n], masks: masks, seed: 2);
+        var metric = Sightline.Evaluation.MetricCatalogue.GetEvaluate("sss").Create([new("sss_threshold", "none")]);
+        var cases = QgeCheck.Cases(metric, batch, 100);
+        Assert.Equal(n, cases.Count);
+        Assert.All(cases, c => { Assert.True(QgeProtocol.Z(c) > 0); Assert.True(c.Qge > 0); Assert.Equal(100, c.Pool.Length); });
+    }
+}
