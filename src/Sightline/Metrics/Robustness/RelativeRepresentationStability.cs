@@ -39,7 +39,8 @@ public sealed record RelativeRepresentationStabilityOptions : MetricOptions
 /// <para>
 /// Differences from Quantus: the default representation is one layer, the last the model lists before its output
 /// (trailing entries with as many values as the model has outputs — the logits, a Softmax — are passed over; on the
-/// fixture CNNs that is the flattened pooled features), because concatenating every node output of an ONNX graph mixes
+/// fixture CNNs that is the flattened pooled features; a hidden layer of exactly K values right before the output is passed
+/// over too, so name it), because concatenating every node output of an ONNX graph mixes
 /// the input-sized early layers with the rest; name layers with <c>--param relative_representation_stability.layer_names=A,B</c>.
 /// A flipped draw is left out of the maximum and counted in <c>relative_representation_stability_flips</c> (spec §8 row 12);
 /// max(D, ε) as in the paper; seeded per-sample noise; batched re-explanations and forward passes.
