@@ -5,8 +5,9 @@ namespace Sightline.Metrics.Robustness;
 
 /// <summary>
 /// Writes perturbed copy number <paramref name="draw"/> of sample <paramref name="sample"/> (local index) into
-/// <paramref name="perturbed"/>, given its input <paramref name="x"/>. Called sequentially, draws of one sample in
-/// ascending order (so a per-sample generator advanced once per call gives the same draws whatever the batch split).
+/// <paramref name="perturbed"/>, given its input <paramref name="x"/>. The draws of one sample come sequentially in
+/// ascending order (so a per-sample generator advanced once per call gives the same draws whatever the batch split);
+/// different samples may be perturbed concurrently, so per-sample state must be indexed by the sample.
 /// </summary>
 internal delegate void Perturb(int sample, int draw, ReadOnlySpan<float> x, Span<float> perturbed);
 
@@ -59,6 +60,9 @@ internal static class Reexplanation
     /// <summary>Offset between the explainer indices of consecutive draws (no dataset has 2⁴⁰ samples).</summary>
     internal const long DrawIndexStride = 1L << 40;
 
+    /// <summary>Rows at or above this many floats are perturbed in parallel (as <see cref="StepBatcher"/> fills rows).</summary>
+    private const int ParallelFillValues = 4096;
+
     /// <summary>Rows (perturbed inputs) per chunk for <paramref name="count"/> samples: whole draws when they fit.</summary>
     internal static int ChunkRows(EvaluationBatch batch, int count)
     {
@@ -91,13 +95,21 @@ internal static class Reexplanation
         for (long start = 0; start < total; start += capacity)
         {
             int rows = (int)Math.Min(capacity, total - start);
-            for (int r = 0; r < rows; r++)
+            // A sample's rows are filled in ascending draw order (its generator advances per draw); different samples are
+            // independent, so large rows are filled in parallel over the samples of the chunk.
+            int samples = Math.Min(n, rows);
+            void FillSample(int s)
             {
-                long row = start + r;
-                int i = (int)(row % n), k = (int)(row / n);
-                perturb(i, k, batch.Input(i), x.AsSpan(r * size, size));
-                targets[r] = batch.Targets[i];
+                for (int r = s; r < rows; r += n)
+                {
+                    long row = start + r;
+                    int i = (int)(row % n), k = (int)(row / n);
+                    perturb(i, k, batch.Input(i), x.AsSpan(r * size, size));
+                    targets[r] = batch.Targets[i];
+                }
             }
+            if (size >= ParallelFillValues && samples > 1) Parallel.For(0, samples, FillSample);
+            else for (int s = 0; s < samples; s++) FillSample(s);
             // One Explain call per run of rows of the same draw (contiguous samples of one draw).
             for (int r = 0; r < rows;)
             {
