@@ -104,6 +104,23 @@ public sealed class RobustnessInvariantTests
     }
 
     [Fact]
+    public void Options_bind_by_their_quantus_names()
+    {
+        Assert.Equal(["nr_samples", "lower_bound", "upper_bound", "return_nan_when_prediction_changes", "normalise", "normalise_func", "abs"],
+            MetricCatalogue.GetEvaluate("avg_sensitivity").ParameterKeys);
+        var ris = (Sightline.Metrics.Robustness.RelativeInputStability)Create("relative_input_stability", ("upper_bound", "none"), ("eps_min", "1e-5"));
+        Assert.Null(ris.Settings.UpperBound);
+        Assert.Equal(1e-5, ris.Settings.EpsMin);
+        Assert.Equal(Normalisation.BySecondMoment, ris.Settings.NormaliseFunc);
+        var rrs = (Sightline.Metrics.Robustness.RelativeRepresentationStability)Create("relative_representation_stability", ("layer_names", "a,b"));
+        Assert.Equal(["a", "b"], rrs.Settings.LayerNames!);
+        var c = (Sightline.Metrics.Robustness.Continuity)Create("continuity", ("perturb_func", "translation_y_direction"), ("perturb_baseline", "white"));
+        Assert.Equal(Sightline.Metrics.Robustness.ContinuityPerturbFunc.TranslationYDirection, c.Settings.PerturbFunc);
+        Assert.True(((IEvaluationMetric)c).UsesAbsolute);
+        Assert.Equal(5, ((Sightline.Metrics.Robustness.Consistency)Create("consistency", ("top_n", "5"))).Settings.TopN);
+    }
+
+    [Fact]
     public void Relative_stability_metrics_write_a_flip_column()
     {
         var shape = new EvaluationShape(1, H, W, 1, 3);
