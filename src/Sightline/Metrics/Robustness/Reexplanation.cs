@@ -49,8 +49,10 @@ internal abstract class RowOutputs
 /// The re-explanation loop of the robustness metrics: draws × samples perturbed inputs, re-explained with the run's
 /// method on <see cref="EvaluationBatch.ExplainModel"/> and optionally run through a model, in chunks sized by the batch's
 /// <see cref="ModelBudget"/>. Rows are draw-major (row = draw·N + sample). Each <see cref="IReexplainer.Explain"/> call
-/// holds one draw of many samples (all of the batch, or a contiguous part of it when the batch exceeds a chunk), never one
-/// sample per call: the k-th noisy copies of all samples share the explainer's model calls. The explainer's sample index of
+/// holds one draw of the batch's samples (all of them, or a contiguous part when a draw exceeds the rows per call): the
+/// k-th noisy copies of all samples share the explainer's model calls, so calls ≈ draws, not draws × samples (a batch
+/// of one sample therefore gets one call per draw; several draws in one call would give a stochastic method
+/// batch-dependent indices, see below). The explainer's sample index of
 /// row (i, k) is FirstIndex + i + (k + 1)·2⁴⁰, a function of the global sample index and the draw only, so a stochastic
 /// method (SmoothGrad, RISE) draws the same noise for a row whatever the batch split, and not the noise of the original
 /// explanation (index FirstIndex + i). Forward passes of a chunk go through one <see cref="StepBatcher"/> run.
