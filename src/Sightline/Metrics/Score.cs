@@ -37,4 +37,12 @@ public static class Reasons
     public const string KExceedsSize = "k-exceeds-size";
     /// <summary>Every pixel of the map has the same value, so it has no maximum to point with.</summary>
     public const string ConstantMap = "constant-map";
+    /// <summary>A perturbation changed the predicted class and the metric was asked to give NaN then (return_nan_when_prediction_changes).</summary>
+    public const string PredictionChanged = "prediction-changed";
+    /// <summary>Every perturbed copy changed the predicted class, so a stability maximum over unchanged draws is undefined.</summary>
+    public const string AllDrawsFlipped = "all-draws-flipped";
+    /// <summary>Consistency: no other sample of the batch has the same discretised explanation.</summary>
+    public const string NoPeers = "no-peers";
+    /// <summary>No perturbation changes the input (a constant image under translation).</summary>
+    public const string UnchangedInput = "unchanged-input";
 }
