@@ -22,6 +22,8 @@ public sealed class CatalogueInvariantTests
     {
         var model = new RandomisableConvGap(C, H, W, 4, 3, 11);
         var inputs = ConvGapModel.RandomInputs(N, C, H, W, 3);
+        // The last sample repeats the first, so batch-relative metrics (Consistency, Sufficiency) have a peer to compare.
+        inputs.AsSpan(0, C * H * W).CopyTo(inputs.AsSpan((N - 1) * C * H * W));
         var targets = new int[N];
         var logits = new float[N * 3];
         model.Forward(inputs, N, logits);
