@@ -37,4 +37,8 @@ public static class Reasons
     public const string KExceedsSize = "k-exceeds-size";
     /// <summary>Every pixel of the map has the same value, so it has no maximum to point with.</summary>
     public const string ConstantMap = "constant-map";
+    /// <summary>The model gave a non-finite output (NaN or infinity) on the input or a perturbed copy of it.</summary>
+    public const string NonFiniteOutput = "non-finite-output";
+    /// <summary>A correlation is undefined because one of its vectors is constant (or has fewer than two points).</summary>
+    public const string UndefinedCorrelation = "undefined-correlation";
 }
