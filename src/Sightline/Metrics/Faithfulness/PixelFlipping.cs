@@ -29,7 +29,7 @@ public sealed record PixelFlippingOptions : MetricOptions
 /// <para>
 /// Differences from Quantus: ties in the order are stable (spec §8 row 8; Quantus's <c>argsort(−a)</c> is not),
 /// normalisation is per sample (§8 row 4), and the steps of all samples of a batch share model calls (Quantus predicts
-/// one perturbed input per call). features_in_step must divide d (Quantus's assertion), else an input error.
+/// one perturbed input per call). features_in_step must divide d (Quantus's assertion), else an input error. The baseline constant is computed once from the unperturbed x (Quantus recomputes it on the already perturbed array at each step: the same for black and white, a drifting value for mean).
 /// </para>
 /// Undefined: a map with NaN/∞ (<c>non-finite-map</c>), a non-finite model output (<c>non-finite-output</c>).
 /// With the defaults a score lies in [0, 1]; with AUC in [0, d/fis − 1].

@@ -45,7 +45,7 @@ public sealed record RegionPerturbationOptions : MetricOptions
 /// <para>
 /// Differences from Quantus: ties of patch sums are ordered stably (ascending corner index; Quantus reverses an unstable
 /// argsort for morf, spec §8 row 8); normalisation is per sample (§8 row 4); the random order is seeded per sample and
-/// metric (§8 row 13); all samples' steps share model calls. Curves shorter than
+/// metric (§8 row 13); all samples' steps share model calls. The baseline constant is computed once from the unperturbed x (Quantus recomputes it on the already perturbed array at each step: the same for black and white, a drifting value for mean). Curves shorter than
 /// <see cref="CurveLength"/> (fewer non-overlapping patches) are NaN-padded.
 /// </para>
 /// Undefined: a map with NaN/∞ (<c>non-finite-map</c>), a non-finite model output (<c>non-finite-output</c>).

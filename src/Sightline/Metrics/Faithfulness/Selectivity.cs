@@ -25,7 +25,7 @@ public sealed record SelectivityOptions : MetricOptions
 /// terms). A faithful map makes the output fall fast: lower is better.
 /// <para>
 /// Differences from Quantus: stable ties (spec §8 row 8; Quantus reverses an unstable argsort), per-sample normalisation
-/// (§8 row 4), all samples' steps share model calls.
+/// (§8 row 4), all samples' steps share model calls. The baseline constant is computed once from the unperturbed x (Quantus recomputes it on the already perturbed array at each step: the same for black and white, a drifting value for mean).
 /// </para>
 /// Undefined: a map with NaN/∞ (<c>non-finite-map</c>), a non-finite model output (<c>non-finite-output</c>).
 /// With softmax a score lies in [0, 1].

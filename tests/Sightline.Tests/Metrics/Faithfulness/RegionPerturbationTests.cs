@@ -15,7 +15,8 @@ public sealed class RegionPerturbationTests
     public void Morf_takes_the_most_relevant_patch_then_non_overlapping_ones_in_order()
     {
         // a = 1 at (3,3): the patches with corners (2,2), (2,3), (3,2), (3,3) sum to 1, the first is taken; then the
-        // zero-sum corners in raster order, skipping overlaps: (0,0), (0,2), (2,0).
+        // zero-sum corners in raster order, skipping overlaps: (0,0), (0,2), (2,0). Quantus's argsort(sums)[::-1] puts the
+        // tied patches in reverse order and starts with the clipped 1-pixel patch (3,3) instead (spec §8 row 8).
         var a = new float[16];
         a[15] = 1;
         var o = Run(new RegionPerturbation(new RegionPerturbationOptions { PatchSize = 2, Softmax = false }), Grid(a));
