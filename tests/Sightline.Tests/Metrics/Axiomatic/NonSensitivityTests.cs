@@ -73,9 +73,22 @@ public sealed class NonSensitivityTests
         var model = AffineModel.TwoClass(1, 2, 2, [1, 0, 1, 0]);
         var b = EvalBatches.Make(1, 2, 2, [1, 2, 3, 4], [0, 5, 0, 1], [0], model);
         Assert.Equal(3, Run(new NonSensitivity(new NonSensitivityOptions { Softmax = false }), b)[0]);
-        // Chunks follow descending |a| (order 1, 3, 0, 2): fis 2 → {1, 3} insensitive, {0, 2} sensitive: XOR everywhere → 4.
+        // Quantus's chunks: non-features in index order, then features: fis 2 → {0, 2} sensitive, {1, 3} insensitive → 4.
         Assert.Equal(4, Run(new NonSensitivity(new NonSensitivityOptions { Softmax = false, FeaturesInStep = 2 }), b)[0]);
         Assert.Throws<InputDataException>(() => Run(new NonSensitivity(new NonSensitivityOptions { FeaturesInStep = 3 }), b));
+    }
+
+    [Fact]
+    public void Chunks_never_mix_features_and_non_features()
+    {
+        // w = [1, 1, 1, 0, 0, 0], x = 2s (zero baseline), a = [1, 0, 1, 0, 1, 0], fis 2. Non-features {1, 3, 5}: chunks
+        // {1, 3} (Δ = 2, sensitive: XOR at 1 and 3), {5} (insensitive); features {0, 2, 4}: chunks {0, 2} (sensitive),
+        // {4} (Δ = 0: XOR at 4) → 3.
+        var model = AffineModel.TwoClass(1, 2, 3, [1, 1, 1, 0, 0, 0]);
+        var b = EvalBatches.Make(1, 2, 3, [2, 2, 2, 2, 2, 2], [1, 0, 1, 0, 1, 0], [0], model, batchSize: 64);
+        var m = new NonSensitivity(new NonSensitivityOptions { Softmax = false, FeaturesInStep = 2, PerturbBaseline = PerturbBaseline.Zero });
+        Assert.Equal(3, Run(m, b)[0]);
+        Assert.Equal(1 + 4, model.Rows); // the logits of x, then ⌈3/2⌉ + ⌈3/2⌉ chunks
     }
 
     [Fact]
