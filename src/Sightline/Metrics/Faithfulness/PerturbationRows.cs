@@ -97,12 +97,15 @@ internal static class PerturbationChecks
         return d / featuresInStep;
     }
 
-    /// <summary>Quantus's <c>assert_patch_size</c>: the patch side must be positive and divide H and W.</summary>
+    /// <summary>
+    /// The patch side must be positive. Any side is allowed, as in Quantus (which pads x and a by patch − 1 "to allow for
+    /// any patch_size"): patches crossing the bottom or right edge are clipped.
+    /// </summary>
     public static void PatchSize(string metric, int patchSize, EvaluationShape shape)
     {
-        if (patchSize < 1 || shape.Height % patchSize != 0 || shape.Width % patchSize != 0)
+        if (patchSize < 1)
             throw new InputDataException(
-                $"--param {metric}.patch_size={patchSize}: must divide the input's height {shape.Height} and width {shape.Width}.");
+                $"--param {metric}.patch_size={patchSize}: must be at least 1 (the input is {shape.Height}×{shape.Width}).");
     }
 
     /// <summary>Sample <paramref name="i"/>'s preprocessed attribution broadcast to C×H×W (d values).</summary>

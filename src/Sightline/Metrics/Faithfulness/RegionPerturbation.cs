@@ -16,7 +16,7 @@ public enum RegionOrder
 /// <summary>Options of <see cref="RegionPerturbation"/> (Quantus <c>RegionPerturbation</c>'s constructor arguments and defaults).</summary>
 public sealed record RegionPerturbationOptions : MetricOptions
 {
-    /// <summary>Side of the square patches; must divide H and W (Quantus's <c>assert_patch_size</c>).</summary>
+    /// <summary>Side of the square patches (≥ 1; patches crossing the bottom/right edge are clipped).</summary>
     public int PatchSize { get; init; } = 8;
 
     /// <summary>Patch order: morf, lerf or random.</summary>

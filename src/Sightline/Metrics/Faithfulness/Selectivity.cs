@@ -5,7 +5,7 @@ namespace Sightline.Metrics.Faithfulness;
 /// <summary>Options of <see cref="Selectivity"/> (Quantus <c>Selectivity</c>'s constructor arguments and defaults).</summary>
 public sealed record SelectivityOptions : MetricOptions
 {
-    /// <summary>Side of the square patches of the grid; must divide H and W (Quantus's <c>assert_patch_size</c>).</summary>
+    /// <summary>Side of the square patches of the grid (≥ 1; when it does not divide H or W the last row/column of patches is clipped, as Quantus's padding does).</summary>
     public int PatchSize { get; init; } = 8;
 
     /// <summary>What removed values are replaced with (default black = the sample's min(x)).</summary>
@@ -17,10 +17,10 @@ public sealed record SelectivityOptions : MetricOptions
 
 /// <summary>
 /// Selectivity (Montavon et al., "Methods for Interpreting and Understanding Deep Neural Networks", Digital Signal
-/// Processing 2018; Quantus <c>Selectivity</c>). The image is tiled by the grid of (H/p)·(W/p) square patches of side
-/// p = <c>patch_size</c>; each patch's relevance is the sum of the normalised map over it (all attribution channels).
+/// Processing 2018; Quantus <c>Selectivity</c>). The image is tiled by the grid of ⌈H/p⌉·⌈W/p⌉ square patches of side
+/// p = <c>patch_size</c> (clipped at the bottom and right edges); each patch's relevance is the sum of the normalised map over it (all attribution channels).
 /// All patches are removed cumulatively by descending relevance (stable: ties by ascending raster index), all input
-/// channels replaced by the baseline; the curve is <c>c_k = f_y(x̃_k)</c>, k = 1..(H/p)(W/p), and the score is its
+/// channels replaced by the baseline; the curve is <c>c_k = f_y(x̃_k)</c>, k = 1..⌈H/p⌉⌈W/p⌉, and the score is its
 /// mean (Quantus reports the curve and its AUC; the mean is the AUC divided by the number of points, up to the end
 /// terms). A faithful map makes the output fall fast: lower is better.
 /// <para>
@@ -31,7 +31,7 @@ public sealed record SelectivityOptions : MetricOptions
 /// With softmax a score lies in [0, 1].
 /// </summary>
 [Metric("selectivity", MetricFamily.Faithfulness, ScoreDirection.LowerIsBetter, Order = 10, Minimum = 0, Maximum = 1,
-    Needs = MetricNeeds.Model, Curve = true, Cost = "#patches = (H/p)·(W/p) (784 at 224², p 8)",
+    Needs = MetricNeeds.Model, Curve = true, Cost = "#patches = ⌈H/p⌉·⌈W/p⌉ (784 at 224², p 8)",
     Summary = "Target output as grid patches are removed by descending relevance (curve; mean)",
     Citation = "Montavon et al., Methods for interpreting and understanding deep neural networks, Digital Signal Processing 2018")]
 public sealed class Selectivity(SelectivityOptions options) : EvaluationMetric<SelectivityOptions>(options)

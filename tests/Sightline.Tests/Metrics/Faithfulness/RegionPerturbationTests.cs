@@ -75,14 +75,14 @@ public sealed class RegionPerturbationTests
     }
 
     [Fact]
-    public void All_samples_share_calls_and_patch_size_must_divide_the_image()
+    public void All_samples_share_calls_and_patch_size_must_be_positive()
     {
         var (model, x, a, t) = Random(3, 1, 4, 4, 1, 5);
         var b = EvalBatches.Make(1, 4, 4, x, a, t, model, batchSize: 64);
         Run(new RegionPerturbation(new RegionPerturbationOptions { PatchSize = 2 }), b);
         Assert.Equal(2, model.Calls); // the shared unperturbed logits, then 3 × 4 patches in one call
         Assert.Equal(3 + 12, model.Rows);
-        var e = Assert.Throws<InputDataException>(() => Run(new RegionPerturbation(new RegionPerturbationOptions { PatchSize = 3 }), b));
+        var e = Assert.Throws<InputDataException>(() => Run(new RegionPerturbation(new RegionPerturbationOptions { PatchSize = 0 }), b));
         Assert.Contains("--param region_perturbation.patch_size", e.Message);
     }
 }
