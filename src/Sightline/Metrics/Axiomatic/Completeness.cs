@@ -6,6 +6,9 @@ namespace Sightline.Metrics.Axiomatic;
 /// <summary>Options of <see cref="Completeness"/> (Quantus <c>Completeness</c>'s arguments, plus the tolerance that replaces its exact equality).</summary>
 public sealed record CompletenessOptions : MetricOptions
 {
+    /// <summary>Quantus's Completeness normalises by <c>normalise_by_negative</c> (positives ÷ max, negatives ÷ |min|) when normalising.</summary>
+    public CompletenessOptions() => NormaliseFunc = Normalisation.ByNegative;
+
     /// <summary>The baseline input x_b (default black: every value = the sample's min(x)).</summary>
     public PerturbBaseline PerturbBaseline { get; init; } = PerturbBaseline.Black;
 
@@ -25,7 +28,8 @@ public sealed record CompletenessOptions : MetricOptions
 /// <c>Σ a = Δf = f_y(x) − f_y(x_b)</c>, x_b = every value replaced by the baseline. The score is <c>1</c> when
 /// <c>|Σa − Δf| ≤ atol + rtol·|Δf|</c>, else <c>0</c>; a second column <c>completeness_residual</c> holds Σa − Δf.
 /// Σa runs over the map as given (1 or C channels, not broadcast: a channel-summed map of integrated gradients sums to
-/// Δf as the per-channel one does). Quantus's defaults apply: the map is normalised (a / max|a|) unless
+/// Δf as the per-channel one does). Quantus's defaults apply: the map is normalised (Quantus's Completeness default
+/// <c>normalise_by_negative</c>: positives ÷ max, negatives ÷ |min|) unless
 /// <c>normalise=false</c>, which is what a completeness check of raw integrated gradients needs.
 /// <para>
 /// Differences from Quantus: Quantus tests <c>Σa == Δf</c> with exact float equality, which float32 arithmetic almost

@@ -28,10 +28,12 @@ public sealed class CompletenessTests
         var o = Run(new Completeness(Raw), Toy([0, 1, 2, 1]));
         Assert.Equal(0, o[0]);
         Assert.Equal(-2, o.Values[1], 6);
-        // Quantus's default normalise: a / max = [0, 1/3, 2/3, 1] sums to 2.
+        // Quantus's default normalise for Completeness, by negative: [0, 1/3, 2/3, 1] sums to 2.
         var n = Run(new Completeness(), Toy([0, 1, 2, 3]));
         Assert.Equal(0, n[0]);
         Assert.Equal(2 - 6, n.Values[1], 6);
+        // Negatives ÷ |min|: [−2, 1, 2, 3] → [−1, 1/3, 2/3, 1], Σ = 1 (by max it would be 4/3).
+        Assert.Equal(1 - 6, Run(new Completeness(), Toy([-2, 1, 2, 3])).Values[1], 6);
     }
 
     [Fact]
