@@ -45,4 +45,8 @@ public static class Reasons
     public const string NoPeers = "no-peers";
     /// <summary>No perturbation changes the input (a constant image under translation).</summary>
     public const string UnchangedInput = "unchanged-input";
+    /// <summary>The model gave a non-finite output (NaN or infinity) on the input or a perturbed copy of it.</summary>
+    public const string NonFiniteOutput = "non-finite-output";
+    /// <summary>A correlation is undefined because one of its vectors is constant (or has fewer than two points).</summary>
+    public const string UndefinedCorrelation = "undefined-correlation";
 }
