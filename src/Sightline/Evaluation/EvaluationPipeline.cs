@@ -196,15 +196,10 @@ public static class EvaluationPipeline
         if (request.Metrics.Count == 0) throw new InputDataException("--metrics names no metric.");
         if (request.Saliency is null && request.Explainer is null)
             throw new InputDataException("Give the attributions (--saliency S.npy) or a method to compute them (--method NAME).");
+        CheckNeeds(request.Metrics.Select(m => m.Info), request.Masks is not null, request.Explainer is not null, request.Model is not null);
         foreach (var m in request.Metrics)
         {
             var needs = m.Info.Needs;
-            if (needs.HasFlag(MetricNeeds.Masks) && request.Masks is null)
-                throw new InputDataException($"Metric '{m.Name}' compares attributions with a ground-truth region: give --masks M.npy (N×H×W, 0/1).");
-            if ((needs & (MetricNeeds.Reexplain | MetricNeeds.RandomisedModels)) != 0 && request.Explainer is null)
-                throw new InputDataException($"Metric '{m.Name}' re-explains {(needs.HasFlag(MetricNeeds.RandomisedModels) ? "randomised models" : "perturbed inputs")} with the run's method: give --method NAME (and its options) instead of, or with, --saliency.");
-            if ((needs & (MetricNeeds.Model | MetricNeeds.Gradients | MetricNeeds.Activations)) != 0 && request.Model is null)
-                throw new InputDataException($"Metric '{m.Name}' runs the model: give --model m.onnx.");
             if (needs.HasFlag(MetricNeeds.Gradients) && (request.ExplainModel ?? request.Model) is not IGradientModel)
                 throw new InputDataException($"Metric '{m.Name}' needs gradients of the model: use a gradient back end (--backend torch or auto).");
             if (needs.HasFlag(MetricNeeds.RandomisedModels) && (request.ExplainModel ?? request.Model) is not IRandomisableModel)
@@ -247,6 +242,27 @@ public static class EvaluationPipeline
         if (request.Chunk < 1) throw new InputDataException("--chunk must be a positive integer.");
         var shape = new EvaluationShape(c, h, w, a, request.Model?.OutputCount ?? 0);
         return new EvaluationLayout(request.Metrics, shape, request.Model);
+    }
+
+    /// <summary>
+    /// Checks what the metrics need (<see cref="MetricAttribute.Needs"/>) against what the run has: masks (<c>--masks</c>),
+    /// a method to re-explain with (<c>--method</c>; <see cref="MetricNeeds.Reexplain"/>, <see cref="MetricNeeds.RandomisedModels"/>)
+    /// and a model (<c>--model</c>). Cheap, so commands call it before loading any model.
+    /// </summary>
+    /// <exception cref="InputDataException">The first unmet need, naming the metric and the option that supplies it.</exception>
+    public static void CheckNeeds(IEnumerable<MetricAttribute> metrics, bool masks, bool method, bool model)
+    {
+        foreach (var m in metrics)
+        {
+            // Map-versus-mask metrics (align's catalogue) need masks whether or not their attribute says so.
+            var needs = m.Needs | (m.Family == MetricFamily.Localisation ? MetricNeeds.Masks : MetricNeeds.None);
+            if (needs.HasFlag(MetricNeeds.Masks) && !masks)
+                throw new InputDataException($"Metric '{m.Name}' compares attributions with a ground-truth region: give --masks M.npy (N×H×W, 0/1).");
+            if ((needs & (MetricNeeds.Reexplain | MetricNeeds.RandomisedModels)) != 0 && !method)
+                throw new InputDataException($"Metric '{m.Name}' re-explains {(needs.HasFlag(MetricNeeds.RandomisedModels) ? "randomised models" : "perturbed inputs")} with the run's method: give --method NAME (and its options) instead of, or with, --saliency.");
+            if ((needs & (MetricNeeds.Model | MetricNeeds.Gradients | MetricNeeds.Activations)) != 0 && !model)
+                throw new InputDataException($"Metric '{m.Name}' runs the model: give --model m.onnx.");
+        }
     }
 
     /// <summary>
