@@ -34,6 +34,7 @@ internal sealed class ExplainOptionSet
         Inputs = new Option<string?>("--inputs") { Description = "Ready tensors instead of images: NPY of N×C×H×W float32, already preprocessed.", HelpName = "X.npy" };
         Labels = new Option<string?>("--labels") { Description = "Labels for --inputs (NPY of N integers).", HelpName = "labels.npy" };
         Method = new Option<string?>("--method") { Description = $"Attribution method: {string.Join(", ", ExplainerCatalog.Names)}.", HelpName = "name" };
+        if (!evaluate) Method.DefaultValueFactory = _ => "saliency";
         Layer = new Option<string?>("--layer") { Description = "Layer for CAM methods: an ONNX node output name (see --list-layers).", HelpName = "NAME" };
         Backend = new Option<string>("--backend") { Description = "Model back end: 'auto' (ONNX Runtime for methods without gradients, incl. eigencam and scorecam; TorchSharp for gradients), 'onnxruntime' or 'torch'.", DefaultValueFactory = _ => "auto", HelpName = "auto|onnxruntime|torch" };
         Backend.AcceptOnlyFromAmong("auto", "onnxruntime", "torch");
