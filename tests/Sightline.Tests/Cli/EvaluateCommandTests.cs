@@ -205,7 +205,7 @@ public sealed class EvaluateCommandTests
         Assert.Equal(1, code);
         Assert.Contains("1 of 4 samples failed", err);
         var lines = File.ReadAllLines(dir.File("o.csv"));
-        Assert.Matches(@"^2,\d+,NaN,NaN,""sparseness: non-finite-input; effective_complexity: non-finite-input""$", lines[3]);
+        Assert.Matches(@"^2,\d+,NaN,NaN,sparseness: non-finite-input; effective_complexity: non-finite-input$", lines[3]);
         Assert.DoesNotContain("NaN", lines[1] + lines[2] + lines[4]);
         // Re-running the finished command says so, and still exits 1.
         (code, stdout, _) = CliRunner.Run(args);
