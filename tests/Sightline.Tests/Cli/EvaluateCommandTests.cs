@@ -217,6 +217,35 @@ public sealed class EvaluateCommandTests
     }
 
     [Fact]
+    public void Unreadable_images_fail_alone_and_the_run_exits_1()
+    {
+        using var dir = new TempDir();
+        var images = dir.File("images");
+        Directory.CreateDirectory(Path.Combine(images, "a"));
+        var rng = new Random(7);
+        for (int i = 0; i < 3; i++)
+        {
+            var px = new byte[40 * 36 * 4];
+            rng.NextBytes(px);
+            Sightline.Data.ImageDecoder.WritePng(Path.Combine(images, "a", $"{i}.png"), 40, 36, px);
+        }
+        File.WriteAllText(Path.Combine(images, "a", "1.png"), "not a png");
+        var (code, stdout, err) = CliRunner.Run("evaluate", "--model", F("resnet_tiny.onnx"), "--images", images, "--method", "occlusion", "--window", "16", "--stride", "16",
+            "--metrics", "sparseness", "--out", dir.File("o.csv"));
+        Assert.True(code == 1, stdout + err);
+        Assert.Contains("1 of 3 samples failed", err);
+        var rows = File.ReadAllLines(dir.File("o.csv"));
+        Assert.Contains("sparseness: ", rows[2]);
+        Assert.Contains("1.png: not a readable image", rows[2]);
+        Assert.DoesNotContain("NaN", rows[1] + rows[3]);
+        // --target label needs a label for every sample.
+        (code, _, err) = CliRunner.Run("evaluate", "--model", F("resnet_tiny.onnx"), "--inputs", F("inputs.npy"), "--method", "occlusion",
+            "--metrics", "sparseness", "--target", "label", "--out", dir.File("p.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("--target label, but sample 0", err);
+    }
+
+    [Fact]
     public void List_metrics_prints_the_catalogue_table_that_the_readme_holds()
     {
         var (code, stdout, _) = CliRunner.Run("evaluate", "--list-metrics");
