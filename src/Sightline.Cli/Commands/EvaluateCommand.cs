@@ -176,7 +176,8 @@ public static class EvaluateCommand
         return ExitCodes.Failed;
     }
 
-    private static void WriteCurves(string path, EvaluationLayout layout, float[] curves, int n)
+    /// <summary>Writes one N×length float32 array per curve metric of <paramref name="layout"/>, named by the metric.</summary>
+    internal static void WriteCurves(string path, EvaluationLayout layout, float[] curves, int n)
     {
         var entries = new List<NpzEntry>();
         int offset = 0, width = layout.CurveValues;

@@ -11,7 +11,7 @@ namespace Sightline.Tests.Evaluation;
 public sealed class EvaluationPipelineTests
 {
     /// <summary>A curve metric with two columns (its mean, then its first point) and a seeded draw: what faithfulness metrics look like.</summary>
-    private sealed class FakeCurveMetric : IEvaluationMetric
+    internal sealed class FakeCurveMetric : IEvaluationMetric
     {
         public MetricAttribute Info { get; } = new("fake_curve", MetricFamily.Faithfulness, ScoreDirection.HigherIsBetter) { Curve = true, Needs = MetricNeeds.Model };
         public MetricOptions Options { get; } = new CommonMetricOptions();
@@ -81,6 +81,22 @@ public sealed class EvaluationPipelineTests
         inputs.Load(0, 7, x);
         model.Forward(x, 7, logits);
         Assert.Equal(Enumerable.Range(0, 7).Select(i => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.AsSpan(i * 3, 3))), all.Targets);
+    }
+
+    [Fact]
+    public void Curves_are_written_as_one_array_per_curve_metric_named_by_it()
+    {
+        using var dir = new Cli.TempDir();
+        var (inputs, maps, model) = Data(5);
+        var request = Request(inputs, maps, model, 2, MetricCatalogue.GetEvaluate("sparseness").Create(), new FakeCurveMetric());
+        var rows = new EvaluationRows();
+        var run = EvaluationPipeline.Run(request, rows);
+        var curves = rows.Chunks.SelectMany(c => c.Curves).ToArray();
+        Sightline.Cli.Commands.EvaluateCommand.WriteCurves(dir.File("c.npz"), run.Layout, curves, 5);
+        Assert.Equal(["fake_curve"], Sightline.IO.Npz.List(dir.File("c.npz")));
+        using var r = Sightline.IO.Npz.Open(dir.File("c.npz"), "fake_curve");
+        Assert.Equal([5, 3], r.Shape);
+        Assert.Equal(curves, r.ReadAll<float>());
     }
 
     [Fact]
