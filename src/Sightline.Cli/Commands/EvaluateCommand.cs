@@ -25,6 +25,8 @@ public static class EvaluateCommand
         o.Model.Description = "The classifier: an ONNX file (N×C×H×W or N×H×W×C float input, N×K output). Forward passes run on ONNX Runtime; a config beside it (<model>.json/.yaml or model.json/.yaml) sets preprocessing for --images.";
         o.Method.Description = $"Compute the attributions with this method (instead of --saliency), and re-explain with it for the metrics that need it (robustness, randomisation): {string.Join(", ", ExplainerCatalog.Names)}.";
         o.Backend.Description = "Model back end: 'auto' (ONNX Runtime for forward passes; TorchSharp for the method and the metrics when they need gradients), 'onnxruntime' or 'torch' (everything on TorchSharp).";
+        o.Layer.Description = "Layer for CAM methods: an ONNX node output name (see 'sightline explain --list-layers').";
+        o.BatchSize.Description = "Rows per model call, shared by the method and the metrics (their perturbation steps of all samples of a chunk share calls); 0 = automatic from a 256 MiB budget.";
         o.Chunk.Description = "Samples per metric batch: explained, scored and committed together (the unit of resuming; Quantus's batch_size).";
         o.Seed.Description = "Seed of stochastic methods and metrics (each metric draws per sample from (seed, metric, index), so scores do not depend on --chunk or --batch-size).";
         o.Force.Description = "Recompute even when --out is already complete (or partly done) for the same command and data.";
