@@ -37,6 +37,7 @@ public static class CliApp
         };
         root.Add(AlignCommand.Build(context));
         root.Add(ExplainCommand.Build(context));
+        root.Add(EvaluateCommand.Build(context));
         root.Add(DemoCommand.Build(context));
         root.Add(NeuronsCommand.Build(context));
         root.Add(ReportCommand.Build(context));

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sightline.Alignment;
 using Sightline.Data;
+using Sightline.Evaluation;
 using Sightline.Explainers;
 using Sightline.Metrics;
 using Sightline.Results;
@@ -131,8 +132,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
                 maps[(name, method)] = m;
                 foreach (var (maskName, maskValues) in new[] { ("object", objectMasks), ("square", squareMasks) })
                 {
-                    var result = AlignmentScorer.Run(new ArraySampleSource("maps", m, n, size, size), new ArraySampleSource(maskName + "-masks", maskValues, n, size, size),
-                        new AlignmentOptions { Metrics = MetricNames, Labels = labels, Predictions = predicted });
+                    var result = Score(model, inputs, m, maskName, maskValues, labels, predicted, n, shape);
                     rows.Add((name, method, maskName, result, predicted));
                 }
                 Say($"{name,-8} {method,-20} explained and scored {n} images in {sw.Elapsed.TotalSeconds:0.0} s");
@@ -150,6 +150,68 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
         Say($"done; results in {Path.GetFullPath(options.OutDir)}");
         foreach (var m in models.Values) m.Dispose();
         return verdict.Passed ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// Scores one model's maps against one ground truth through the core evaluation pipeline (the localisation metrics
+    /// through <see cref="LocalisationMetric"/>), and returns them as <c>align</c> reports them: the metric columns, the
+    /// Shared Interest case, label and prediction, and the reasons joined as <c>align</c> joins them (distinct reasons in
+    /// metric order; SemScore's screening: a sample whose mask is empty has no SSS).
+    /// </summary>
+    private AlignmentResult Score(SmallCnnModel model, float[] inputs, float[] maps, string maskName, float[] maskValues, int[] labels, int[] predicted, int n, int[] shape)
+    {
+        int size = shape[1], pixels = size * size;
+        var request = new EvaluationRequest
+        {
+            Inputs = new ArrayInputSource("inputs", inputs, n, shape, labels),
+            Metrics = [.. MetricNames.Select(name => MetricCatalogue.GetEvaluate(name).Create())],
+            Saliency = new ArraySampleSource("maps", maps, n, size, size),
+            Masks = new ArraySampleSource(maskName + "-masks", maskValues, n, size, size),
+            Model = model,
+            Target = new TargetRule("predicted"),
+            Seed = options.Seed,
+            Chunk = 1024,
+        };
+        var rows = new EvaluationRows();
+        var run = EvaluationPipeline.Run(request, rows);
+        var layout = run.Layout;
+        var scores = new Dictionary<string, double[]>();
+        for (int k = 0; k < layout.Metrics.Count; k++) scores[layout.Metrics[k].Name] = rows.Column(layout, layout.Offsets[k]);
+        var metricReasons = Enumerable.Range(0, layout.Metrics.Count).Select(rows.MetricReasons).ToArray();
+        var reasons = new string?[n];
+        var cases = new string?[n];
+        var screened = new bool[n];
+        int failed = 0;
+        var cutoffs = new SharedInterestCutoffs();
+        for (int i = 0; i < n; i++)
+        {
+            screened[i] = maskValues.AsSpan(i * pixels, pixels).IndexOfAnyExcept(0f) >= 0;
+            if (metricReasons[0][i] == EvaluationPipeline.NonFiniteAttribution)
+            {
+                reasons[i] = Reasons.NonFiniteMap;
+                cases[i] = "undefined";
+                failed++;
+                continue;
+            }
+            var distinct = new List<string>();
+            foreach (var r in metricReasons)
+                if (r[i] is { } reason && !distinct.Contains(reason)) distinct.Add(reason);
+            if (!screened[i] && scores.TryGetValue("sss", out var sss))
+            {
+                sss[i] = double.NaN;
+                if (!distinct.Contains(Reasons.EmptyMask)) distinct.Add(Reasons.EmptyMask);
+            }
+            reasons[i] = distinct.Count == 0 ? null : string.Join(";", distinct);
+            cases[i] = SharedInterestCase.Classify(scores["iou"][i], scores["sc"][i], scores["gtc"][i], labels[i] == predicted[i], cutoffs);
+        }
+        var table = new ResultTable();
+        table.Add(new Int64Column("index", [.. Enumerable.Range(0, n).Select(i => (long)i)]));
+        foreach (var (name, values) in scores) table.Add(new DoubleColumn(name, values));
+        table.Add(new StringColumn("si_case", cases));
+        table.Add(new Int64Column("label", [.. labels.Select(l => (long)l)]));
+        table.Add(new Int64Column("predicted", [.. predicted.Select(l => (long)l)]));
+        if (reasons.Any(r => r is not null)) table.Add(new StringColumn("reason", reasons));
+        return new AlignmentResult(table, scores, failed, screened.Count(s => s)) { Screened = screened };
     }
 
     private ((SpuriousCueData Clean, SpuriousCueData Spurious) Train, SpuriousCueData TestMatch, SpuriousCueData TestShuffled, string Source) LoadData()
