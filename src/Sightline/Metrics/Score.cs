@@ -37,4 +37,14 @@ public static class Reasons
     public const string KExceedsSize = "k-exceeds-size";
     /// <summary>Every pixel of the map has the same value, so it has no maximum to point with.</summary>
     public const string ConstantMap = "constant-map";
+    /// <summary>A correlation is undefined: one of its two series is constant (or has fewer than two points).</summary>
+    public const string UndefinedCorrelation = "undefined-correlation";
+    /// <summary>The model's output for the unperturbed input is 0, so a ratio to it is undefined (IROF).</summary>
+    public const string ZeroPrediction = "zero-prediction";
+    /// <summary>The model returned NaN or infinity for the input or a perturbation of it.</summary>
+    public const string NonFiniteOutput = "non-finite-output";
+    /// <summary>Sufficiency: no other sample of the batch has an attribution within the threshold (score 0, as Quantus).</summary>
+    public const string NoSimilarAttribution = "no-similar-attribution";
+    /// <summary>The input holds NaN or infinity.</summary>
+    public const string NonFiniteInput = "non-finite-input";
 }
