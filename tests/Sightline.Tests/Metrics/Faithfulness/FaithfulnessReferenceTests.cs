@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Sightline.Evaluation;
+using Sightline.Metrics.Faithfulness;
 using Sightline.IO;
+using Sightline.Numerics;
 using Sightline.Onnx.Runtime;
 using Sightline.Tests.Cli;
 
@@ -41,9 +43,26 @@ public sealed class FaithfulnessReferenceTests
         int ac = a.Length / (4 * 32 * 32);
         var batch = new EvaluationBatch(new EvaluationShape(3, 32, 32, ac, 10), 4, x, a, targets, model: model);
         var metric = MetricCatalogue.Evaluate.Single(e => e.Name == metricName).Create(parameters);
-        var got = FaithfulnessHarness.Scores(metric, batch);
+        var output = FaithfulnessHarness.Run(metric, batch);
+        var got = Enumerable.Range(0, 4).Select(i => output[i]).ToArray();
+        if (c.TryGetProperty("curves", out var curves))
+            for (int i = 0; i < 4; i++)
+                Assert.Equal(curves[i].EnumerateArray().Select(v => (float)v.GetDouble()).ToArray(), output.Curve(i).ToArray());
         for (int i = 0; i < 4; i++)
             Assert.True(Math.Abs(got[i] - want[i]) <= 1e-4 * Math.Max(1, Math.Abs(want[i])),
                 $"{metricName}/{attribution} sample {i}: {got[i]} vs reference {want[i]}");
+    }
+
+    [Fact]
+    public void Linear_imputation_matches_the_road_authors_sparse_solve()
+    {
+        // road_imputed_s0_p30.npy: sample 0 with the top 30 % of its Grad-CAM map imputed (noise 0), SciPy spsolve.
+        var x = NpyReader.Open(F("models/inputs.npy")).ReadAll<float>().AsSpan(0, 3 * 1024).ToArray();
+        var a = NpyReader.Open(F("models/vgg_tiny.gradcam.npy")).ReadAll<float>().AsSpan(0, 1024).ToArray();
+        var prepared = new AttributionPreprocessing(Normalisation.ByNegative, false).Apply(a, 1, 1024);
+        var order = Perturbation.DescendingOrder(prepared);
+        NoisyLinearImputation.Impute(x, 3, 32, 32, order.AsSpan(0, ROAD.Removed(1024, 30)), 0, null);
+        var want = NpyReader.Open(F("evaluate/faithfulness_b/road_imputed_s0_p30.npy")).ReadAll<float>();
+        for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - x[i]) <= 1e-5, $"value {i}: {x[i]} vs {want[i]}");
     }
 }
