@@ -47,4 +47,6 @@ public static class Reasons
     public const string NoSimilarAttribution = "no-similar-attribution";
     /// <summary>The input holds NaN or infinity.</summary>
     public const string NonFiniteInput = "non-finite-input";
+    /// <summary>IROF: the superpixel segmentation found a single segment, so the removal curve has one point (Quantus raises).</summary>
+    public const string SingleSegment = "single-segment";
 }

@@ -40,7 +40,9 @@ public sealed record IROFOptions : MetricOptions
 /// f = the target's softmax probability. Higher is better. Quantus defaults: slic, baseline mean, normalise, abs false,
 /// softmax true. As Quantus, the baseline value is computed from the partly perturbed image at each step (for "mean",
 /// the mean of x̃_{k−1}; black/white do not change as segments are removed). Differences from Quantus: per-sample
-/// normalisation (§8 row 4), stable order (§8 row 8), every removal step of every sample shares model calls. NaN:
+/// normalisation (§8 row 4), stable order (§8 row 8), every removal step of every sample shares model calls; an image
+/// that SLIC leaves in one segment (pure noise often is, in scikit-image too) is NaN with <see cref="Reasons.SingleSegment"/>
+/// where Quantus raises for the whole call. NaN:
 /// <see cref="Reasons.ZeroPrediction"/> when f(x) = 0, <see cref="Reasons.NonFiniteOutput"/> for NaN/∞ outputs.
 /// </summary>
 [Metric("irof", MetricFamily.Faithfulness, ScoreDirection.HigherIsBetter, Order = 4,
@@ -136,6 +138,7 @@ public sealed class IROF(IROFOptions options) : EvaluationMetric<IROFOptions>(op
             double f0 = Perturbation.Output(logits.AsSpan(i * classes, classes), batch.Targets[i], s.Softmax);
             if (!double.IsFinite(f0)) { output.Set(i, Score.Undefined(Reasons.NonFiniteOutput)); continue; }
             if (f0 == 0) { output.Set(i, Score.Undefined(Reasons.ZeroPrediction)); continue; }
+            if (steps[i] < 2) { output.Set(i, Score.Undefined(Reasons.SingleSegment)); continue; }
             var preds = curve.AsSpan((int)rows.Start(i), steps[i]);
             double trapz = 0;
             for (int k = 0; k + 1 < preds.Length; k++) trapz += (preds[k] / f0 + preds[k + 1] / f0) / 2;

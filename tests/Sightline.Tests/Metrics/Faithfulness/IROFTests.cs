@@ -34,6 +34,16 @@ public sealed class IROFTests
     }
 
     [Fact]
+    public void A_single_segment_is_undefined_not_an_error()
+    {
+        // n_segments 1 on 2×2: one grid centre, one segment (Quantus's assert_nr_segments raises for the whole batch).
+        var m = AffineModel.TwoClass(1, 2, 2, [1, 2, 3, 4]);
+        var o = FaithfulnessHarness.Run(new IROF(new() { NSegments = 1 }), EvalBatches.Make(1, 2, 2, [1, 2, 3, 4], [4, 3, 2, 1], [0], m));
+        Assert.Equal(Reasons.SingleSegment, o.Reasons[0]);
+        Assert.True(double.IsNaN(o[0]));
+    }
+
+    [Fact]
     public void Scores_do_not_depend_on_the_batch_split() =>
         FaithfulnessHarness.AssertBatchSizeInvariant(new IROF(new() { NSegments = 10 }),
             FaithfulnessHarness.RandomBatch(AffineModel.Random(3, 8, 8, 4, 2), 3, 1));
