@@ -24,6 +24,42 @@ public sealed class SlicTests
         }
     }
 
+    [Theory]
+    [InlineData(3, 64, 64, 100, 10.0)]
+    [InlineData(1, 48, 80, 50, 10.0)]
+    [InlineData(3, 40, 56, 30, 1.0)]
+    public void Matches_scikit_image_on_smooth_images_with_edges(int c, int h, int w, int segments, double compactness)
+    {
+        // slic_synthetic.npz: the formula image of evaluate_faithfulness_b.py's synthetic_image, segmented by skimage.
+        var img = new float[c * h * w];
+        for (int k = 0; k < c; k++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                {
+                    double inside = (x - w / 2.0) * (x - w / 2.0) + (y - h / 3.0) * (y - h / 3.0) < (h / 4.0) * (h / 4.0) ? 1 : 0;
+                    img[(k * h + y) * w + x] = (float)(Math.Sin(0.11 * x * (k + 1)) + Math.Cos(0.07 * y * (k + 2)) + inside * (1.5 - k));
+                }
+        var want = ReadNpz(F("evaluate/faithfulness_b/slic_synthetic.npz"), $"slic_{c}x{h}x{w}_n{segments}_c{compactness.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        var labels = new int[h * w];
+        int count = Slic.Segment(img, c, h, w, labels, segments, compactness);
+        Assert.Equal(want, labels);
+        Assert.Equal(want.Distinct().Count(), count);
+    }
+
+    private static int[] ReadNpz(string path, string name)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+        var entry = zip.GetEntry(name + ".npy") ?? throw new KeyNotFoundException(name);
+        var tmp = Path.Combine(Path.GetTempPath(), $"slic-{Guid.NewGuid():N}.npy");
+        try
+        {
+            using (var src = entry.Open()) using (var dst = File.Create(tmp)) src.CopyTo(dst);
+            using var r = NpyReader.Open(tmp);
+            return r.ReadAll<int>();
+        }
+        finally { File.Delete(tmp); }
+    }
+
     [Fact]
     public void The_grid_follows_regular_grid()
     {
