@@ -52,8 +52,10 @@ public sealed class Sufficiency(SufficiencyOptions options) : EvaluationMetric<S
         for (int i = 0; i < n; i++)
         {
             predicted[i] = Perturbation.ArgMax(logits.AsSpan(i * classes, classes));
-            valid[i] = FaithfulnessRows.AllFinite(a.AsSpan(i * d, d)) && float.IsFinite(logits[i * classes + predicted[i]]);
-            if (!valid[i]) output.Set(i, Score.Undefined(Reasons.NonFiniteMap));
+            bool finiteMap = FaithfulnessRows.AllFinite(a.AsSpan(i * d, d));
+            bool finiteOutput = FaithfulnessRows.AllFinite(logits.AsSpan(i * classes, classes));
+            valid[i] = finiteMap && finiteOutput;
+            if (!valid[i]) output.Set(i, Score.Undefined(finiteMap ? Reasons.NonFiniteOutput : Reasons.NonFiniteMap));
         }
         var idx = Enumerable.Range(0, n).Where(i => valid[i]).ToArray();
         int m = idx.Length;
