@@ -49,4 +49,12 @@ public static class Reasons
     public const string NonFiniteOutput = "non-finite-output";
     /// <summary>A correlation is undefined because one of its vectors is constant (or has fewer than two points).</summary>
     public const string UndefinedCorrelation = "undefined-correlation";
+    /// <summary>The model's output for the unperturbed input is 0, so a ratio to it is undefined (IROF).</summary>
+    public const string ZeroPrediction = "zero-prediction";
+    /// <summary>Sufficiency: no other sample of the batch has an attribution within the threshold (score 0, as Quantus).</summary>
+    public const string NoSimilarAttribution = "no-similar-attribution";
+    /// <summary>The input holds NaN or infinity.</summary>
+    public const string NonFiniteInput = "non-finite-input";
+    /// <summary>IROF: the superpixel segmentation found a single segment, so the removal curve has one point (Quantus raises).</summary>
+    public const string SingleSegment = "single-segment";
 }
