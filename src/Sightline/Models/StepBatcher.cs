@@ -62,6 +62,18 @@ public delegate void LayerCallConsume(long first, int count, ReadOnlySpan<float>
 /// produced on demand by a <see cref="RowFill"/> (in parallel across cores when rows are large) and their outputs handed
 /// to a <see cref="RowConsume"/> in row order, so no caller holds all rows in memory and the number of model calls is
 /// ⌈rows / rows per call⌉ whatever the number of samples the rows come from.
+/// <para>
+/// Variants: <see cref="Forward(IModel, long, RowFill, RowConsume, ModelBudget, CancellationToken)"/> and
+/// <see cref="Gradients(IGradientModel, long, Func{long, int}, RowFill, RowConsume, ModelBudget, long, CancellationToken)"/>
+/// (rows made on demand, outputs per row); a <see cref="Forward(IModel, long, CallStart, RowFill, RowConsume, ModelBudget, CancellationToken)"/>
+/// with a per-call <see cref="CallStart"/> for data a call's rows share (RISE masks); held-rows overloads for rows
+/// already in memory (the model reads them in place); <see cref="LayerActivations"/>, which hands whole calls' layer
+/// outputs, gradients and logits to a <see cref="LayerCallConsume"/> (CAM methods); and
+/// <see cref="ForwardWithLayer"/>, whose rows are an input plus a replacement layer output (Ablation-CAM). Explainers
+/// order rows sample-major (row = sample·steps + step; RISE mask-major) and accumulate each sample's outputs in row
+/// order, so results do not depend on rows per call. Filling the next call's rows while the model runs (double
+/// buffering) is not done: on the 2-core target the model's own threads use both cores.
+/// </para>
 /// </summary>
 public static class StepBatcher
 {
