@@ -15,12 +15,14 @@ same batch of rows through the same network, plus the same O(B*d) copy and chang
   total = setup + (time of the T steps) / T * (all steps) + the unperturbed prediction.
 Without --max-steps every step runs and the time is measured, not extrapolated.
 The JSON has: seconds (measured or extrapolated whole process), measured_seconds, setup_seconds (interpreter start
-to data ready: imports, model load, inputs), per_step_seconds, steps, steps_run, samples, samples_per_second,
+to data ready: imports, model load, inputs), per_step_seconds, cpu_seconds (user + system CPU of the process, after
+the same extrapolation: on a shared machine the steadier figure), steps, steps_run, samples, samples_per_second,
 extrapolated (bool), and the scores' mean when all steps ran.
 """
 import time
 
 T_START = time.perf_counter()  # before importing torch: `import torch` (~1 s) is part of what the Python side costs
+C_START = time.process_time()
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -98,14 +100,14 @@ def pixel_flipping(model, x, y, a, fis, max_steps, timer):
     baseline = black_baseline(x_flat)
     preds = np.zeros((n, run), dtype=np.float64)
     rows = np.arange(n)[:, None]
-    timer["loop_start"] = time.perf_counter()
+    timer["loop_start"], timer["cpu_start"] = time.perf_counter(), time.process_time()
     for step in range(run):
         ix = a_indices[:, fis * step: fis * (step + 1)]
         x_perturbed[rows, ix] = baseline[:, None]
         warn_perturbation_caused_no_change(x_flat, x_perturbed)
         x_input = TorchModel.shape_input(x_perturbed, x.shape)
         preds[:, step] = model.predict(x_input, softmax=True)[np.arange(n), y]
-    timer["loop_end"] = time.perf_counter()
+    timer["loop_end"], timer["cpu_end"] = time.perf_counter(), time.process_time()
     return preds, steps, run
 
 
@@ -125,7 +127,7 @@ def faithfulness_correlation(model, x, y, a, nr_runs, subset_size, max_steps, se
     rows = np.arange(n)
     y_pred = model.predict(TorchModel.shape_input(x_flat, x.shape), softmax=False)[rows, y]
     pred_deltas, att_sums = [], []
-    timer["loop_start"] = time.perf_counter()
+    timer["loop_start"], timer["cpu_start"] = time.perf_counter(), time.process_time()
     for _ in range(run):
         a_ix = np.stack([np.random.choice(d, subset_size, replace=False) for _ in range(n)])
         x_perturbed = x_flat.copy()
@@ -134,7 +136,7 @@ def faithfulness_correlation(model, x, y, a, nr_runs, subset_size, max_steps, se
         y_perturb = model.predict(TorchModel.shape_input(x_perturbed, x.shape), softmax=False)[rows, y]
         pred_deltas.append(y_pred - y_perturb)
         att_sums.append(a[rows[:, None], a_ix].sum(axis=-1))
-    timer["loop_end"] = time.perf_counter()
+    timer["loop_end"], timer["cpu_end"] = time.perf_counter(), time.process_time()
     pd_, at = np.stack(pred_deltas, axis=1), np.stack(att_sums, axis=1)
     pd_c, at_c = pd_ - pd_.mean(1, keepdims=True), at - at.mean(1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -169,6 +171,7 @@ def main():
     t_ready = time.perf_counter()
     setup = t_ready - T_START
     loop, other, steps, steps_run, scores = 0.0, 0.0, 0, 0, []
+    cpu_loop = 0.0
     for s in range(0, n, args.batch_size):
         xb, ab, yb = x[s:s + args.batch_size], a[s:s + args.batch_size], y[s:s + args.batch_size]
         t0 = time.perf_counter()
@@ -183,11 +186,15 @@ def main():
             scores.append(out)
         t1 = time.perf_counter()
         loop += timer["loop_end"] - timer["loop_start"]
+        cpu_loop += timer["cpu_end"] - timer["cpu_start"]
         other += (t1 - t0) - (timer["loop_end"] - timer["loop_start"])
     measured = time.perf_counter() - T_START
+    cpu_measured = time.process_time() - C_START
+    batches = math.ceil(n / args.batch_size)
     per_step = loop / max(1, steps_run) / math.ceil(n / args.batch_size)
     extrapolated = steps_run < steps
-    total = setup + other + per_step * steps * math.ceil(n / args.batch_size) if extrapolated else measured
+    total = setup + other + per_step * steps * batches if extrapolated else measured
+    cpu_total = cpu_measured + cpu_loop / max(1, steps_run) * (steps - steps_run)
     result = {
         "metric": args.metric, "model": args.model, "samples": n, "batch_size": args.batch_size,
         "features_in_step": args.features_in_step if args.metric == "pixel_flipping" else None,
@@ -195,7 +202,8 @@ def main():
         "steps": steps, "steps_run": steps_run, "model_calls": steps * math.ceil(n / args.batch_size)
         + (math.ceil(n / args.batch_size) if args.metric == "faithfulness_correlation" else 0),
         "setup_seconds": setup, "per_step_seconds": per_step, "measured_seconds": measured,
-        "seconds": total, "extrapolated": extrapolated, "samples_per_second": n / total,
+        "seconds": total, "extrapolated": extrapolated,
+        "cpu_seconds": cpu_total, "measured_cpu_seconds": cpu_measured, "samples_per_second": n / total,
         "torch_threads": torch.get_num_threads(), "torch": torch.__version__,
     }
     if not extrapolated:

@@ -46,7 +46,7 @@ for c in "${cases[@]}"; do
     hyperfine -N -w 1 -r "$runs" --export-json "$data/$name.json" -n "$name now" "$now" "${extra[@]}"
     /usr/bin/python3 -c "
 import json; r=json.load(open('$data/$name.json'))['results']
-print('  ' + '; '.join(f\"{x['command']}: min {min(x['times']):.3f} s, median {x['median']:.3f} s\" for x in r))"
+print('  ' + '; '.join(f\"{x['command']}: min {min(x['times']):.3f} s, median {x['median']:.3f} s, CPU {x['user'] + x['system']:.3f} s\" for x in r))"
   else
     for i in $(seq "$runs"); do /usr/bin/time -f "$name now %e s" $now >/dev/null; done
   fi
