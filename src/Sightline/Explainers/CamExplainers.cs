@@ -41,7 +41,28 @@ public abstract class CamExplainer(string layer) : IExplainer
     /// </summary>
     protected abstract void RawMap(CamContext ctx, int sample, ReadOnlySpan<float> a, ReadOnlySpan<float> g, int k, int hw, Span<float> cam);
 
+    /// <summary>
+    /// Forms the raw maps of the samples <paramref name="first"/> … <paramref name="first"/> + <paramref name="count"/> − 1
+    /// (the rows of one layer call) from their grids (count·K·hw values each; <paramref name="gGrids"/> empty when
+    /// unused) into <paramref name="cams"/> (count·hw). The default calls <see cref="RawMap"/> per sample; methods that
+    /// re-run the model (Score-CAM, Ablation-CAM) override it so the re-runs of all these samples share model calls.
+    /// <see cref="CamContext.ActivationsOf"/> and <see cref="CamContext.LogitsOf"/> give each sample's layer output and logits.
+    /// </summary>
+    protected virtual void RawMaps(CamContext ctx, int first, int count, ReadOnlySpan<float> aGrids, ReadOnlySpan<float> gGrids, int k, int hw, Span<float> cams)
+    {
+        for (int j = 0; j < count; j++)
+        {
+            ctx.Logits = ctx.LogitsMemory(first + j);
+            ctx.Activations = ctx.ActivationsMemory(first + j);
+            RawMap(ctx, first + j, aGrids.Slice(j * k * hw, k * hw), gGrids.IsEmpty ? gGrids : gGrids.Slice(j * k * hw, k * hw), k, hw, cams.Slice(j * hw, hw));
+        }
+    }
+
     /// <inheritdoc/>
+    /// <remarks>
+    /// The layer calls are one <see cref="StepBatcher.LayerActivations"/> run over the samples; each call's samples
+    /// form their raw maps together (<see cref="RawMaps"/>), then each map is post-processed.
+    /// </remarks>
     public void Explain(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings)
     {
         IActivationModel gm = NeedsGradients ? ExplainMath.RequireGradients(model, Name) : ExplainMath.RequireActivations(model, Name);
@@ -49,32 +70,33 @@ public abstract class CamExplainer(string layer) : IExplainer
         var (k, fh, fw, tokens) = Grid(gm, Layer);
         int layerSize = gm.LayerShape(Layer).Aggregate(1, (x, y) => x * y);
         int hw = fh * fw;
-        int rowsPerCall = Math.Max(1, settings.RowsPerCall(c * h * w, UsesGradients ? ExplainMath.GradientActivationValues(gm) : layerSize));
-        var act = new float[Math.Min(batch, rowsPerCall) * layerSize];
-        var grad = UsesGradients ? new float[act.Length] : [];
-        var logits = new float[Math.Min(batch, rowsPerCall) * model.OutputCount];
-        var aGrid = new float[k * hw];
-        var gGrid = UsesGradients ? new float[k * hw] : [];
-        var cam = new float[hw];
         var ctx = new CamContext(gm, Layer, inputs, c, h, w, k, fh, fw, tokens, targets, settings);
-        for (int start = 0; start < batch; start += rowsPerCall)
-        {
-            int n = Math.Min(rowsPerCall, batch - start);
-            int size = c * h * w;
-            if (UsesGradients)
-                ((IGradientModel)gm).LayerActivations(Layer, inputs.Slice(start * size, n * size), n, targets.Slice(start, n), act.AsSpan(0, n * layerSize), grad.AsSpan(0, n * layerSize), logits.AsSpan(0, n * model.OutputCount));
-            else gm.LayerActivations(Layer, inputs.Slice(start * size, n * size), n, act.AsSpan(0, n * layerSize), logits.AsSpan(0, n * model.OutputCount));
-            for (int j = 0; j < n; j++)
+        var maps = new float[(long)batch * h * w];
+        float[] aGrids = [], gGrids = [], cams = [];
+        var style = settings.CamStyle;
+        bool usesGradients = UsesGradients;
+        StepBatcher.LayerActivations(gm, Layer, batch, usesGradients ? r => ctx.Targets[r] : null,
+            (r, x) => ctx.Input((int)r).CopyTo(x),
+            (first, n, act, grad, logits) =>
             {
-                int i = start + j;
-                ToGrid(act.AsSpan(j * layerSize, layerSize), tokens, k, hw, aGrid);
-                if (UsesGradients) ToGrid(grad.AsSpan(j * layerSize, layerSize), tokens, k, hw, gGrid);
-                ctx.Logits = logits.AsMemory(j * model.OutputCount, model.OutputCount);
-                ctx.Activations = act.AsMemory(j * layerSize, layerSize);
-                RawMap(ctx, i, aGrid, gGrid, k, hw, cam);
-                PostProcess(cam, fh, fw, output.Slice(i * h * w, h * w), h, w, settings.CamStyle);
-            }
-        }
+                ctx.SetCall((int)first, n, layerSize, act, logits);
+                if (aGrids.Length < n * k * hw)
+                {
+                    aGrids = new float[n * k * hw];
+                    gGrids = usesGradients ? new float[n * k * hw] : [];
+                    cams = new float[n * hw];
+                }
+                for (int j = 0; j < n; j++)
+                {
+                    ToGrid(act.Slice(j * layerSize, layerSize), tokens, k, hw, aGrids.AsSpan(j * k * hw, k * hw));
+                    if (usesGradients) ToGrid(grad.Slice(j * layerSize, layerSize), tokens, k, hw, gGrids.AsSpan(j * k * hw, k * hw));
+                }
+                RawMaps(ctx, (int)first, n, aGrids.AsSpan(0, n * k * hw), usesGradients ? gGrids.AsSpan(0, n * k * hw) : [], k, hw, cams.AsSpan(0, n * hw));
+                for (int j = 0; j < n; j++)
+                    PostProcess(cams.AsSpan(j * hw, hw), fh, fw, maps.AsSpan((int)(first + j) * h * w, h * w), h, w, style);
+            },
+            settings.Budget, usesGradients ? ExplainMath.GradientActivationValues(gm) : layerSize);
+        maps.CopyTo(output);
     }
 
     /// <summary>
@@ -192,6 +214,34 @@ public sealed class CamContext
 
     /// <summary>The input of sample <paramref name="i"/> (C·H·W values).</summary>
     public ReadOnlySpan<float> Input(int i) => _inputs.AsSpan(i * C * H * W, C * H * W);
+
+    private float[] _callActs = [], _callLogits = [];
+    private int _callFirst, _callCount, _layerSize;
+
+    /// <summary>The layer output of sample <paramref name="i"/> in its native layout (a sample of the current layer call).</summary>
+    public ReadOnlySpan<float> ActivationsOf(int i) => ActivationsMemory(i).Span;
+
+    /// <summary>The logits of sample <paramref name="i"/> (a sample of the current layer call).</summary>
+    public ReadOnlySpan<float> LogitsOf(int i) => LogitsMemory(i).Span;
+
+    internal ReadOnlyMemory<float> ActivationsMemory(int i) => _callActs.AsMemory(CallRow(i) * _layerSize, _layerSize);
+
+    internal ReadOnlyMemory<float> LogitsMemory(int i) => _callLogits.AsMemory(CallRow(i) * Model.OutputCount, Model.OutputCount);
+
+    private int CallRow(int i) => i >= _callFirst && i < _callFirst + _callCount ? i - _callFirst
+        : throw new ArgumentOutOfRangeException(nameof(i), $"Sample {i} is not in the current layer call ({_callFirst} … {_callFirst + _callCount - 1}).");
+
+    /// <summary>Keeps the layer outputs and logits of the samples of one layer call.</summary>
+    internal void SetCall(int first, int count, int layerSize, ReadOnlySpan<float> activations, ReadOnlySpan<float> logits)
+    {
+        _callFirst = first;
+        _callCount = count;
+        _layerSize = layerSize;
+        if (_callActs.Length < count * layerSize) _callActs = new float[count * layerSize];
+        if (_callLogits.Length < count * Model.OutputCount) _callLogits = new float[count * Model.OutputCount];
+        activations[..(count * layerSize)].CopyTo(_callActs);
+        logits[..(count * Model.OutputCount)].CopyTo(_callLogits);
+    }
 }
 
 /// <summary>Grad-CAM (Selvaraju et al., ICCV 2017): w_c = mean_{h,w} ∂y_t/∂A_c; map = ReLU(Σ_c w_c A_c).</summary>
@@ -362,8 +412,8 @@ public sealed class EigenCam(string layer) : CamExplainer(layer)
 /// <summary>
 /// Score-CAM (Wang et al., CVPR Workshops 2020), as pytorch-grad-cam: each channel A_c is upsampled to the input size
 /// (bilinear, align_corners = true as torch's UpsamplingBilinear2d), min–max normalised to M_c ∈ [0,1], the model scores
-/// x ⊙ M_c, and w = softmax over channels of the target logits; map = ReLU(Σ_c w_c A_c). The K masked inputs of each
-/// sample go through the model in batches of the memory budget. A constant channel gives an all-zero mask.
+/// x ⊙ M_c, and w = softmax over channels of the target logits; map = ReLU(Σ_c w_c A_c). The K masked inputs of all
+/// samples of a layer call go through the model as one <see cref="StepBatcher"/> run, sharing calls. A constant channel gives an all-zero mask.
 /// </summary>
 public sealed class ScoreCam(string layer) : CamExplainer(layer)
 {
@@ -373,47 +423,59 @@ public sealed class ScoreCam(string layer) : CamExplainer(layer)
     protected override bool UsesGradients => false;
 
     /// <inheritdoc/>
-    protected override void RawMap(CamContext ctx, int sample, ReadOnlySpan<float> a, ReadOnlySpan<float> g, int k, int hw, Span<float> cam)
+    protected override void RawMap(CamContext ctx, int sample, ReadOnlySpan<float> a, ReadOnlySpan<float> g, int k, int hw, Span<float> cam) =>
+        RawMaps(ctx, sample, 1, a, g, k, hw, cam);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The K masked inputs of all <paramref name="count"/> samples are one <see cref="StepBatcher"/> run
+    /// (row = sample·K + channel): each row upsamples and normalises its channel into its first plane, then multiplies
+    /// every input channel by it, so rows are made in parallel without shared buffers.
+    /// </remarks>
+    protected override void RawMaps(CamContext ctx, int first, int count, ReadOnlySpan<float> aGrids, ReadOnlySpan<float> gGrids, int k, int hw, Span<float> cams)
     {
-        int pixels = ctx.H * ctx.W, size = ctx.C * pixels;
-        int rowsPerCall = ctx.Settings.RowsPerCall(size);
-        var x = ctx.Input(sample);
-        var up = new float[pixels];
-        var rows = new float[Math.Min(k, rowsPerCall) * size];
-        var logits = new float[Math.Min(k, rowsPerCall) * ctx.Model.OutputCount];
-        var scores = new double[k];
-        int target = ctx.Targets[sample % ctx.Targets.Length];
-        for (int start = 0; start < k; start += rowsPerCall)
-        {
-            int n = Math.Min(rowsPerCall, k - start);
-            for (int j = 0; j < n; j++)
+        int pixels = ctx.H * ctx.W, channels = ctx.C, fh = ctx.FeatureH, fw = ctx.FeatureW, h = ctx.H, w = ctx.W;
+        var grids = aGrids[..(count * k * hw)].ToArray();
+        var scores = new double[count * k];
+        StepBatcher.Forward(ctx.Model, (long)count * k,
+            (r, row) =>
             {
-                ExplainMath.ResizeBilinear(a.Slice((start + j) * hw, hw), ctx.FeatureH, ctx.FeatureW, up, ctx.H, ctx.W, alignCorners: true);
+                int j = (int)(r / k), ch = (int)(r % k);
+                var up = row[..pixels];
+                ExplainMath.ResizeBilinear(grids.AsSpan((j * k + ch) * hw, hw), fh, fw, up, h, w, alignCorners: true);
                 float min = TensorPrimitives.Min(up), max = TensorPrimitives.Max(up);
                 if (max > min)
                 {
                     TensorPrimitives.Subtract(up, min, up);
                     TensorPrimitives.Divide(up, max - min, up);
                 }
-                else Array.Clear(up);
-                for (int c = 0; c < ctx.C; c++)
-                    TensorPrimitives.Multiply(x.Slice(c * pixels, pixels), up, rows.AsSpan(j * size + c * pixels, pixels));
-            }
-            ctx.Model.Forward(rows.AsSpan(0, n * size), n, logits.AsSpan(0, n * ctx.Model.OutputCount));
-            for (int j = 0; j < n; j++) scores[start + j] = logits[j * ctx.Model.OutputCount + target];
-        }
+                else up.Clear();
+                var x = ctx.Input(first + j);
+                // Channel 0 last: its plane holds the mask until then.
+                for (int c = channels - 1; c >= 0; c--)
+                    TensorPrimitives.Multiply(x.Slice(c * pixels, pixels), up, row.Slice(c * pixels, pixels));
+            },
+            (r, logits) => scores[r] = logits[ctx.Targets[(first + (int)(r / k)) % ctx.Targets.Length]],
+            ctx.Settings.Budget);
         var weights = new double[k];
-        double max2 = scores.Max(), sum = 0;
-        for (int ch = 0; ch < k; ch++) sum += weights[ch] = Math.Exp(scores[ch] - max2);
-        cam.Clear();
-        for (int ch = 0; ch < k; ch++) TensorPrimitives.MultiplyAdd(a.Slice(ch * hw, hw), (float)(weights[ch] / sum), cam, cam);
+        for (int j = 0; j < count; j++)
+        {
+            var sc = scores.AsSpan(j * k, k);
+            double max2 = sc.ToArray().Max(), sum = 0;
+            for (int ch = 0; ch < k; ch++) sum += weights[ch] = Math.Exp(sc[ch] - max2);
+            var a = aGrids.Slice(j * k * hw, k * hw);
+            var cam = cams.Slice(j * hw, hw);
+            cam.Clear();
+            for (int ch = 0; ch < k; ch++) TensorPrimitives.MultiplyAdd(a.Slice(ch * hw, hw), (float)(weights[ch] / sum), cam, cam);
+        }
     }
 }
 
 /// <summary>
 /// Ablation-CAM (Desai &amp; Ramaswamy, WACV 2020), as pytorch-grad-cam: channel c of the layer output is ablated
 /// (set to 0 when the layer's minimum is 0, else to min − 1e7, pytorch-grad-cam's rule), the rest of the model re-run,
-/// and w_c = (y_t − y_t^{(c)}) / y_t; map = ReLU(Σ_c w_c A_c). The K ablated copies go through the model in batches.
+/// and w_c = (y_t − y_t^{(c)}) / y_t; map = ReLU(Σ_c w_c A_c). The K ablated copies of all
+/// samples of a layer call go through the model as one <see cref="StepBatcher"/> run, sharing calls.
 /// </summary>
 public sealed class AblationCam(string layer) : CamExplainer(layer)
 {
@@ -425,42 +487,48 @@ public sealed class AblationCam(string layer) : CamExplainer(layer)
     protected override bool ReplacesLayer => true;
 
     /// <inheritdoc/>
-    protected override void RawMap(CamContext ctx, int sample, ReadOnlySpan<float> a, ReadOnlySpan<float> g, int k, int hw, Span<float> cam)
+    protected override void RawMap(CamContext ctx, int sample, ReadOnlySpan<float> a, ReadOnlySpan<float> g, int k, int hw, Span<float> cam) =>
+        RawMaps(ctx, sample, 1, a, g, k, hw, cam);
+
+    /// <inheritdoc/>
+    /// <remarks>The K ablated copies of all <paramref name="count"/> samples are one <see cref="StepBatcher.ForwardWithLayer"/> run (row = sample·K + channel).</remarks>
+    protected override void RawMaps(CamContext ctx, int first, int count, ReadOnlySpan<float> aGrids, ReadOnlySpan<float> gGrids, int k, int hw, Span<float> cams)
     {
-        int size = ctx.C * ctx.H * ctx.W;
+        var gm = ExplainMath.RequireGradients(ctx.Model, Name);
         int layerSize = ctx.Model.LayerShape(ctx.Layer).Aggregate(1, (x, y) => x * y);
-        int rowsPerCall = ctx.Settings.RowsPerCall(Math.Max(size, layerSize));
-        int target = ctx.Targets[sample % ctx.Targets.Length];
-        float original = ctx.Logits.Span[target];
-        // The layer output in its native layout, rebuilt from the grid.
-        var native = ctx.Activations.Span;
-        float min = TensorPrimitives.Min(native);
-        float ablated = min == 0 ? 0 : min - 1e7f;
-        var x = ctx.Input(sample);
-        int n0 = Math.Min(k, rowsPerCall);
-        var inputs = new float[n0 * size];
-        var acts = new float[n0 * layerSize];
-        var logits = new float[n0 * ctx.Model.OutputCount];
-        var weights = new float[k];
-        for (int start = 0; start < k; start += rowsPerCall)
+        var ablated = new float[count];
+        var original = new float[count];
+        var target = new int[count];
+        for (int j = 0; j < count; j++)
         {
-            int n = Math.Min(rowsPerCall, k - start);
-            for (int j = 0; j < n; j++)
+            // pytorch-grad-cam's rule, from the sample's layer output in its native layout.
+            float min = TensorPrimitives.Min(ctx.ActivationsOf(first + j));
+            ablated[j] = min == 0 ? 0 : min - 1e7f;
+            target[j] = ctx.Targets[(first + j) % ctx.Targets.Length];
+            original[j] = ctx.LogitsOf(first + j)[target[j]];
+        }
+        bool tokens = ctx.Tokens;
+        var weights = new float[count * k];
+        StepBatcher.ForwardWithLayer(gm, ctx.Layer, (long)count * k,
+            (r, x) => ctx.Input(first + (int)(r / k)).CopyTo(x),
+            (r, row) =>
             {
-                x.CopyTo(inputs.AsSpan(j * size, size));
-                var row = acts.AsSpan(j * layerSize, layerSize);
-                native.CopyTo(row);
-                int ch = start + j;
-                if (ctx.Tokens)
+                int j = (int)(r / k), ch = (int)(r % k);
+                ctx.ActivationsOf(first + j).CopyTo(row);
+                if (tokens)
                 {
                     int t = layerSize / k;
-                    for (int p = 0; p < t; p++) row[p * k + ch] = ablated;
+                    for (int p = 0; p < t; p++) row[p * k + ch] = ablated[j];
                 }
-                else row.Slice(ch * hw, hw).Fill(ablated);
-            }
-            ExplainMath.RequireGradients(ctx.Model, Name).ForwardWithLayer(ctx.Layer, inputs.AsSpan(0, n * size), acts.AsSpan(0, n * layerSize), n, logits.AsSpan(0, n * ctx.Model.OutputCount));
-            for (int j = 0; j < n; j++) weights[start + j] = (original - logits[j * ctx.Model.OutputCount + target]) / original;
-        }
-        WeightedSum(a, weights, hw, cam);
+                else row.Slice(ch * hw, hw).Fill(ablated[j]);
+            },
+            (r, logits) =>
+            {
+                int j = (int)(r / k);
+                weights[r] = (original[j] - logits[target[j]]) / original[j];
+            },
+            ctx.Settings.Budget);
+        for (int j = 0; j < count; j++)
+            WeightedSum(aGrids.Slice(j * k * hw, k * hw), weights.AsSpan(j * k, k), hw, cams.Slice(j * hw, hw));
     }
 }

@@ -272,7 +272,7 @@ public static class ExplainRun
                     errors[i] = "the input holds NaN or infinite values";
                     x.AsSpan(i * size, size).Clear();
                 }
-            Batched.Forward(model, x.AsSpan(0, m * size), m, logits.AsSpan(0, m * k), settings.RowsPerCall(size));
+            StepBatcher.Forward(model, x.AsSpan(0, m * size), m, logits.AsSpan(0, m * k), settings.Budget);
             var targets = new int[m];
             var rows = new List<string>(m);
             for (int i = 0; i < m; i++)

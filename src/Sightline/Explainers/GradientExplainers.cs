@@ -4,27 +4,24 @@ using Sightline.Statistics;
 
 namespace Sightline.Explainers;
 
-/// <summary>Runs a model on rows already held in memory, in calls of at most <c>rowsPerCall</c> rows (rows produced on demand go through <see cref="StepBatcher"/>).</summary>
+/// <summary>
+/// Rows already held in memory through the model, in calls of at most <c>rowsPerCall</c> rows: thin wrappers over
+/// <see cref="StepBatcher"/>'s held-rows overloads, kept for callers that size calls themselves (rows produced on demand
+/// go through <see cref="StepBatcher"/> directly).
+/// </summary>
 public static class Batched
 {
     /// <summary>∂y[target]/∂x for <paramref name="rows"/> rows, batched.</summary>
-    public static void Gradients(IGradientModel model, ReadOnlySpan<float> inputs, int rows, ReadOnlySpan<int> targets, Span<float> gradients, int rowsPerCall)
-    {
-        int size = inputs.Length / Math.Max(1, rows);
-        var logits = new float[Math.Min(rows, rowsPerCall) * model.OutputCount];
-        for (int start = 0; start < rows; start += rowsPerCall)
-        {
-            int n = Math.Min(rowsPerCall, rows - start);
-            model.InputGradients(inputs.Slice(start * size, n * size), n, targets.Slice(start, n), gradients.Slice(start * size, n * size), logits.AsSpan(0, n * model.OutputCount));
-        }
-    }
+    public static void Gradients(IGradientModel model, ReadOnlySpan<float> inputs, int rows, ReadOnlySpan<int> targets, Span<float> gradients, int rowsPerCall) =>
+        StepBatcher.GradientsPerCall(model, inputs, rows, targets, gradients, rowsPerCall);
 
     /// <summary>Transforms the gradients of a batch in place, given the inputs (e.g. |g| or x ⊙ g).</summary>
     public delegate void GradientTransform(ReadOnlySpan<float> inputs, Span<float> gradients);
 
     /// <summary>
-    /// The shared body of single-gradient pixel methods: ∂y_t/∂x for the batch, a per-method transform, then the channel
-    /// reduction into <paramref name="output"/>.
+    /// The shared body of single-gradient pixel methods: ∂y_t/∂x for the batch (one <see cref="StepBatcher"/> run over
+    /// the samples, sized by <see cref="ExplainSettings.Budget"/>), a per-method transform, then the channel reduction into
+    /// <paramref name="output"/>.
     /// </summary>
     public static void GradientMaps(IModel model, string method, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings, GradientTransform transform)
     {
@@ -32,23 +29,15 @@ public static class Batched
         var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
         int size = c * h * w, outC = ExplainMath.PixelOutputChannels(c, settings);
         var grads = new float[inputs.Length];
-        Gradients(gm, inputs, batch, targets, grads, settings.RowsPerCall(size, ExplainMath.GradientActivationValues(gm)));
+        StepBatcher.Gradients(gm, inputs, batch, targets, grads, settings.Budget, ExplainMath.GradientActivationValues(gm));
         transform(inputs, grads);
         for (int i = 0; i < batch; i++)
             ExplainMath.Reduce(grads.AsSpan(i * size, size), c, h * w, settings.ChannelReduce, output.Slice(i * outC * h * w, outC * h * w));
     }
 
     /// <summary>Logits for <paramref name="rows"/> rows, batched.</summary>
-    public static void Forward(IModel model, ReadOnlySpan<float> inputs, int rows, Span<float> logits, int rowsPerCall)
-    {
-        int size = inputs.Length / Math.Max(1, rows);
-        int k = model.OutputCount;
-        for (int start = 0; start < rows; start += rowsPerCall)
-        {
-            int n = Math.Min(rowsPerCall, rows - start);
-            model.Forward(inputs.Slice(start * size, n * size), n, logits.Slice(start * k, n * k));
-        }
-    }
+    public static void Forward(IModel model, ReadOnlySpan<float> inputs, int rows, Span<float> logits, int rowsPerCall) =>
+        StepBatcher.Forward(model, inputs, rows, logits, new ModelBudget { BatchSize = Math.Max(1, rowsPerCall) });
 }
 
 /// <summary>
@@ -147,9 +136,9 @@ public sealed record IntegratedGradientsOptions
 /// <summary>
 /// Integrated gradients (Sundararajan et al., "Axiomatic Attribution for Deep Networks", ICML 2017):
 /// a = (x − x′) ⊙ Σ_k w_k ∂y_t/∂x (x′ + α_k (x − x′)), with quadrature points α_k and weights w_k on [0,1]
-/// (Gauss–Legendre by default, as Captum). Completeness: Σ a ≈ y_t(x) − y_t(x′). The steps of one sample go through
-/// the model in batches of the memory budget (a batch never mixes samples; with fewer steps than rows per call the
-/// last batch of a sample is short).
+/// (Gauss–Legendre by default, as Captum). Completeness: Σ a ≈ y_t(x) − y_t(x′). The steps of all samples go through
+/// the model as one <see cref="StepBatcher"/> run in calls of the memory budget (steps of consecutive samples share a
+/// call: 8 samples × 50 steps at 64 rows per call are 7 calls, not 8).
 /// </summary>
 public sealed class IntegratedGradients(IntegratedGradientsOptions options) : IExplainer
 {
@@ -280,7 +269,11 @@ public sealed class IntegratedGradients(IntegratedGradientsOptions options) : IE
             ExplainMath.Reduce(raw.AsSpan(i * size, size), c, h * w, settings.ChannelReduce, output.Slice(i * outC * h * w, outC * h * w));
     }
 
-    /// <summary>Per-channel attributions (before channel reduction), batch·C·H·W.</summary>
+    /// <summary>
+    /// Per-channel attributions (before channel reduction), batch·C·H·W. The m integration steps of every sample are
+    /// one <see cref="StepBatcher"/> run (row = sample·m + step), so steps of consecutive samples share model calls;
+    /// each sample's gradients are accumulated in step order, so results do not depend on the batch size.
+    /// </summary>
     public void Attribute(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> attributions, ExplainSettings settings)
     {
         var gm = ExplainMath.RequireGradients(model, Name);
@@ -288,39 +281,37 @@ public sealed class IntegratedGradients(IntegratedGradientsOptions options) : IE
         int size = c * h * w;
         var (alphas, weights) = Quadrature(Options.Rule, Options.Steps);
         int m = alphas.Length;
-        int rowsPerCall = settings.RowsPerCall(size, ExplainMath.GradientActivationValues(gm));
-        var baseline = new float[size];
-        var diff = new float[size];
-        var rows = new float[Math.Min(m, rowsPerCall) * size];
-        var grads = new float[rows.Length];
-        var rowTargets = new int[Math.Min(m, rowsPerCall)];
-        var acc = new double[size];
+        var baselines = new float[(long)batch * size];
+        var diffs = new float[baselines.Length];
         for (int i = 0; i < batch; i++)
         {
             var x = inputs.Slice(i * size, size);
+            var baseline = baselines.AsSpan(i * size, size);
             Baseline(x, (int)(settings.FirstIndex + i), c, baseline, settings.Seed);
-            TensorPrimitives.Subtract(x, baseline, diff);
-            Array.Clear(acc);
-            for (int start = 0; start < m; start += rowsPerCall)
-            {
-                int n = Math.Min(rowsPerCall, m - start);
-                for (int k = 0; k < n; k++)
-                {
-                    var row = rows.AsSpan(k * size, size);
-                    TensorPrimitives.MultiplyAdd(diff, (float)alphas[start + k], baseline, row);
-                    rowTargets[k] = targets[i];
-                }
-                gm.InputGradients(rows.AsSpan(0, n * size), n, rowTargets.AsSpan(0, n), grads.AsSpan(0, n * size), new float[n * model.OutputCount]);
-                for (int k = 0; k < n; k++)
-                {
-                    double wk = weights[start + k];
-                    var g = grads.AsSpan(k * size, size);
-                    for (int p = 0; p < size; p++) acc[p] += wk * g[p];
-                }
-            }
-            var dst = attributions.Slice(i * size, size);
-            for (int p = 0; p < size; p++) dst[p] = (float)(diff[p] * acc[p]);
+            TensorPrimitives.Subtract(x, baseline, diffs.AsSpan(i * size, size));
         }
+        var rowTargets = targets.ToArray();
+        var acc = new double[size];
+        var result = new float[(long)batch * size];
+        StepBatcher.Gradients(gm, (long)batch * m, r => rowTargets[r / m],
+            (r, row) =>
+            {
+                int i = (int)(r / m);
+                TensorPrimitives.MultiplyAdd(diffs.AsSpan(i * size, size), (float)alphas[r % m], baselines.AsSpan(i * size, size), row);
+            },
+            (r, g) =>
+            {
+                int i = (int)(r / m), k = (int)(r % m);
+                double wk = weights[k];
+                for (int p = 0; p < size; p++) acc[p] += wk * g[p];
+                if (k < m - 1) return;
+                var diff = diffs.AsSpan(i * size, size);
+                var dst = result.AsSpan(i * size, size);
+                for (int p = 0; p < size; p++) dst[p] = (float)(diff[p] * acc[p]);
+                Array.Clear(acc);
+            },
+            settings.Budget, ExplainMath.GradientActivationValues(gm));
+        result.CopyTo(attributions);
     }
 }
 
@@ -345,7 +336,8 @@ public sealed record SmoothGradOptions(double NoiseLevel = 0.15, int Samples = 2
 /// <summary>
 /// SmoothGrad (Smilkov et al., "SmoothGrad: removing noise by adding noise", 2017): a = (1/n) Σ_k |∂y_t/∂x (x + ε_k)|,
 /// ε_k ~ N(0, σ²) with σ = level·(max x − min x), seeded per sample so results do not depend on the batch size. The
-/// noisy copies of one sample go through the model in batches of the memory budget (a batch never mixes samples).
+/// noisy copies of all samples go through the model as one <see cref="StepBatcher"/> run in calls of the memory budget
+/// (copies of consecutive samples share calls; results do not depend on the batch size).
 /// </summary>
 public sealed class SmoothGrad(SmoothGradOptions options) : IExplainer
 {
@@ -361,41 +353,57 @@ public sealed class SmoothGrad(SmoothGradOptions options) : IExplainer
     public int OutputChannels(int inputChannels, ExplainSettings settings) => ExplainMath.PixelOutputChannels(inputChannels, settings);
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The m noisy copies of every sample are one <see cref="StepBatcher"/> run (row = sample·m + copy), so copies of
+    /// consecutive samples share model calls. Copy k of sample i draws its noise from sample i's stream skipped ahead by
+    /// the 2·C·H·W·k draws of the copies before it (two uniform draws per Box–Muller value), so rows can be filled in
+    /// parallel and the noise is that of drawing the copies one after another.
+    /// </remarks>
     public void Explain(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings)
     {
         var gm = ExplainMath.RequireGradients(model, Name);
         var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
         int size = c * h * w, outC = OutputChannels(c, settings), m = Math.Max(1, Options.Samples);
-        int rowsPerCall = settings.RowsPerCall(size, ExplainMath.GradientActivationValues(gm));
-        var rows = new float[Math.Min(m, rowsPerCall) * size];
-        var grads = new float[rows.Length];
-        var rowTargets = new int[Math.Min(m, rowsPerCall)];
-        var acc = new float[size];
+        var x = inputs.ToArray();
+        var sigmas = new double[batch];
+        var seeds = new ulong[batch];
         for (int i = 0; i < batch; i++)
         {
-            var x = inputs.Slice(i * size, size);
-            double sigma = Options.NoiseLevel * (TensorPrimitives.Max(x) - TensorPrimitives.Min(x));
-            var rng = new SplitMix(SplitMix.Derive((ulong)settings.Seed, settings.FirstIndex + i));
-            Array.Clear(acc);
-            for (int start = 0; start < m; start += rowsPerCall)
-            {
-                int n = Math.Min(rowsPerCall, m - start);
-                for (int k = 0; k < n; k++)
-                {
-                    var row = rows.AsSpan(k * size, size);
-                    for (int p = 0; p < size; p++) row[p] = x[p] + (float)(sigma * Noise.StandardNormal(ref rng));
-                    rowTargets[k] = targets[i];
-                }
-                gm.InputGradients(rows.AsSpan(0, n * size), n, rowTargets.AsSpan(0, n), grads.AsSpan(0, n * size), new float[n * model.OutputCount]);
-                for (int k = 0; k < n; k++)
-                {
-                    var g = grads.AsSpan(k * size, size);
-                    if (Options.Absolute) TensorPrimitives.Abs(g, g);
-                    TensorPrimitives.Add(acc, g, acc);
-                }
-            }
-            TensorPrimitives.Divide(acc, m, acc);
-            ExplainMath.Reduce(acc, c, h * w, settings.ChannelReduce, output.Slice(i * outC * h * w, outC * h * w));
+            var xi = x.AsSpan(i * size, size);
+            sigmas[i] = Options.NoiseLevel * (TensorPrimitives.Max(xi) - TensorPrimitives.Min(xi));
+            seeds[i] = SplitMix.Derive((ulong)settings.Seed, settings.FirstIndex + i);
         }
+        var rowTargets = targets.ToArray();
+        var acc = new float[size];
+        var abs = Options.Absolute ? new float[size] : [];
+        var maps = new float[(long)batch * outC * h * w];
+        bool absolute = Options.Absolute;
+        var reduce = settings.ChannelReduce;
+        StepBatcher.Gradients(gm, (long)batch * m, r => rowTargets[r / m],
+            (r, row) =>
+            {
+                int i = (int)(r / m);
+                var rng = new SplitMix(seeds[i]);
+                rng.Skip(2L * size * (r % m));
+                var xi = x.AsSpan(i * size, size);
+                double sigma = sigmas[i];
+                for (int p = 0; p < size; p++) row[p] = xi[p] + (float)(sigma * Noise.StandardNormal(ref rng));
+            },
+            (r, g) =>
+            {
+                int i = (int)(r / m);
+                if (absolute)
+                {
+                    TensorPrimitives.Abs(g, abs);
+                    TensorPrimitives.Add(acc, abs, acc);
+                }
+                else TensorPrimitives.Add(acc, g, acc);
+                if (r % m < m - 1) return;
+                TensorPrimitives.Divide(acc, m, acc);
+                ExplainMath.Reduce(acc, c, h * w, reduce, maps.AsSpan(i * outC * h * w, outC * h * w));
+                Array.Clear(acc);
+            },
+            settings.Budget, ExplainMath.GradientActivationValues(gm));
+        maps.CopyTo(output);
     }
 }

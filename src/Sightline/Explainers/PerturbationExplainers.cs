@@ -19,7 +19,7 @@ public sealed record OcclusionOptions(int Window = 8, int Stride = 4, float Base
 /// the windows that covered it divided by their number (Captum's <c>use_weights</c>). With d ≤ s every pixel is covered;
 /// Captum refuses d &gt; s, Sightline allows it and gives uncovered pixels 0. A window larger than the image is cut to
 /// it. The same value is given to every channel, so channel reduction by sum multiplies it by C, as with Captum's output.
-/// All windows go through the model in batches.
+/// The windows of all samples go through the model as one <see cref="StepBatcher"/> run, sharing calls.
 /// </summary>
 public sealed class Occlusion(OcclusionOptions options) : IExplainer
 {
@@ -35,56 +35,69 @@ public sealed class Occlusion(OcclusionOptions options) : IExplainer
     public int OutputChannels(int inputChannels, ExplainSettings settings) => ExplainMath.PixelOutputChannels(inputChannels, settings);
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// One <see cref="StepBatcher"/> run over all samples: sample i has rows i·(1 + windows) + j, j = 0 the input itself
+    /// (its target logit y_t(x)), j ≥ 1 the input occluded by window j − 1 in raster order, so the windows of several
+    /// samples share model calls (8 samples × 10 windows at 64 rows per call: 2 calls). Each sample's deltas are summed
+    /// in window order, so results do not depend on the batch size.
+    /// </remarks>
     public void Explain(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings)
     {
         var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
         var ys = Windows(h, Options.Window, Options.Stride);
         var xs = Windows(w, Options.Window, Options.Stride);
-        int windows = ys.Length * xs.Length, pixels = h * w, size = c * pixels, k = model.OutputCount;
-        int rowsPerCall = settings.RowsPerCall(size);
-        var rows = new float[Math.Min(windows, rowsPerCall) * size];
-        var logits = new float[Math.Min(windows, rowsPerCall) * k];
-        var baseLogits = new float[batch * k];
-        Batched.Forward(model, inputs, batch, baseLogits, rowsPerCall);
-        var sum = new double[pixels];
-        var count = new int[pixels];
-        var perChannel = new float[size];
+        int windows = ys.Length * xs.Length, perSample = windows + 1, pixels = h * w, size = c * pixels;
         int outC = OutputChannels(c, settings);
-        for (int i = 0; i < batch; i++)
-        {
-            var x = inputs.Slice(i * size, size);
-            float original = baseLogits[i * k + targets[i]];
-            Array.Clear(sum);
-            Array.Clear(count);
-            for (int start = 0; start < windows; start += rowsPerCall)
+        var x = inputs.ToArray();
+        var rowTargets = targets.ToArray();
+        var count = new int[pixels];
+        foreach (var (wy, hy) in ys)
+            foreach (var (wx, hx) in xs)
+                for (int y = wy; y < wy + hy; y++)
+                    for (int xx = wx; xx < wx + hx; xx++) count[y * w + xx]++;
+        var sum = new double[pixels];
+        var perChannel = new float[size];
+        var maps = new float[(long)batch * outC * pixels];
+        float baselineValue = Options.Baseline;
+        float original = 0;
+        var reduce = settings.ChannelReduce;
+        StepBatcher.Forward(model, (long)batch * perSample,
+            (r, row) =>
             {
-                int n = Math.Min(rowsPerCall, windows - start);
-                for (int j = 0; j < n; j++)
+                int i = (int)(r / perSample), j = (int)(r % perSample);
+                x.AsSpan(i * size, size).CopyTo(row);
+                if (j == 0) return;
+                var (wy, hy) = ys[(j - 1) / xs.Length];
+                var (wx, hx) = xs[(j - 1) % xs.Length];
+                for (int ch = 0; ch < c; ch++)
+                    for (int y = wy; y < wy + hy; y++) row.Slice(ch * pixels + y * w + wx, hx).Fill(baselineValue);
+            },
+            (r, logits) =>
+            {
+                int i = (int)(r / perSample), j = (int)(r % perSample);
+                if (j == 0)
                 {
-                    var row = rows.AsSpan(j * size, size);
-                    x.CopyTo(row);
-                    var (wy, hy) = ys[(start + j) / xs.Length];
-                    var (wx, hx) = xs[(start + j) % xs.Length];
-                    for (int ch = 0; ch < c; ch++)
-                        for (int y = wy; y < wy + hy; y++) row.Slice(ch * pixels + y * w + wx, hx).Fill(Options.Baseline);
+                    original = logits[rowTargets[i]];
+                    Array.Clear(sum);
                 }
-                model.Forward(rows.AsSpan(0, n * size), n, logits.AsSpan(0, n * k));
-                for (int j = 0; j < n; j++)
+                else
                 {
-                    double delta = original - logits[j * k + targets[i]];
-                    var (wy, hy) = ys[(start + j) / xs.Length];
-                    var (wx, hx) = xs[(start + j) % xs.Length];
+                    double delta = original - logits[rowTargets[i]];
+                    var (wy, hy) = ys[(j - 1) / xs.Length];
+                    var (wx, hx) = xs[(j - 1) % xs.Length];
                     for (int y = wy; y < wy + hy; y++)
-                        for (int xx = wx; xx < wx + hx; xx++) { sum[y * w + xx] += delta; count[y * w + xx]++; }
+                        for (int xx = wx; xx < wx + hx; xx++) sum[y * w + xx] += delta;
                 }
-            }
-            for (int p = 0; p < pixels; p++)
-            {
-                float v = count[p] == 0 ? 0 : (float)(sum[p] / count[p]);
-                for (int ch = 0; ch < c; ch++) perChannel[ch * pixels + p] = v;
-            }
-            ExplainMath.Reduce(perChannel, c, pixels, settings.ChannelReduce, output.Slice(i * outC * pixels, outC * pixels));
-        }
+                if (j < perSample - 1) return;
+                for (int p = 0; p < pixels; p++)
+                {
+                    float v = count[p] == 0 ? 0 : (float)(sum[p] / count[p]);
+                    for (int ch = 0; ch < c; ch++) perChannel[ch * pixels + p] = v;
+                }
+                ExplainMath.Reduce(perChannel, c, pixels, reduce, maps.AsSpan(i * outC * pixels, outC * pixels));
+            },
+            settings.Budget);
+        maps.CopyTo(output);
     }
 
     /// <summary>
@@ -117,9 +130,9 @@ public sealed record RiseOptions(int Masks = 2000, double Probability = 0.5, int
 /// RISE (Petsiuk et al., "RISE: Randomized Input Sampling for Explanation", BMVC 2018): N random binary s×s grids with
 /// keep probability p are upsampled bilinearly to ((s + 1)·⌈H/s⌉) and randomly shifted-cropped to H×W (smooth masks
 /// M_i ∈ [0,1]); the saliency is Σ_i P(t | x ⊙ M_i)·M_i / (N·p), with softmax probabilities. Masks are seeded and shared
-/// by all samples (as in the paper), and the N masked inputs per sample go through the model in batches. Masks are
-/// generated one batch at a time (each once per call, shared by the samples of the call), so memory stays at one batch
-/// of masks, not N·H·W floats.
+/// by all samples (as in the paper); the N masked inputs of all samples go through the model as one
+/// <see cref="StepBatcher"/> run, sharing calls. Masks are made once per call for the rows of that call, so memory
+/// stays at about one call's worth of masks, not N·H·W floats.
 /// </summary>
 public sealed class Rise(RiseOptions options) : IExplainer
 {
@@ -151,42 +164,50 @@ public sealed class Rise(RiseOptions options) : IExplainer
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// One <see cref="StepBatcher"/> run over masks × samples, mask-major (row = mask·batch + sample), so the masked
+    /// inputs of several samples share model calls; before each call the masks its rows use are made once (in
+    /// parallel) and serve every sample's row. Each sample's sum runs over the masks in order, so results do not depend
+    /// on the batch size.
+    /// </remarks>
     public void Explain(IModel model, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<int> targets, Span<float> output, ExplainSettings settings)
     {
         var (c, h, w) = ExplainMath.Geometry(model, inputs, batch, targets);
         int pixels = h * w, size = c * pixels, k = model.OutputCount, m = Options.Masks;
-        int rowsPerCall = settings.RowsPerCall(size);
-        int perBatch = Math.Min(m, rowsPerCall);
-        var masks = new float[(long)perBatch * pixels <= 1L << 28 ? perBatch * pixels : throw new InputDataException($"RISE masks of {h}×{w} in batches of {perBatch} need too much memory; lower --batch-size.")];
-        var rows = new float[perBatch * size];
-        var logits = new float[perBatch * k];
+        int rowsPerCall = Math.Max(1, settings.RowsPerCall(size));
+        // The masks one call's rows span: ⌈rows / batch⌉, plus one when the call starts inside a mask's rows.
+        long spanned = Math.Min(m, (Math.Min((long)m * batch, rowsPerCall) + batch - 1) / batch + 1);
+        var masks = new float[spanned * pixels <= 1L << 28 ? spanned * pixels : throw new InputDataException($"RISE masks of {h}×{w} in batches of {rowsPerCall} need too much memory; lower --batch-size.")];
+        var x = inputs.ToArray();
+        var rowTargets = targets.ToArray();
         var probs = new double[k];
         var acc = new double[(long)batch * pixels];
-        // Masks outside, samples inside: each mask is generated once per call and only one batch of them is held.
-        for (int start = 0; start < m; start += rowsPerCall)
-        {
-            int n = Math.Min(rowsPerCall, m - start);
-            int first = start;
-            Parallel.For(0, n, j => Mask(first + j, h, w, settings.Seed, masks.AsSpan(j * pixels, pixels)));
-            for (int i = 0; i < batch; i++)
+        long firstMask = 0;
+        int seed = settings.Seed;
+        StepBatcher.Forward(model, (long)m * batch,
+            (first, n) =>
             {
-                var x = inputs.Slice(i * size, size);
-                for (int j = 0; j < n; j++)
-                {
-                    var mask = masks.AsSpan(j * pixels, pixels);
-                    for (int ch = 0; ch < c; ch++) TensorPrimitives.Multiply(x.Slice(ch * pixels, pixels), mask, rows.AsSpan(j * size + ch * pixels, pixels));
-                }
-                model.Forward(rows.AsSpan(0, n * size), n, logits.AsSpan(0, n * k));
+                long j0 = first / batch, j1 = (first + n - 1) / batch;
+                firstMask = j0;
+                Parallel.For(0, (int)(j1 - j0 + 1), j => Mask((int)(j0 + j), h, w, seed, masks.AsSpan(j * pixels, pixels)));
+            },
+            (r, row) =>
+            {
+                int i = (int)(r % batch);
+                var mask = masks.AsSpan((int)(r / batch - firstMask) * pixels, pixels);
+                var xi = x.AsSpan(i * size, size);
+                for (int ch = 0; ch < c; ch++) TensorPrimitives.Multiply(xi.Slice(ch * pixels, pixels), mask, row.Slice(ch * pixels, pixels));
+            },
+            (r, logits) =>
+            {
+                int i = (int)(r % batch);
+                ExplainMath.Softmax(logits, probs);
+                double p = probs[rowTargets[i]];
+                var mask = masks.AsSpan((int)(r / batch - firstMask) * pixels, pixels);
                 var sampleAcc = acc.AsSpan(i * pixels, pixels);
-                for (int j = 0; j < n; j++)
-                {
-                    ExplainMath.Softmax(logits.AsSpan(j * k, k), probs);
-                    double p = probs[targets[i]];
-                    var mask = masks.AsSpan(j * pixels, pixels);
-                    for (int q = 0; q < pixels; q++) sampleAcc[q] += p * mask[q];
-                }
-            }
-        }
+                for (int q = 0; q < pixels; q++) sampleAcc[q] += p * mask[q];
+            },
+            settings.Budget);
         double norm = m * Options.Probability;
         for (int i = 0; i < batch; i++)
         {
