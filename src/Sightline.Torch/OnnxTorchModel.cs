@@ -39,6 +39,7 @@ public sealed class OnnxTorchModel : IGradientModel, IRandomisableModel
     readonly Dictionary<string, LayerInfo> layerByName = new(StringComparer.Ordinal);
     readonly OnnxModelProto proto;
     readonly bool keepSoftmax;
+    readonly long[]? fileOutputDims;
     IReadOnlyList<ParameterLayer>? parameterLayers;
     bool disposed;
     bool probed;
@@ -55,6 +56,13 @@ public sealed class OnnxTorchModel : IGradientModel, IRandomisableModel
     /// <summary>Lowers a parsed ONNX model (e.g. an edited copy of a file); <paramref name="path"/> names it in messages.</summary>
     /// <exception cref="InputDataException">An unsupported operator, no fixed input shape, or ONNX Runtime finds the graph inconsistent.</exception>
     public OnnxTorchModel(OnnxModelProto proto, string path, IReadOnlyList<int>? inputShape = null, bool validateWithOnnxRuntime = true, bool keepFinalSoftmax = false)
+        : this(proto, path, inputShape, validateWithOnnxRuntime, keepFinalSoftmax, null) { }
+
+    /// <summary>
+    /// <paramref name="knownOutputDims"/>: the per-sample shape of the file's first output when already known (an edited
+    /// copy of a checked model has its original's shapes), so the copy strips a final Softmax exactly as the original did.
+    /// </summary>
+    OnnxTorchModel(OnnxModelProto proto, string path, IReadOnlyList<int>? inputShape, bool validateWithOnnxRuntime, bool keepFinalSoftmax, long[]? knownOutputDims)
     {
         TorchRuntime.EnsureInitialized();
         torch.set_num_threads(Environment.ProcessorCount);
@@ -90,6 +98,8 @@ public sealed class OnnxTorchModel : IGradientModel, IRandomisableModel
             var checkedShape = ValidateWithOnnxRuntime(proto, executor.Input, this.inputShape, dims is { Length: >= 1 } && dims[0] > 0 ? (int)dims[0] : 1);
             if (checkedShape is not null) outputSampleDims = [.. checkedShape.Skip(1)];
         }
+        if (knownOutputDims is not null) outputSampleDims = knownOutputDims;
+        fileOutputDims = outputSampleDims;
         if (head is not null && executor.Producer(head.Logits) is not null && outputSampleDims is not null && head.IsOverClasses(outputSampleDims))
         {
             // The logits have as many values per sample as the probabilities.
@@ -112,11 +122,11 @@ public sealed class OnnxTorchModel : IGradientModel, IRandomisableModel
     /// ONNX Runtime's copy runs (<see cref="OnnxParameters.Randomise"/>), so both back ends give the same logits.
     /// </summary>
     public IModel WithRandomisedLayers(IReadOnlyList<string> layers, int seed) =>
-        new OnnxTorchModel(OnnxModelProto.Parse(OnnxParameters.Randomise(proto, layers, seed), Path), Path, inputShape, validateWithOnnxRuntime: false, keepSoftmax);
+        new OnnxTorchModel(OnnxModelProto.Parse(OnnxParameters.Randomise(proto, layers, seed), Path), Path, inputShape, false, keepSoftmax, fileOutputDims);
 
     /// <summary>The graph lowered again with its first layer's bias absorbing <paramref name="shift"/> (<see cref="OnnxParameters.ShiftInput"/>).</summary>
     public IModel WithInputShift(float shift) =>
-        new OnnxTorchModel(OnnxModelProto.Parse(OnnxParameters.ShiftInput(proto, shift), Path), Path, inputShape, validateWithOnnxRuntime: false, keepSoftmax);
+        new OnnxTorchModel(OnnxModelProto.Parse(OnnxParameters.ShiftInput(proto, shift), Path), Path, inputShape, false, keepSoftmax, fileOutputDims);
 
     static string Shape(long[] dims) => string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString()));
 

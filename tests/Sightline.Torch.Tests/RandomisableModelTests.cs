@@ -46,7 +46,7 @@ public sealed class RandomisableModelTests : IDisposable
     static double MaxAbs(float[] a, float[] b) => a.Zip(b).Max(p => Math.Abs((double)p.First - p.Second));
 
     /// <summary>Conv 3→4 3×3 without padding (first layer, exact shift compensation) → ReLU → Conv 4→4 3×3 pad 1 → ReLU → GAP → Gemm.</summary>
-    string NoPaddingNet()
+    string NoPaddingNet(bool softmax = false)
     {
         var rng = new Random(11);
         float[] R(int n, double scale) => [.. Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale))];
@@ -65,8 +65,13 @@ public sealed class RandomisableModelTests : IDisposable
         b.NodeNamed("gap", "GlobalAveragePool", ["relu2_out"], ["gap_out"]);
         b.NodeNamed("flatten", "Flatten", ["gap_out"], ["flat"], ("axis", 1L));
         b.NodeNamed("fc", "Gemm", ["flat", "fc.w", "fc.b"], ["logits"], ("transB", 1L));
-        b.Output("logits", -1, TinyNets.Classes);
-        return b.Save(Path.Combine(directory, "nopad.onnx"));
+        if (softmax)
+        {
+            b.NodeNamed("softmax", "Softmax", ["logits"], ["probs"], ("axis", 1L));
+            b.Output("probs", -1, TinyNets.Classes);
+        }
+        else b.Output("logits", -1, TinyNets.Classes);
+        return b.Save(Path.Combine(directory, softmax ? "nopad_softmax.onnx" : "nopad.onnx"));
     }
 
     public static TheoryData<string> FixtureModels() => ["resnet_tiny", "vgg_tiny", "mobilenet_tiny", "densenet_tiny", "efficientnet_tiny", "vit_tiny"];
@@ -94,6 +99,19 @@ public sealed class RandomisableModelTests : IDisposable
             Assert.True(MaxAbs(ya, yb) <= 1e-4 * scale, $"{name}: {MaxAbs(ya, yb)}");
             Assert.True(MaxAbs(ya, Logits(ort, x, 2)) > 1e-4);
         }
+    }
+
+    [Fact]
+    public void Copies_of_a_softmax_headed_model_still_give_logits()
+    {
+        using var model = new OnnxTorchModel(NoPaddingNet(softmax: true));
+        Assert.Equal(ModelOutputKind.Softmax, model.OutputKind);
+        using var copy = model.WithRandomisedLayers(["fc"], 1);
+        using var shifted = model.WithInputShift(-1);
+        Assert.Equal(ModelOutputKind.Softmax, copy.OutputKind);
+        Assert.Equal(ModelOutputKind.Softmax, shifted.OutputKind);
+        var x = TinyNets.RandomInputs(2, seed: 4);
+        Assert.True(MaxAbs(Logits(model, x, 2), Logits(shifted, x.Select(v => v - 1).ToArray(), 2)) < 1e-5);
     }
 
     [Fact]
