@@ -107,6 +107,16 @@ internal sealed class TestReexplainer(string mode, float[]? fixedMap = null) : I
 
 internal static class RandomisationBatches
 {
+    public const int C = 1, H = 3, W = 4, K = 5;
+
+    public static (RandomisableAffine Model, float[] X, int[] Y) Setup(int n = 4)
+    {
+        var model = RandomisableAffine.Random(C, H, W, K, seed: 3);
+        var x = RandomisationBatches.Inputs(n, C * H * W, seed: 7);
+        int[] y = [.. Enumerable.Range(0, n).Select(i => i % K)];
+        return (model, x, y);
+    }
+
     /// <summary>N samples of 1×H×W with C-channel attributions given by the gradient (so the given map is the method's).</summary>
     public static EvaluationBatch Make(RandomisableAffine model, float[] inputs, int[] targets, IReexplainer explainer, int seed = 0, long firstIndex = 0)
     {
