@@ -156,3 +156,37 @@ public sealed class OnnxParametersTests
         throw new DirectoryNotFoundException("tests/fixtures/models not found");
     }
 }
+
+/// <summary>Randomisation through the channels-last wrapper.</summary>
+public sealed class NhwcRandomisationTests
+{
+    [Fact]
+    public void A_channels_last_model_randomises_and_shifts_through_its_wrapper()
+    {
+        var nhwc = new OnnxBuilder()
+            .Input("x", "N", 4L, 4L, 1L).Output("logits", "N", 3L)
+            .Floats("conv.w", [2, 1, 2, 2], TestModels.ConvW).Floats("conv.b", [2], TestModels.ConvB)
+            .Floats("fc.w", [3, 2], TestModels.HeadW).Floats("fc.b", [3], TestModels.HeadB)
+            .Node("Transpose", ["x"], ["xt"], "to_nchw", OnnxBuilder.IntsAttr("perm", 0, 3, 1, 2))
+            .Node("Conv", ["xt", "conv.w", "conv.b"], ["c"], "conv", OnnxBuilder.IntsAttr("kernel_shape", 2, 2))
+            .Node("Relu", ["c"], ["r"], "relu")
+            .Node("GlobalAveragePool", ["r"], ["p"], "pool")
+            .Node("Flatten", ["p"], ["f"], "flatten")
+            .Node("Gemm", ["f", "fc.w", "fc.b"], ["logits"], "fc", OnnxBuilder.IntAttr("transB", 1));
+        using var ort = new OnnxRuntimeModel(OnnxModelProto.Parse(nhwc.Build(), "nhwc.onnx"), []);
+        Assert.Equal(InputLayout.Nhwc, NhwcModel.Detect(ort.InputShape));
+        using var model = NhwcModel.Wrap(ort, InputLayout.Nhwc);
+        var r = Assert.IsAssignableFrom<IRandomisableModel>(model);
+        Assert.Equal(["conv", "fc"], r.ParameterLayers.Select(l => l.Name));
+        using var copy = r.WithRandomisedLayers(["fc"], 3);
+        Assert.IsAssignableFrom<IRandomisableModel>(copy);
+        Assert.Equal(model.InputShape, copy.InputShape);
+        var x = TestModels.Inputs(2 * 16, seed: 1);
+        var y = new float[6];
+        var ys = new float[6];
+        model.Forward(x, 2, y);
+        using var shifted = r.WithInputShift(-1);
+        shifted.Forward(x.Select(v => v - 1).ToArray(), 2, ys);
+        Assert.True(y.Zip(ys).Max(p => Math.Abs(p.First - p.Second)) < 1e-5);
+    }
+}
