@@ -20,6 +20,13 @@ public sealed record MPRTOptions : MetricOptions
 
     /// <summary>The summary column is the last step's similarity (the fully randomised model when cascading) instead of the mean over the layers (Quantus <c>return_last_correlation</c>).</summary>
     public bool ReturnLastCorrelation { get; init; }
+
+    /// <summary>
+    /// The summary column is the mean over the layers (Quantus <c>return_average_correlation</c>; on by default here,
+    /// since the column needs a scalar, so off still gives the mean); <see cref="ReturnLastCorrelation"/> takes precedence
+    /// (Quantus refuses both on; with the mean on by default that would refuse <c>return_last_correlation=true</c> alone).
+    /// </summary>
+    public bool ReturnAverageCorrelation { get; init; } = true;
 }
 
 /// <summary>
