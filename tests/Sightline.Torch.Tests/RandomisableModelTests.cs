@@ -1,5 +1,6 @@
 using Sightline.Evaluation;
 using Sightline.Explainers;
+using Sightline.IO;
 using Sightline.Metrics.Axiomatic;
 using Sightline.Metrics.Randomisation;
 using Sightline.Models;
@@ -188,5 +189,33 @@ public sealed class RandomisableModelTests : IDisposable
         }
         // Randomising every layer leaves little of the original saliency.
         Assert.True(Enumerable.Range(0, n).Average(i => first.Values[i * columns.Count + 4]) < 0.9);
+    }
+
+    [Fact]
+    public void Randomisation_metrics_run_on_a_fixture_cnn()
+    {
+        string path = Path.Combine(Fixtures(), "resnet_tiny.onnx");
+        using var forward = OnnxRuntimeModel.Open(path);
+        using var gradients = new OnnxTorchModel(path);
+        int n = 8, size = 3 * 32 * 32;
+        var all = NpyReader.Open(Path.Combine(Fixtures(), "inputs.npy")).ReadAll<float>();
+        var inputs = all.AsSpan(0, Math.Min(n, all.Length / size) * size).ToArray();
+        n = inputs.Length / size;
+        var targets = Enumerable.Range(0, n).Select(i => i % forward.OutputCount).ToArray();
+        var explainer = new ExplainerReexplainer(new Saliency(), new ExplainSettings());
+        var shape = new EvaluationShape(3, 32, 32, 1, forward.OutputCount);
+        var a = new float[n * shape.AttributionValues];
+        explainer.Explain(gradients, inputs, n, targets, a, 0);
+        var batch = new EvaluationBatch(shape, n, inputs, a, targets, model: forward, explainer: explainer, explainModel: gradients);
+        foreach (var metric in new IEvaluationMetric[] { new MPRT(), new EfficientMPRT(), new RandomLogit(), new SmoothMPRT(new SmoothMPRTOptions { NrSamples = 5 }) })
+        {
+            var columns = metric.Columns(shape, forward);
+            var result = new MetricOutput(n, columns);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            metric.Evaluate(batch, result);
+            output.WriteLine($"{metric.Name}: {columns.Count} columns, {n} samples in {watch.Elapsed.TotalSeconds:F2} s; mean {Enumerable.Range(0, n).Average(i => result[i]):F3}");
+            for (int i = 0; i < n; i++)
+                Assert.InRange(result[i], metric.Info.Minimum, metric.Info.Maximum);
+        }
     }
 }

@@ -64,7 +64,7 @@ public sealed class EfficientMPRT(EfficientMPRTOptions options) : EvaluationMetr
         int n = batch.Count, size = batch.Shape.AttributionValues;
         if (steps.Count == 0)
         {
-            for (int i = 0; i < n; i++) output.Set(i, Score.Undefined("no-parameterised-layers"));
+            for (int i = 0; i < n; i++) output.Set(i, Score.Undefined(RandomisationReasons.NoParameterLayers));
             return;
         }
         var prep = Preprocessing;

@@ -17,6 +17,9 @@ public static class RandomisationReasons
 
     /// <summary>An explanation holds NaN or infinity.</summary>
     public const string NonFinite = "non-finite-explanation";
+
+    /// <summary>The model has no layer with float parameters to randomise.</summary>
+    public const string NoParameterLayers = "no-parameterised-layers";
 }
 
 /// <summary>What the randomisation metrics share: the randomisable model, batched re-explanation, SSIM, histogram entropy.</summary>
@@ -184,7 +187,7 @@ internal static class LayerTest
         }
         for (int i = 0; i < n; i++)
         {
-            if (steps.Count == 0) { output.Set(i, Score.Undefined("no-parameterised-layers")); continue; }
+            if (steps.Count == 0) { output.Set(i, Score.Undefined(RandomisationReasons.NoParameterLayers)); continue; }
             var row = scores.AsSpan(i * steps.Count, steps.Count);
             double summary;
             if (returnLast) summary = row[^1];
