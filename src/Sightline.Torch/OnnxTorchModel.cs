@@ -28,7 +28,7 @@ namespace Sightline.Torch;
 /// (<see cref="OutputKind"/>). The first output must be N×K logits (or N×K×1×1), and a sample at most
 /// <see cref="ModelShapes.MaxSampleValues"/> values: other models are refused at load (<see cref="ModelShapes"/>).
 /// </remarks>
-public sealed class OnnxTorchModel : IGradientModel
+public sealed class OnnxTorchModel : IGradientModel, IRandomisableModel
 {
     readonly Lock gate = new();
     readonly GraphExecutor executor;
@@ -37,6 +37,10 @@ public sealed class OnnxTorchModel : IGradientModel
     readonly bool batchOfOne;
     readonly List<LayerInfo> layers = [];
     readonly Dictionary<string, LayerInfo> layerByName = new(StringComparer.Ordinal);
+    readonly OnnxModelProto proto;
+    readonly bool keepSoftmax;
+    readonly long[]? fileOutputDims;
+    IReadOnlyList<ParameterLayer>? parameterLayers;
     bool disposed;
     bool probed;
 
@@ -47,11 +51,24 @@ public sealed class OnnxTorchModel : IGradientModel
     /// <param name="keepFinalSoftmax">Keep a final Softmax/LogSoftmax as the output instead of exposing its input (the logits).</param>
     /// <exception cref="InputDataException">The file is unreadable, uses an unsupported operator, has no fixed input shape, or ONNX Runtime finds it inconsistent.</exception>
     public OnnxTorchModel(string path, IReadOnlyList<int>? inputShape = null, bool validateWithOnnxRuntime = true, bool keepFinalSoftmax = false)
+        : this(LoadProto(path), path, inputShape, validateWithOnnxRuntime, keepFinalSoftmax) { }
+
+    /// <summary>Lowers a parsed ONNX model (e.g. an edited copy of a file); <paramref name="path"/> names it in messages.</summary>
+    /// <exception cref="InputDataException">An unsupported operator, no fixed input shape, or ONNX Runtime finds the graph inconsistent.</exception>
+    public OnnxTorchModel(OnnxModelProto proto, string path, IReadOnlyList<int>? inputShape = null, bool validateWithOnnxRuntime = true, bool keepFinalSoftmax = false)
+        : this(proto, path, inputShape, validateWithOnnxRuntime, keepFinalSoftmax, null) { }
+
+    /// <summary>
+    /// <paramref name="knownOutputDims"/>: the per-sample shape of the file's first output when already known (an edited
+    /// copy of a checked model has its original's shapes), so the copy strips a final Softmax exactly as the original did.
+    /// </summary>
+    OnnxTorchModel(OnnxModelProto proto, string path, IReadOnlyList<int>? inputShape, bool validateWithOnnxRuntime, bool keepFinalSoftmax, long[]? knownOutputDims)
     {
         TorchRuntime.EnsureInitialized();
         torch.set_num_threads(Environment.ProcessorCount);
         LibTorchContext.ApplyDefaults();
-        var proto = OnnxModelProto.Load(path);
+        this.proto = proto;
+        keepSoftmax = keepFinalSoftmax;
         var graph = OnnxGraphAdapter.FromModel(proto, path);
         var head = keepFinalSoftmax ? null : SoftmaxHead.Find(proto);
         executor = new GraphExecutor(graph);
@@ -81,6 +98,8 @@ public sealed class OnnxTorchModel : IGradientModel
             var checkedShape = ValidateWithOnnxRuntime(proto, executor.Input, this.inputShape, dims is { Length: >= 1 } && dims[0] > 0 ? (int)dims[0] : 1);
             if (checkedShape is not null) outputSampleDims = [.. checkedShape.Skip(1)];
         }
+        if (knownOutputDims is not null) outputSampleDims = knownOutputDims;
+        fileOutputDims = outputSampleDims;
         if (head is not null && executor.Producer(head.Logits) is not null && outputSampleDims is not null && head.IsOverClasses(outputSampleDims))
         {
             // The logits have as many values per sample as the probabilities.
@@ -92,6 +111,22 @@ public sealed class OnnxTorchModel : IGradientModel
         if (outputSampleDims is not null) OutputCount = ModelShapes.ClassCount(path, executor.Output, outputSampleDims);
         else EnsureProbed();
     }
+
+    static OnnxModelProto LoadProto(string path) => OnnxModelProto.Load(path);
+
+    /// <summary>The layers with float initialisers as parameters, in graph order (<see cref="OnnxParameters.Layers"/>).</summary>
+    public IReadOnlyList<ParameterLayer> ParameterLayers => parameterLayers ??= OnnxParameters.Layers(proto);
+
+    /// <summary>
+    /// The graph lowered again with the initialisers of <paramref name="layers"/> re-initialised: the same edited bytes
+    /// ONNX Runtime's copy runs (<see cref="OnnxParameters.Randomise"/>), so both back ends give the same logits.
+    /// </summary>
+    public IModel WithRandomisedLayers(IReadOnlyList<string> layers, int seed) =>
+        new OnnxTorchModel(OnnxModelProto.Parse(OnnxParameters.Randomise(proto, layers, seed), Path), Path, inputShape, false, keepSoftmax, fileOutputDims);
+
+    /// <summary>The graph lowered again with its first layer's bias absorbing <paramref name="shift"/> (<see cref="OnnxParameters.ShiftInput"/>).</summary>
+    public IModel WithInputShift(float shift) =>
+        new OnnxTorchModel(OnnxModelProto.Parse(OnnxParameters.ShiftInput(proto, shift), Path), Path, inputShape, false, keepSoftmax, fileOutputDims);
 
     static string Shape(long[] dims) => string.Join(", ", dims.Select(d => d < 0 ? "?" : d.ToString()));
 

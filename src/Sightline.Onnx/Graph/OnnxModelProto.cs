@@ -139,6 +139,94 @@ public sealed class OnnxModelProto
         return model.ToArray();
     }
 
+    /// <summary>
+    /// Returns the model re-serialised with initialisers replaced and added, and inputs appended to nodes: each
+    /// initialiser named in <paramref name="replaced"/> is written anew (float32 raw data, same name and dims as the
+    /// replacement), <paramref name="added"/> are appended to the graph's initialisers, and node <c>i</c> (graph order) of
+    /// <paramref name="appendInputs"/> gets the given tensor appended to its inputs (e.g. a bias for a Conv that had
+    /// none). Everything else is copied byte for byte.
+    /// </summary>
+    public byte[] WithInitializers(IReadOnlyDictionary<string, OnnxTensor> replaced, IReadOnlyList<OnnxTensor>? added = null,
+        IReadOnlyDictionary<int, string>? appendInputs = null)
+    {
+        var model = new ProtoWriter();
+        var graph = new ProtoWriter();
+        var reader = new ProtoReader(RawBytes, 0, RawBytes.Length);
+        while (true)
+        {
+            int start = reader.Position;
+            if (!reader.Next(out int field, out int wire)) break;
+            if (field == ModelField.Graph && wire == WireType.LengthDelimited)
+            {
+                var (offset, length) = reader.ReadLengthDelimited();
+                var g = new ProtoReader(RawBytes, offset, length);
+                int node = 0;
+                while (true)
+                {
+                    int gs = g.Position;
+                    if (!g.Next(out int gf, out int gw)) break;
+                    if (gf == GraphField.Initializer && gw == WireType.LengthDelimited)
+                    {
+                        var (to, tl) = g.ReadLengthDelimited();
+                        string name = TensorName(new ProtoReader(RawBytes, to, tl));
+                        if (replaced.TryGetValue(name, out var t)) graph.WriteMessage(GraphField.Initializer, FloatTensor(t));
+                        else graph.WriteRaw(RawBytes.AsSpan(gs, g.Position - gs));
+                    }
+                    else if (gf == GraphField.Node && gw == WireType.LengthDelimited)
+                    {
+                        var (no, nl) = g.ReadLengthDelimited();
+                        if (appendInputs is not null && appendInputs.TryGetValue(node, out var extra))
+                        {
+                            var n = new ProtoWriter();
+                            n.WriteRaw(RawBytes.AsSpan(no, nl));
+                            // Repeated fields keep their order of appearance: this becomes the node's last input.
+                            n.WriteString(1, extra);
+                            graph.WriteMessage(GraphField.Node, n);
+                        }
+                        else graph.WriteRaw(RawBytes.AsSpan(gs, g.Position - gs));
+                        node++;
+                    }
+                    else
+                    {
+                        g.Skip(gw);
+                        graph.WriteRaw(RawBytes.AsSpan(gs, g.Position - gs));
+                    }
+                }
+                foreach (var t in added ?? []) graph.WriteMessage(GraphField.Initializer, FloatTensor(t));
+            }
+            else
+            {
+                reader.Skip(wire);
+                model.WriteRaw(RawBytes.AsSpan(start, reader.Position - start));
+            }
+        }
+        model.WriteMessage(ModelField.Graph, graph);
+        return model.ToArray();
+
+        static string TensorName(ProtoReader r)
+        {
+            while (r.Next(out int f, out int w))
+            {
+                if (f == 8 && w == WireType.LengthDelimited) return r.ReadString();
+                r.Skip(w);
+            }
+            return "";
+        }
+
+        static ProtoWriter FloatTensor(OnnxTensor t)
+        {
+            var w = new ProtoWriter();
+            foreach (var d in t.Dims) w.WriteInt64(1, d);
+            w.WriteInt64(2, (long)OnnxDataType.Float);
+            w.WriteString(8, t.Name);
+            var values = t.ToFloats();
+            var raw = new byte[values.Length * sizeof(float)];
+            for (int i = 0; i < values.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(raw.AsSpan(i * 4), values[i]);
+            w.WriteBytes(9, raw);
+            return w;
+        }
+    }
+
     private static class ModelField
     {
         public const int IrVersion = 1, ProducerName = 2, ProducerVersion = 3, Graph = 7, OpsetImport = 8;

@@ -19,7 +19,7 @@ namespace Sightline.Onnx.Runtime;
 /// A final Softmax/LogSoftmax over the classes is stripped (<see cref="OutputKind"/>): its input is exposed as the
 /// logits, unless <see cref="OnnxRuntimeOptions.KeepFinalSoftmax"/> is set.
 /// </summary>
-public sealed unsafe class OnnxRuntimeModel : IActivationModel
+public sealed unsafe class OnnxRuntimeModel : IActivationModel, IRandomisableModel
 {
     private readonly OnnxRuntimeOptions _options;
     private readonly SessionOptions _sessionOptions;
@@ -35,6 +35,7 @@ public sealed unsafe class OnnxRuntimeModel : IActivationModel
     private readonly Lazy<InferenceSession> _probeSession;
     private readonly Lazy<IReadOnlyList<LayerInfo>> _layers;
     private Dictionary<string, LayerInfo>? _layerByName;
+    private IReadOnlyList<ParameterLayer>? _parameterLayers;
     private bool _disposed;
 
     /// <summary>Loads an ONNX file.</summary>
@@ -273,6 +274,20 @@ public sealed unsafe class OnnxRuntimeModel : IActivationModel
         a.CopyTo(activations);
         y.CopyTo(logits);
     }
+
+    /// <summary>The layers with float initialisers as parameters, in graph order (<see cref="OnnxParameters.Layers"/>).</summary>
+    public IReadOnlyList<ParameterLayer> ParameterLayers => _parameterLayers ??= OnnxParameters.Layers(Proto);
+
+    /// <summary>
+    /// A new model (its own session, same options) on this graph with the initialisers of <paramref name="layers"/>
+    /// re-initialised (<see cref="OnnxParameters.Randomise"/>); the TorchSharp back end lowers the same bytes.
+    /// </summary>
+    public IModel WithRandomisedLayers(IReadOnlyList<string> layers, int seed) =>
+        new OnnxRuntimeModel(OnnxModelProto.Parse(OnnxParameters.Randomise(Proto, layers, seed), Proto.SourceName), [], _options);
+
+    /// <summary>A new model whose first layer's bias absorbs <paramref name="shift"/> (<see cref="OnnxParameters.ShiftInput"/>).</summary>
+    public IModel WithInputShift(float shift) =>
+        new OnnxRuntimeModel(OnnxModelProto.Parse(OnnxParameters.ShiftInput(Proto, shift), Proto.SourceName), [], _options);
 
     /// <summary>Releases the native sessions.</summary>
     public void Dispose()

@@ -32,8 +32,12 @@ public interface IRandomisableModel : IModel
     /// A copy of the model whose parameters in <paramref name="layers"/> are re-initialised, seeded by
     /// <paramref name="seed"/>: weights ~ N(0, σ²) with σ the original tensor's standard deviation (biases likewise;
     /// zero-spread tensors keep their values), a fixed generator so the same (layers, seed) gives the same copy on every
-    /// back end.
+    /// back end. Each tensor's draws depend only on (seed, tensor), not on the other layers randomised with it, so the
+    /// copies of a cascade nest (a layer randomised at step k keeps its values at step k + 1, as in Quantus). Quantus
+    /// (PyTorch) calls each module's <c>reset_parameters</c> instead (Kaiming-uniform); an ONNX graph no longer says which
+    /// module a tensor came from (BatchNorm folded into Conv, Linear as MatMul + Add), so we keep each tensor's own scale.
     /// </summary>
+    /// <exception cref="ArgumentException">A name is not one of <see cref="ParameterLayers"/>.</exception>
     IModel WithRandomisedLayers(IReadOnlyList<string> layers, int seed);
 
     /// <summary>
@@ -41,5 +45,26 @@ public interface IRandomisableModel : IModel
     /// x' = x + shift, the copy's output on x' equals the original's on x (first-layer bias b' = b − W·shift,
     /// exact for layers without zero padding at the borders).
     /// </summary>
+    /// <exception cref="InputDataException">The first parameterised layer cannot absorb a shift (it does not read the input directly, or has no bias to edit).</exception>
     IModel WithInputShift(float shift);
+}
+
+/// <summary>The steps of a model-parameter randomisation: which layers each copy re-initialises.</summary>
+public static class Randomisation
+{
+    /// <summary>
+    /// The steps of <paramref name="order"/> over <paramref name="layers"/> (graph order): one per layer, named by the layer
+    /// the step adds (top-down: the last layer first), with the set of layers that copy re-initialises: cascading orders
+    /// accumulate (step k = the first k layers of the order), <see cref="RandomisationOrder.Independent"/> takes one layer
+    /// at a time.
+    /// </summary>
+    public static IReadOnlyList<(string Layer, IReadOnlyList<string> Randomised)> Steps(IReadOnlyList<ParameterLayer> layers, RandomisationOrder order)
+    {
+        var names = layers.Select(l => l.Name).ToList();
+        if (order == RandomisationOrder.TopDown) names.Reverse();
+        var steps = new List<(string, IReadOnlyList<string>)>(names.Count);
+        for (int k = 0; k < names.Count; k++)
+            steps.Add((names[k], order == RandomisationOrder.Independent ? [names[k]] : names.GetRange(0, k + 1)));
+        return steps;
+    }
 }

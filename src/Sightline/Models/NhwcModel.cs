@@ -43,6 +43,8 @@ public class NhwcModel : IModel
     public static IModel Wrap(IModel model, InputLayout layout) => layout switch
     {
         InputLayout.Nchw => model,
+        _ when model is IGradientModel g && model is IRandomisableModel r => new NhwcRandomisableGradientModel(g, r),
+        _ when model is IActivationModel a && model is IRandomisableModel r => new NhwcRandomisableActivationModel(a, r),
         _ when model is IGradientModel g => new NhwcGradientModel(g),
         _ when model is IActivationModel a => new NhwcActivationModel(a),
         _ => new NhwcModel(model),
@@ -211,7 +213,7 @@ public class NhwcActivationModel : NhwcModel, IActivationModel
 /// presented as in <see cref="NhwcActivationModel"/> (activations, their gradients and replacements transposed for
 /// channels-last layers).
 /// </summary>
-public sealed class NhwcGradientModel : NhwcActivationModel, IGradientModel
+public class NhwcGradientModel : NhwcActivationModel, IGradientModel
 {
     private readonly IGradientModel _gradients;
 
