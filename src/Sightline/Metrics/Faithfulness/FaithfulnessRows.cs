@@ -5,7 +5,7 @@ namespace Sightline.Metrics.Faithfulness;
 
 /// <summary>
 /// The perturbation rows of a whole batch laid end to end: sample i owns rows [Start(i), Start(i) + steps(i)), so every
-/// step of every sample goes through one <see cref="StepBatcher.Forward"/> run and shares model calls.
+/// step of every sample goes through one <see cref="StepBatcher"/> run and shares model calls.
 /// </summary>
 internal sealed class BatchRows
 {

@@ -5,7 +5,7 @@ namespace Sightline.Metrics.Faithfulness;
 
 /// <summary>
 /// The perturbation rows of every sample of a batch laid end to end (sample 0's steps, then sample 1's, ...), so one
-/// <see cref="StepBatcher.Forward"/> run serves all of them and steps of different samples share model calls. A sample
+/// <see cref="StepBatcher"/> run serves all of them and steps of different samples share model calls. A sample
 /// may have no rows (an undefined sample is skipped).
 /// </summary>
 internal sealed class PerturbationRows
@@ -36,7 +36,7 @@ internal sealed class PerturbationRows
     }
 
     /// <summary>
-    /// Runs every row through <paramref name="model"/> in one <see cref="StepBatcher.Forward"/> run:
+    /// Runs every row through <paramref name="model"/> in one <see cref="StepBatcher"/> run:
     /// <paramref name="fill"/>(sample, step, row) writes a perturbed input (thread-safe: called in parallel for large
     /// rows), <paramref name="consume"/>(sample, step, logits) receives the outputs in row order.
     /// </summary>
