@@ -32,7 +32,7 @@ public static class EvaluateCommand
         o.Force.Description = "Recompute even when --out is already complete (or partly done) for the same command and data.";
         var saliency = new Option<string?>("--saliency") { Description = "Attributions to score: NPY of N×H×W, N×1×H×W or N×C×H×W float at input resolution (e.g. from 'sightline explain').", HelpName = "S.npy" };
         var masks = new Option<string?>("--masks") { Description = "Ground-truth masks for the localisation metrics: NPY of N×H×W (or N×1×H×W) 0/1 or bool.", HelpName = "M.npy" };
-        var metrics = new Option<string?>("--metrics") { Description = "Metrics: comma-separated names, a family (faithfulness, robustness, complexity, randomisation, axiomatic, localisation) or all; see --list-metrics.", HelpName = "a,b|all|family" };
+        var metrics = new Option<string?>("--metrics") { Description = "Metrics: comma-separated names, a family (faithfulness, robustness, complexity, randomisation, axiomatic, localisation) or all; see --list-metrics. A family word wins over a metric of the same name: metric:complexity is the entropy metric alone.", HelpName = "a,b|all|family" };
         var param = new Option<string[]>("--param") { Description = "A metric option, repeatable: METRIC.KEY=VALUE (KEY is the Quantus argument name, e.g. pixel_flipping.features_in_step=4); *.KEY=VALUE sets KEY for every chosen metric that has it.", HelpName = "METRIC.KEY=VALUE", AllowMultipleArgumentsPerToken = false };
         var target = new Option<string?>("--target") { Description = "The class explained and scored: 'label' (default when --labels is given, Quantus's y_batch), 'predicted' (default otherwise) or a class id.", HelpName = "predicted|label|ID" };
         var output = new Option<string?>("--out") { Description = "Scores, one row per sample (index, target, one column per metric column, reason): .csv, .json or .parquet.", HelpName = "scores.csv" };
@@ -44,6 +44,8 @@ public static class EvaluateCommand
         foreach (var option in o.Head) command.Add(option);
         foreach (var option in new Option[] { saliency, masks, metrics, param, target, output, curves, summary, listMetrics }) command.Add(option);
         foreach (var option in o.Tail) command.Add(option);
+        var qgeOptions = new QgeCliOptions();
+        qgeOptions.AddTo(command);
 
         command.SetAction(parse =>
         {
@@ -56,6 +58,8 @@ public static class EvaluateCommand
             if (!File.Exists(modelPath)) throw new InputDataException($"{modelPath}: model file not found.");
             var entries = MetricCatalogue.ParseEvaluate(parse.GetValue(metrics) ?? throw new InputDataException("--metrics is required: names (e.g. sparseness,iou), a family or all; see --list-metrics."));
             var chosen = BindParameters(entries, parse.GetValue(param) ?? []);
+            var qge = qgeOptions.Parse(parse);
+            if (qge is not null) chosen = [.. chosen.Select(c => (IEvaluationMetric)new Sightline.Evaluation.Qge.QgeMetric(c, qge))];
             var outPath = parse.GetValue(output) ?? throw new InputDataException("--out scores.csv (or .json, .parquet) is required.");
             ResultWriter.FormatOf(outPath);
             var curvesPath = parse.GetValue(curves);
@@ -117,6 +121,7 @@ public static class EvaluateCommand
                     masksPath is null ? "-" : ContentHash.OfFile(masksPath),
                     string.Join(";", chosen.Select(c => c.Name + "{" + string.Join(",", MetricParameters.Describe(c.Options).Select(kv => $"{kv.Key}={kv.Value}")) + "}")),
                     $"chunk={request.Chunk};seed={request.Seed};curves={curvesPath is not null};summary={summaryPath is not null}",
+                    qge is null ? "qge=none" : $"qge={qge}",
                 };
                 var signature = ExplainOptionSet.Signature(modelPath, methodName ?? "-", options, settings, targetText, parse.GetValue(o.Baseline)!,
                     parse.GetValue(o.Images) ?? parse.GetValue(o.Inputs)!, inputs.Preprocessing, hashed);
@@ -149,6 +154,11 @@ public static class EvaluateCommand
                                 ["target"] = targetText,
                                 ["seed"] = settings.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
                                 ["chunk"] = request.Chunk.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                                ["qge"] = qge is null ? "none" : MetricParameters.SnakeCase(qge.Method.ToString()),
+                                ["qge_normalise"] = (qge?.NormaliseSign ?? false) ? "true" : "false",
+                                ["random_baseline"] = (qge?.RandomBaseline ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                                ["random_ranking"] = qge is { Ranking: Sightline.Evaluation.Qge.RankingKind.Chunky } rq ? $"chunky:{rq.Chunk}" : "random",
+                                ["qge_pool"] = (qge?.Pool ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
                                 ["backend"] = gradient is null ? forward.Backend : $"{forward.Backend} (forward), {gradient.Backend} (gradients)",
                             };
                             EvaluationSummary.Build(table, evaluationLayout, store.Failed).WriteJson(summaryPath, settingsText);

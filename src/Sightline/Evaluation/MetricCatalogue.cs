@@ -101,7 +101,8 @@ public static class MetricCatalogue
     /// <summary>
     /// Parses <c>evaluate</c>'s <c>--metrics</c>: comma-separated names and family words (<c>all</c>,
     /// <c>faithfulness</c>, <c>robustness</c>, <c>complexity</c>, <c>randomisation</c>, <c>axiomatic</c>,
-    /// <c>localisation</c>), in catalogue order within a family word, duplicates dropped.
+    /// <c>localisation</c>), in catalogue order within a family word, duplicates dropped. A family word wins over a metric
+    /// of the same name (<c>complexity</c> is both); <c>metric:NAME</c> always means the metric alone.
     /// </summary>
     /// <exception cref="InputDataException">An unknown name, or a list naming nothing.</exception>
     public static IReadOnlyList<CatalogueEntry> ParseEvaluate(string text)
@@ -111,6 +112,7 @@ public static class MetricCatalogue
         {
             IEnumerable<CatalogueEntry> add;
             if (word.Equals("all", StringComparison.OrdinalIgnoreCase)) add = Evaluate;
+            else if (word.StartsWith("metric:", StringComparison.OrdinalIgnoreCase)) add = [GetEvaluate(word["metric:".Length..])];
             else if (Enum.TryParse<MetricFamily>(word, true, out var family) && family is not (MetricFamily.Meta or MetricFamily.Neuron)
                      && !int.TryParse(word, out _))
                 add = Evaluate.Where(e => e.Family == family);

@@ -73,3 +73,13 @@ public sealed class MetricCatalogueTests
         Assert.Contains("normalise", e.Message);
     }
 }
+
+public sealed class MetricCatalogueNameTests
+{
+    [Fact]
+    public void Complexity_is_the_family_and_metric_prefix_selects_the_metric_alone()
+    {
+        Assert.Equal(["sparseness", "complexity", "effective_complexity"], MetricCatalogue.ParseEvaluate("complexity").Select(e => e.Name));
+        Assert.Equal(["complexity"], MetricCatalogue.ParseEvaluate("metric:complexity").Select(e => e.Name));
+    }
+}

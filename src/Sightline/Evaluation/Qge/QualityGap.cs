@@ -261,3 +261,45 @@ public sealed class QualityGap
         return k > 0 ? Math.Sqrt(sum / k) : double.NaN;
     }
 }
+
+/// <summary>
+/// A metric wrapped with QGE for the evaluation pipeline: its name, metadata and options are the inner metric's; its
+/// columns are <see cref="QualityGap.Columns"/> (<c>m</c>, <c>m_inverse</c>, <c>m_qge</c>, …); its curves are Ψ(e)'s.
+/// </summary>
+public sealed class QgeMetric(IEvaluationMetric inner, QgeOptions options) : IEvaluationMetric
+{
+    private readonly QualityGap _gap = new(inner, options);
+
+    /// <summary>The wrapped metric.</summary>
+    public IEvaluationMetric Inner => inner;
+
+    /// <summary>The QGE settings.</summary>
+    public QgeOptions Settings => options;
+
+    /// <inheritdoc/>
+    public MetricAttribute Info => inner.Info;
+
+    /// <inheritdoc/>
+    public string Name => inner.Name;
+
+    /// <inheritdoc/>
+    public MetricOptions Options => inner.Options;
+
+    /// <inheritdoc/>
+    public bool UsesAbsolute => inner.UsesAbsolute;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Columns(EvaluationShape shape, IModel? model) => _gap.Columns(shape, model);
+
+    /// <inheritdoc/>
+    public int CurveLength(EvaluationShape shape) => inner.CurveLength(shape);
+
+    /// <inheritdoc/>
+    public void Evaluate(EvaluationBatch batch, MetricOutput output)
+    {
+        var o = _gap.Evaluate(batch);
+        o.Values.CopyTo(output.Values, 0);
+        o.Reasons.CopyTo(output.Reasons, 0);
+        if (o.CurveLength > 0) o.Curves.CopyTo(output.Curves, 0);
+    }
+}
