@@ -68,7 +68,7 @@ public sealed class Completeness(CompletenessOptions options) : EvaluationMetric
         for (int i = 0; i < batch.Count; i++)
         {
             var a = prepared.AsSpan(i * s.AttributionValues, s.AttributionValues);
-            if (!PerturbationChecks.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             double sum = 0;
             foreach (var v in a) sum += v;
             sums[i] = sum;

@@ -63,7 +63,7 @@ public sealed class NonSensitivity(NonSensitivityOptions options) : EvaluationMe
         for (int i = 0; i < batch.Count; i++)
         {
             var a = PerturbationChecks.Features(batch, prepared, i);
-            if (!PerturbationChecks.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             var nf = new bool[a.Length];
             for (int j = 0; j < a.Length; j++) nf[j] = Math.Abs(a[j]) < eps;
             nonFeature[i] = nf;

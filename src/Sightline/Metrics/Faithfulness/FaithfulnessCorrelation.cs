@@ -62,8 +62,8 @@ public sealed class FaithfulnessCorrelation(FaithfulnessCorrelationOptions optio
         {
             var x = batch.Input(i);
             var ai = a.AsSpan(i * d, d);
-            if (!FaithfulnessRows.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
-            if (!FaithfulnessRows.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
+            if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
+            if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             steps[i] = runs;
             constant[i] = FaithfulnessRows.Constant(s.PerturbBaseline, x);
             var rng = batch.RandomFor(i, Name);

@@ -57,8 +57,8 @@ public sealed class FaithfulnessEstimate(FaithfulnessEstimateOptions options) : 
         {
             var x = batch.Input(i);
             var ai = a.AsSpan(i * d, d);
-            if (!FaithfulnessRows.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
-            if (!FaithfulnessRows.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
+            if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
+            if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             steps[i] = chunks;
             constant[i] = FaithfulnessRows.Constant(s.PerturbBaseline, x);
             var order = Perturbation.DescendingOrder(ai);

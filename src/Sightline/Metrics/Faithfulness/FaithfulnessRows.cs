@@ -103,12 +103,6 @@ internal static class FaithfulnessRows
         return s;
     }
 
-    /// <summary>True when every value of <paramref name="x"/> is finite.</summary>
-    public static bool AllFinite(ReadOnlySpan<float> x)
-    {
-        foreach (var v in x) if (!float.IsFinite(v)) return false;
-        return true;
-    }
 
     /// <summary>True when every value of <paramref name="x"/> is finite.</summary>
     public static bool AllFinite(ReadOnlySpan<double> x)

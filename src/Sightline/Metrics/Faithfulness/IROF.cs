@@ -80,8 +80,8 @@ public sealed class IROF(IROFOptions options) : EvaluationMetric<IROFOptions>(op
         {
             var x = batch.Input(i);
             var ai = a.AsSpan(i * ad, ad);
-            if (!FaithfulnessRows.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
-            if (!FaithfulnessRows.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
+            if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
+            if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             var labels = new int[pixels];
             int count = Segments(batch, i, labels);
             var mass = new double[count];

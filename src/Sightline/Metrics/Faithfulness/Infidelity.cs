@@ -76,8 +76,8 @@ public sealed class Infidelity(InfidelityOptions options) : EvaluationMetric<Inf
         var constant = new float[n];
         for (int i = 0; i < n; i++)
         {
-            if (!FaithfulnessRows.AllFinite(batch.Input(i))) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); continue; }
-            if (!FaithfulnessRows.AllFinite(a.AsSpan(i * ad, ad))) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(batch.Input(i))) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(a.AsSpan(i * ad, ad))) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             steps[i] = perSample;
             constant[i] = FaithfulnessRows.Constant(s.PerturbBaseline, batch.Input(i));
         }

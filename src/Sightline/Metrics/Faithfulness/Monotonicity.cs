@@ -57,7 +57,7 @@ public sealed class Monotonicity(MonotonicityOptions options) : EvaluationMetric
         for (int i = 0; i < batch.Count; i++)
         {
             var a = PerturbationChecks.Features(batch, prepared, i);
-            if (!PerturbationChecks.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             order[i] = Perturbation.AscendingOrder(a);
             baseline[i] = BaselineValues.For(batch, i, Name, Settings.PerturbBaseline);
             rows[i] = steps;

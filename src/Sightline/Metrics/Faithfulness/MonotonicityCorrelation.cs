@@ -71,7 +71,7 @@ public sealed class MonotonicityCorrelation(MonotonicityCorrelationOptions optio
         for (int i = 0; i < batch.Count; i++)
         {
             var a = PerturbationChecks.Features(batch, prepared, i);
-            if (!PerturbationChecks.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             features[i] = a;
             order[i] = Perturbation.AscendingOrder(a);
             baseline[i] = BaselineValues.For(batch, i, Name, Settings.PerturbBaseline);

@@ -117,12 +117,6 @@ internal static class PerturbationChecks
         return a;
     }
 
-    /// <summary>True when every value is finite.</summary>
-    public static bool AllFinite(ReadOnlySpan<float> a)
-    {
-        foreach (var v in a) if (!float.IsFinite(v)) return false;
-        return true;
-    }
 
     /// <summary>The unperturbed model output of every sample (target logit, or its softmax probability).</summary>
     public static double[] Outputs(EvaluationBatch batch, string metric, bool softmax)

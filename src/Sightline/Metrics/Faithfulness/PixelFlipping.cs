@@ -60,7 +60,7 @@ public sealed class PixelFlipping(PixelFlippingOptions options) : EvaluationMetr
         for (int i = 0; i < batch.Count; i++)
         {
             var a = PerturbationChecks.Features(batch, prepared, i);
-            if (!PerturbationChecks.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             order[i] = Perturbation.DescendingOrder(a);
             baseline[i] = BaselineValues.For(batch, i, Name, Settings.PerturbBaseline);
             rows[i] = steps;

@@ -61,8 +61,8 @@ public sealed class ROAD(ROADOptions options) : EvaluationMetric<ROADOptions>(op
         {
             var x = batch.Input(i);
             var ai = a.AsSpan(i * ad, ad);
-            if (!FaithfulnessRows.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
-            if (!FaithfulnessRows.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
+            if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
+            if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             ReadOnlySpan<float> perPixel = ai;
             if (shape.AttributionChannels > 1)
             {

@@ -91,7 +91,7 @@ public sealed class RegionPerturbation(RegionPerturbationOptions options) : Eval
         for (int i = 0; i < batch.Count; i++)
         {
             var a = prepared.AsSpan(i * s.AttributionValues, s.AttributionValues);
-            if (!PerturbationChecks.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             int[] order;
             if (Settings.Order == RegionOrder.Random)
             {

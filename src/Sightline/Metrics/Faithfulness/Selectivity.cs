@@ -65,7 +65,7 @@ public sealed class Selectivity(SelectivityOptions options) : EvaluationMetric<S
         for (int i = 0; i < batch.Count; i++)
         {
             var a = prepared.AsSpan(i * s.AttributionValues, s.AttributionValues);
-            if (!PerturbationChecks.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             order[i] = PerturbationChecks.Descending(PerturbationChecks.PatchSums(a, s, cornerRows, cornerCols, p));
             baseline[i] = BaselineValues.For(batch, i, Name, Settings.PerturbBaseline);
             rows[i] = steps;

@@ -80,8 +80,8 @@ public sealed class SensitivityN(SensitivityNOptions options) : EvaluationMetric
         {
             var x = batch.Input(i);
             var ai = a.AsSpan(i * d, d);
-            if (!FaithfulnessRows.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
-            if (!FaithfulnessRows.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
+            if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
+            if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             if (m < 2) { output.Set(i, Score.Undefined(Reasons.UndefinedCorrelation)); return; }
             steps[i] = m;
             constant[i] = FaithfulnessRows.Constant(s.PerturbBaseline, x);

@@ -52,8 +52,8 @@ public sealed class Sufficiency(SufficiencyOptions options) : EvaluationMetric<S
         for (int i = 0; i < n; i++)
         {
             predicted[i] = Perturbation.ArgMax(logits.AsSpan(i * classes, classes));
-            bool finiteMap = FaithfulnessRows.AllFinite(a.AsSpan(i * d, d));
-            bool finiteOutput = FaithfulnessRows.AllFinite(logits.AsSpan(i * classes, classes));
+            bool finiteMap = Sightline.Numerics.Kernels.AllFinite(a.AsSpan(i * d, d));
+            bool finiteOutput = Sightline.Numerics.Kernels.AllFinite(logits.AsSpan(i * classes, classes));
             valid[i] = finiteMap && finiteOutput;
             if (!valid[i]) output.Set(i, Score.Undefined(finiteMap ? Reasons.NonFiniteOutput : Reasons.NonFiniteMap));
         }
