@@ -51,7 +51,7 @@ public sealed class NonSensitivity(NonSensitivityOptions options) : EvaluationMe
     {
         var model = batch.RequireModel(Name);
         var s = batch.Shape;
-        int fis = Settings.FeaturesInStep, chunks = PerturbationChecks.Steps(Name, fis, s);
+        int fis = Settings.FeaturesInStep, chunks = PerturbationChecks.BroadcastSteps(Name, fis, s);
         var prepared = batch.Prepared(Preprocessing);
         var y0 = PerturbationChecks.Outputs(batch, Name, Settings.Softmax);
         double eps = Settings.Eps;

@@ -47,7 +47,7 @@ public sealed class FaithfulnessCorrelation(FaithfulnessCorrelationOptions optio
         var model = batch.RequireModel(Name);
         var s = Settings;
         var shape = batch.Shape;
-        int d = FaithfulnessRows.Features(shape), n = batch.Count, runs = s.NrRuns, k = s.SubsetSize;
+        int d = PerturbationFeatures.Count(shape), n = batch.Count, runs = s.NrRuns, k = s.SubsetSize;
         if (runs < 2) throw new InputDataException($"--param {Name}.nr_runs={runs}: at least 2 subsets are needed for a correlation.");
         if (k < 1 || k > d) throw new InputDataException($"--param {Name}.subset_size={k}: must be between 1 and the {d} features of an attribution map.");
         var a = batch.Prepared(Preprocessing);
@@ -55,7 +55,7 @@ public sealed class FaithfulnessCorrelation(FaithfulnessCorrelationOptions optio
         int classes = model.OutputCount;
 
         var steps = new int[n];
-        var constant = new float[n];
+        var baseline = new BaselineValues[n];
         var subsets = new int[n][];
         var sums = new double[n * runs];
         Parallel.For(0, n, i =>
@@ -65,7 +65,7 @@ public sealed class FaithfulnessCorrelation(FaithfulnessCorrelationOptions optio
             if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
             if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             steps[i] = runs;
-            constant[i] = FaithfulnessRows.Constant(s.PerturbBaseline, x);
+            baseline[i] = BaselineValues.For(batch, i, Name, s.PerturbBaseline);
             var rng = batch.RandomFor(i, Name);
             var pool = new int[d];
             for (int j = 0; j < d; j++) pool[j] = j;
@@ -80,18 +80,18 @@ public sealed class FaithfulnessCorrelation(FaithfulnessCorrelationOptions optio
                     (pool[j], pool[m]) = (pool[m], pool[j]);
                 }
                 pool.AsSpan(0, k).CopyTo(chosen.AsSpan(r * k, k));
-                sums[i * runs + r] = FaithfulnessRows.Sum(ai, chosen.AsSpan(r * k, k));
+                sums[i * runs + r] = PerturbationFeatures.Sum(ai, chosen.AsSpan(r * k, k));
             }
             subsets[i] = chosen;
         });
 
-        var rows = new BatchRows(steps);
+        var rows = new PerturbationRows(steps);
         var deltas = new double[n * runs];
         StepBatcher.Forward(model, rows.Total, (row, x) =>
         {
             var (i, r) = rows.Locate(row);
             batch.Input(i).CopyTo(x);
-            FaithfulnessRows.Fill(x, subsets[i].AsSpan(r * k, k), s.PerturbBaseline, constant[i], shape, batch, Name, i, r);
+            PerturbationFeatures.Fill(x, subsets[i].AsSpan(r * k, k), baseline[i], r, shape);
         }, (row, y) =>
         {
             var (i, r) = rows.Locate(row);
@@ -103,7 +103,7 @@ public sealed class FaithfulnessCorrelation(FaithfulnessCorrelationOptions optio
         {
             if (steps[i] == 0) continue;
             var dx = deltas.AsSpan(i * runs, runs);
-            if (!FaithfulnessRows.AllFinite(dx)) { output.Set(i, Score.Undefined(Reasons.NonFiniteOutput)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(dx)) { output.Set(i, Score.Undefined(Reasons.NonFiniteOutput)); continue; }
             double rho = Similarity.Of(s.SimilarityFunc, sums.AsSpan(i * runs, runs), dx);
             output.Set(i, double.IsNaN(rho) ? Score.Undefined(Reasons.UndefinedCorrelation) : new Score(rho));
         }

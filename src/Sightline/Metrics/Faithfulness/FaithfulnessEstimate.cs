@@ -41,7 +41,7 @@ public sealed class FaithfulnessEstimate(FaithfulnessEstimateOptions options) : 
         var model = batch.RequireModel(Name);
         var s = Settings;
         var shape = batch.Shape;
-        int d = FaithfulnessRows.Features(shape), n = batch.Count, fis = s.FeaturesInStep;
+        int d = PerturbationFeatures.Count(shape), n = batch.Count, fis = s.FeaturesInStep;
         if (fis < 1 || d % fis != 0)
             throw new InputDataException($"--param {Name}.features_in_step={fis}: must be a positive divisor of the {d} features of an attribution map.");
         int chunks = d / fis;
@@ -50,7 +50,7 @@ public sealed class FaithfulnessEstimate(FaithfulnessEstimateOptions options) : 
         int classes = model.OutputCount;
 
         var steps = new int[n];
-        var constant = new float[n];
+        var baseline = new BaselineValues[n];
         var orders = new int[n][];
         var sums = new double[n * chunks];
         Parallel.For(0, n, i =>
@@ -60,19 +60,19 @@ public sealed class FaithfulnessEstimate(FaithfulnessEstimateOptions options) : 
             if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
             if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             steps[i] = chunks;
-            constant[i] = FaithfulnessRows.Constant(s.PerturbBaseline, x);
+            baseline[i] = BaselineValues.For(batch, i, Name, s.PerturbBaseline);
             var order = Perturbation.DescendingOrder(ai);
-            for (int c = 0; c < chunks; c++) sums[i * chunks + c] = FaithfulnessRows.Sum(ai, order.AsSpan(c * fis, fis));
+            for (int c = 0; c < chunks; c++) sums[i * chunks + c] = PerturbationFeatures.Sum(ai, order.AsSpan(c * fis, fis));
             orders[i] = order;
         });
 
-        var rows = new BatchRows(steps);
+        var rows = new PerturbationRows(steps);
         var deltas = new double[n * chunks];
         StepBatcher.Forward(model, rows.Total, (row, x) =>
         {
             var (i, c) = rows.Locate(row);
             batch.Input(i).CopyTo(x);
-            FaithfulnessRows.Fill(x, orders[i].AsSpan(c * fis, fis), s.PerturbBaseline, constant[i], shape, batch, Name, i, c);
+            PerturbationFeatures.Fill(x, orders[i].AsSpan(c * fis, fis), baseline[i], c, shape);
         }, (row, y) =>
         {
             var (i, c) = rows.Locate(row);
@@ -84,7 +84,7 @@ public sealed class FaithfulnessEstimate(FaithfulnessEstimateOptions options) : 
         {
             if (steps[i] == 0) continue;
             var dx = deltas.AsSpan(i * chunks, chunks);
-            if (!FaithfulnessRows.AllFinite(dx)) { output.Set(i, Score.Undefined(Reasons.NonFiniteOutput)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(dx)) { output.Set(i, Score.Undefined(Reasons.NonFiniteOutput)); continue; }
             double rho = Similarity.Of(s.SimilarityFunc, sums.AsSpan(i * chunks, chunks), dx);
             output.Set(i, double.IsNaN(rho) ? Score.Undefined(Reasons.UndefinedCorrelation) : new Score(rho));
         }

@@ -16,11 +16,17 @@ internal sealed class PerturbationRows
     public PerturbationRows(ReadOnlySpan<int> rowsPerSample)
     {
         _start = new long[rowsPerSample.Length + 1];
-        for (int i = 0; i < rowsPerSample.Length; i++) _start[i + 1] = _start[i] + rowsPerSample[i];
+        for (int i = 0; i < rowsPerSample.Length; i++) _start[i + 1] = _start[i] + Math.Max(0, rowsPerSample[i]);
     }
 
     /// <summary>Rows of all samples.</summary>
     public long Total => _start[^1];
+
+    /// <summary>Sample <paramref name="i"/>'s first row.</summary>
+    public long Start(int i) => _start[i];
+
+    /// <summary>Sample <paramref name="i"/>'s number of rows.</summary>
+    public int Steps(int i) => (int)(_start[i + 1] - _start[i]);
 
     /// <summary>The sample a row belongs to and the row's step within that sample.</summary>
     public (int Sample, int Step) Locate(long row)
@@ -69,6 +75,12 @@ internal readonly struct BaselineValues
             ? new BaselineValues(true, 0, (ulong)batch.RandomFor(i, metric).NextInt64())
             : new BaselineValues(false, Perturbation.Constant(baseline, batch.Input(i)), 0);
 
+    /// <summary>A constant baseline <paramref name="value"/> (e.g. one recomputed on an already perturbed input).</summary>
+    public static BaselineValues Of(float value) => new(false, value, 0);
+
+    /// <summary>This baseline when it is uniform (its draws), else the constant <paramref name="value"/> (e.g. recomputed on a perturbed input).</summary>
+    public BaselineValues OrConstant(float value) => _uniform ? this : Of(value);
+
     /// <summary>The value for feature <paramref name="feature"/> in draw <paramref name="draw"/> (draw is ignored by constant baselines).</summary>
     public float Value(long draw, int feature)
     {
@@ -81,14 +93,75 @@ internal readonly struct BaselineValues
     }
 }
 
+/// <summary>
+/// THE feature rule of every perturbation metric, as in Quantus (<c>a.flatten()</c> over the attribution's own axes,
+/// perturbed with <c>indexed_axes</c>): the features of a sample are the values of its attribution map, d = A·H·W. For a
+/// C-channel map (A = C) a feature is one channel-pixel; for a 1-channel map on a C-channel input a feature is a pixel and
+/// perturbing it replaces all C channels of that pixel. The only exception is <c>non_sensitivity</c>, whose Quantus
+/// implementation broadcasts the map to the input first (<see cref="PerturbationChecks.BroadcastSteps"/>).
+/// </summary>
+internal static class PerturbationFeatures
+{
+    /// <summary>d, the number of features of a sample (H·W for 1-channel maps, C·H·W for C-channel ones).</summary>
+    public static int Count(EvaluationShape shape) => shape.AttributionValues;
+
+    /// <summary>
+    /// Quantus's <c>assert_features_in_step</c>: features_in_step must be a positive divisor of d; returns d / fis.
+    /// </summary>
+    public static int Steps(string metric, int featuresInStep, EvaluationShape shape)
+    {
+        int d = Count(shape);
+        if (featuresInStep < 1 || d % featuresInStep != 0)
+            throw new InputDataException(
+                $"--param {metric}.features_in_step={featuresInStep}: must be a positive divisor of the {d} features of an attribution map ({shape.AttributionChannels}·{shape.Height}·{shape.Width}); choose a divisor such as {shape.Width} or {shape.Pixels}.");
+        return d / featuresInStep;
+    }
+
+    /// <summary>Sample <paramref name="i"/>'s features: its preprocessed attribution values (a view, no copy).</summary>
+    public static ReadOnlySpan<float> Of(EvaluationBatch batch, float[] prepared, int i) =>
+        prepared.AsSpan(i * batch.Shape.AttributionValues, batch.Shape.AttributionValues);
+
+    /// <summary>Replaces feature <paramref name="feature"/> of <paramref name="row"/> (an input C×H×W) with the baseline's values of draw <paramref name="draw"/>.</summary>
+    public static void Set(Span<float> row, int feature, in BaselineValues baseline, long draw, EvaluationShape shape)
+    {
+        if (shape.AttributionChannels == shape.Channels) { row[feature] = baseline.Value(draw, feature); return; }
+        for (int j = feature; j < row.Length; j += shape.Pixels) row[j] = baseline.Value(draw, j);
+    }
+
+    /// <summary>Copies feature <paramref name="feature"/> of <paramref name="source"/> into <paramref name="row"/> (insertion).</summary>
+    public static void Copy(Span<float> row, ReadOnlySpan<float> source, int feature, EvaluationShape shape)
+    {
+        if (shape.AttributionChannels == shape.Channels) { row[feature] = source[feature]; return; }
+        for (int j = feature; j < row.Length; j += shape.Pixels) row[j] = source[j];
+    }
+
+    /// <summary>Replaces every feature of <paramref name="features"/> with the baseline (see <see cref="Set"/>).</summary>
+    public static void Fill(Span<float> row, ReadOnlySpan<int> features, in BaselineValues baseline, long draw, EvaluationShape shape)
+    {
+        foreach (var f in features) Set(row, f, baseline, draw, shape);
+    }
+
+    /// <summary>Replaces every feature of <paramref name="features"/> with the constant <paramref name="value"/>.</summary>
+    public static void Replace(Span<float> row, ReadOnlySpan<int> features, float value, EvaluationShape shape) =>
+        Fill(row, features, BaselineValues.Of(value), 0, shape);
+
+    /// <summary>Sum of <paramref name="a"/> over <paramref name="features"/> in float64.</summary>
+    public static double Sum(ReadOnlySpan<float> a, ReadOnlySpan<int> features)
+    {
+        double s = 0;
+        foreach (var f in features) s += a[f];
+        return s;
+    }
+}
+
 /// <summary>Checks and helpers the perturbation metrics share.</summary>
 internal static class PerturbationChecks
 {
     /// <summary>
-    /// Quantus's <c>assert_features_in_step</c>: features_in_step must be a positive divisor of d = C·H·W (features are
-    /// counted after broadcasting the map to the input's shape).
+    /// <c>non_sensitivity</c>'s feature count: Quantus's rewrite broadcasts the map to the input's shape first, so d = C·H·W
+    /// and features_in_step counts channel-pixels; returns d / fis.
     /// </summary>
-    public static int Steps(string metric, int featuresInStep, EvaluationShape shape)
+    public static int BroadcastSteps(string metric, int featuresInStep, EvaluationShape shape)
     {
         int d = shape.InputValues;
         if (featuresInStep < 1 || d % featuresInStep != 0)
