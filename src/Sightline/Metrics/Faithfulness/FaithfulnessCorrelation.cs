@@ -9,7 +9,7 @@ public sealed record FaithfulnessCorrelationOptions : MetricOptions
     /// <summary>Random subsets per sample (Quantus <c>nr_runs</c>, 100).</summary>
     public int NrRuns { get; init; } = 100;
 
-    /// <summary>Features per subset (Quantus <c>subset_size</c>, 224): pixels for 1-channel maps, channel-pixels otherwise.</summary>
+    /// <summary>Features per subset (Quantus <c>subset_size</c>, 224): channel-pixels of the map broadcast to C×H×W.</summary>
     public int SubsetSize { get; init; } = 224;
 
     /// <summary>What replaces the subset (Quantus <c>perturb_baseline</c>, black = min(x)).</summary>
@@ -27,7 +27,7 @@ public sealed record FaithfulnessCorrelationOptions : MetricOptions
 /// IJCAI 2020): for r = 1..nr_runs draw a random subset S_r of subset_size features (without replacement), replace them
 /// by the baseline b and score
 /// <c>ρ = corr_r( Σ_{j∈S_r} a_j , f(x) − f(x_{S_r←b}) )</c>, f = the target's logit (or softmax probability). A
-/// feature is a pixel (all channels replaced) for 1-channel attributions, as Quantus indexes the attribution's axes.
+/// feature is a channel-pixel of the map broadcast to C×H×W (d = C·H·W, as Quantus main counts them; spec §6).
 /// Quantus defaults: nr_runs 100, subset_size 224, black (= min(x)), Pearson, normalise (by max), abs false, softmax
 /// false. Differences from Quantus: normalisation per sample (§8 row 4); subsets drawn from the sample's own seeded
 /// generator (<see cref="EvaluationBatch.RandomFor"/>; Quantus uses the global NumPy RNG, §8 row 13); all nr_runs
@@ -49,7 +49,7 @@ public sealed class FaithfulnessCorrelation(FaithfulnessCorrelationOptions optio
         var shape = batch.Shape;
         int d = PerturbationFeatures.Count(shape), n = batch.Count, runs = s.NrRuns, k = s.SubsetSize;
         if (runs < 2) throw new InputDataException($"--param {Name}.nr_runs={runs}: at least 2 subsets are needed for a correlation.");
-        if (k < 1 || k > d) throw new InputDataException($"--param {Name}.subset_size={k}: must be between 1 and the {d} features of an attribution map.");
+        if (k < 1 || k > d) throw new InputDataException($"--param {Name}.subset_size={k}: must be between 1 and the {d} features per sample (C·H·W, the map broadcast to the input).");
         var a = batch.Prepared(Preprocessing);
         var logits = batch.Logits(Name);
         int classes = model.OutputCount;
@@ -61,7 +61,7 @@ public sealed class FaithfulnessCorrelation(FaithfulnessCorrelationOptions optio
         Parallel.For(0, n, i =>
         {
             var x = batch.Input(i);
-            var ai = a.AsSpan(i * d, d);
+            var ai = PerturbationFeatures.Of(batch, a, i);
             if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
             if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             steps[i] = runs;
@@ -91,7 +91,7 @@ public sealed class FaithfulnessCorrelation(FaithfulnessCorrelationOptions optio
         {
             var (i, r) = rows.Locate(row);
             batch.Input(i).CopyTo(x);
-            PerturbationFeatures.Fill(x, subsets[i].AsSpan(r * k, k), baseline[i], r, shape);
+            PerturbationFeatures.Fill(x, subsets[i].AsSpan(r * k, k), baseline[i], r);
         }, (row, y) =>
         {
             var (i, r) = rows.Locate(row);

@@ -24,7 +24,7 @@ public sealed record FaithfulnessEstimateOptions : MetricOptions
 /// Networks", NeurIPS 2018): order the features by descending attribution (stable: ties by ascending index, §8 row 8),
 /// cut the order into chunks C_k of features_in_step features and score
 /// <c>ρ = corr_k( Σ_{j∈C_k} a_j , f(x) − f(x with only C_k ← b) )</c>: each chunk is removed ALONE from x (not
-/// cumulatively). A feature is a pixel (all channels) for 1-channel attributions. Quantus defaults: fis 1, black (min(x)),
+/// cumulatively). A feature is a channel-pixel of the map broadcast to C×H×W (d = C·H·W; spec §6). Quantus defaults: fis 1, black (min(x)),
 /// Pearson, normalise, abs false, softmax false. Differences from Quantus: per-sample normalisation (§8 row 4), stable
 /// order (§8 row 8), all chunks of all samples share model calls. features_in_step must divide the feature count (as
 /// Quantus asserts). NaN (<see cref="Reasons.UndefinedCorrelation"/>) when a series is constant.
@@ -42,9 +42,7 @@ public sealed class FaithfulnessEstimate(FaithfulnessEstimateOptions options) : 
         var s = Settings;
         var shape = batch.Shape;
         int d = PerturbationFeatures.Count(shape), n = batch.Count, fis = s.FeaturesInStep;
-        if (fis < 1 || d % fis != 0)
-            throw new InputDataException($"--param {Name}.features_in_step={fis}: must be a positive divisor of the {d} features of an attribution map.");
-        int chunks = d / fis;
+        int chunks = PerturbationFeatures.Steps(Name, fis, shape);
         var a = batch.Prepared(Preprocessing);
         var logits = batch.Logits(Name);
         int classes = model.OutputCount;
@@ -56,7 +54,7 @@ public sealed class FaithfulnessEstimate(FaithfulnessEstimateOptions options) : 
         Parallel.For(0, n, i =>
         {
             var x = batch.Input(i);
-            var ai = a.AsSpan(i * d, d);
+            var ai = PerturbationFeatures.Of(batch, a, i);
             if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
             if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             steps[i] = chunks;
@@ -72,7 +70,7 @@ public sealed class FaithfulnessEstimate(FaithfulnessEstimateOptions options) : 
         {
             var (i, c) = rows.Locate(row);
             batch.Input(i).CopyTo(x);
-            PerturbationFeatures.Fill(x, orders[i].AsSpan(c * fis, fis), baseline[i], c, shape);
+            PerturbationFeatures.Fill(x, orders[i].AsSpan(c * fis, fis), baseline[i], c);
         }, (row, y) =>
         {
             var (i, c) = rows.Locate(row);

@@ -108,7 +108,7 @@ public sealed class IROF(IROFOptions options) : EvaluationMetric<IROFOptions>(op
                 for (int r = 0; r < present; r++)
                 {
                     values[r] = Perturbation.Constant(s.PerturbBaseline, current);
-                    PerturbationFeatures.Replace(current, order.AsSpan(start[r], start[r + 1] - start[r]), values[r], shape with { AttributionChannels = 1 });
+                    PerturbationFeatures.FillPixels(current, order.AsSpan(start[r], start[r + 1] - start[r]), BaselineValues.Of(values[r]), 0, shape);
                 }
             }
             pixelOrder[i] = order;
@@ -120,14 +120,13 @@ public sealed class IROF(IROFOptions options) : EvaluationMetric<IROFOptions>(op
 
         var rows = new PerturbationRows(steps);
         var curve = new double[rows.Total];
-        var pixelShape = shape with { AttributionChannels = 1 };
         StepBatcher.Forward(model, rows.Total, (row, x) =>
         {
             var (i, k) = rows.Locate(row);
             batch.Input(i).CopyTo(x);
             var start = segStart[i];
             for (int r = 0; r <= k; r++)
-                PerturbationFeatures.Fill(x, pixelOrder[i].AsSpan(start[r], start[r + 1] - start[r]), baseline[i].OrConstant(fill[i][r]), r, pixelShape);
+                PerturbationFeatures.FillPixels(x, pixelOrder[i].AsSpan(start[r], start[r + 1] - start[r]), baseline[i].OrConstant(fill[i][r]), r, shape);
         }, (row, y) =>
         {
             var (i, _) = rows.Locate(row);

@@ -8,7 +8,7 @@ public sealed record MonotonicityOptions : MetricOptions
     /// <summary>Takes |a| by default (Quantus <c>abs=True</c>).</summary>
     public MonotonicityOptions() => Abs = true;
 
-    /// <summary>Features inserted per step (pixels for a 1-channel map, channel-pixels for a C-channel one); must divide d = A·H·W.</summary>
+    /// <summary>Features inserted per step (channel-pixels after broadcasting the map to C×H×W); must divide d = C·H·W.</summary>
     public int FeaturesInStep { get; init; } = 1;
 
     /// <summary>The all-baseline input the features are inserted into (default black = the sample's min(x)).</summary>
@@ -21,7 +21,7 @@ public sealed record MonotonicityOptions : MetricOptions
 /// <summary>
 /// Monotonicity (Arya et al., "One Explanation Does Not Fit All: A Toolkit and Taxonomy of AI Explainability
 /// Techniques", arXiv:1909.03012, 2019; Quantus <c>Monotonicity</c>). Start from the all-baseline input x_b (every
-/// value = the baseline of x); order the d = A·H·W features of the normalised |a| (a pixel, all channels, for a 1-channel map), by
+/// value = the baseline of x); order the features of the normalised |a|, broadcast to C×H×W (d = C·H·W), by
 /// ascending value (stable: ties by ascending flat index); insert x's values into x_b cumulatively, <c>fis</c> at a
 /// time, and predict after each step: p_k = f_y(x̃_k), k = 1..d/fis (the last step is x itself). The score is
 /// <c>1</c> when every Δp_k = p_{k+1} − p_k ≥ 0 (the output never falls as ever more relevant features are added),
@@ -70,7 +70,7 @@ public sealed class Monotonicity(MonotonicityOptions options) : EvaluationMetric
                 for (int j = 0; j < x.Length; j++) x[j] = baseline[i].Value(0, j);
                 var o = order[i];
                 int inserted = (k + 1) * fis;
-                for (int j = 0; j < inserted; j++) PerturbationFeatures.Copy(x, input, o[j], s);
+                for (int j = 0; j < inserted; j++) x[o[j]] = input[o[j]];
             },
             (i, k, y) => preds[i * steps + k] = Perturbation.Output(y, batch.Targets[i], Settings.Softmax));
         for (int i = 0; i < batch.Count; i++)

@@ -11,7 +11,7 @@ public sealed record MonotonicityCorrelationOptions : MetricOptions
     /// <summary>Perturbed draws per chunk.</summary>
     public int NrSamples { get; init; } = 100;
 
-    /// <summary>Features per chunk (pixels for a 1-channel map, channel-pixels for a C-channel one); must divide d = A·H·W.</summary>
+    /// <summary>Features per chunk (channel-pixels after broadcasting the map to C×H×W); must divide d = C·H·W.</summary>
     public int FeaturesInStep { get; init; } = 1;
 
     /// <summary>Below this |f(x)| the variance is not divided by f(x)².</summary>
@@ -29,8 +29,8 @@ public sealed record MonotonicityCorrelationOptions : MetricOptions
 
 /// <summary>
 /// Monotonicity correlation (Nguyen and Martínez, "On Quantitative Aspects of Model Interpretability", arXiv:2007.07584,
-/// 2020; Quantus <c>MonotonicityMetric</c>/<c>MonotonicityCorrelation</c>). The d = A·H·W features of the normalised |a|
-/// (a pixel, all channels, for a 1-channel map), are ordered by ascending value (stable) and cut into d/fis chunks S_k of <c>fis</c> features.
+/// 2020; Quantus <c>MonotonicityMetric</c>/<c>MonotonicityCorrelation</c>). The features of the normalised |a|, broadcast
+/// to C×H×W (d = C·H·W), are ordered by ascending value (stable) and cut into d/fis chunks S_k of <c>fis</c> features.
 /// For each chunk, <c>nr_samples</c> draws replace only that chunk of x by the baseline (non-cumulative; uniform noise is
 /// drawn afresh per value and draw), and
 /// <c>v_k = mean_s (f_y(x̃_{k,s}) − f_y(x))² · w</c> with <c>w = 1/f_y(x)²</c>, or 1 when |f_y(x)| &lt; eps.
@@ -72,7 +72,7 @@ public sealed class MonotonicityCorrelation(MonotonicityCorrelationOptions optio
         {
             var a = PerturbationFeatures.Of(batch, prepared, i);
             if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
-            features[i] = a.ToArray();
+            features[i] = a;
             order[i] = Perturbation.AscendingOrder(a);
             baseline[i] = BaselineValues.For(batch, i, Name, Settings.PerturbBaseline);
             rows[i] = chunks * draws;
@@ -84,7 +84,7 @@ public sealed class MonotonicityCorrelation(MonotonicityCorrelationOptions optio
                 batch.Input(i).CopyTo(x);
                 var o = order[i];
                 int k = r / draws;
-                for (int j = k * fis; j < (k + 1) * fis; j++) PerturbationFeatures.Set(x, o[j], baseline[i], r, s);
+                for (int j = k * fis; j < (k + 1) * fis; j++) x[o[j]] = baseline[i].Value(r, o[j]);
             },
             (i, r, y) =>
             {

@@ -94,16 +94,17 @@ internal readonly struct BaselineValues
 }
 
 /// <summary>
-/// THE feature rule of every perturbation metric, as in Quantus (<c>a.flatten()</c> over the attribution's own axes,
-/// perturbed with <c>indexed_axes</c>): the features of a sample are the values of its attribution map, d = A·H·W. For a
-/// C-channel map (A = C) a feature is one channel-pixel; for a 1-channel map on a C-channel input a feature is a pixel and
-/// perturbing it replaces all C channels of that pixel. The only exception is <c>non_sensitivity</c>, whose Quantus
-/// implementation broadcasts the map to the input first (<see cref="PerturbationChecks.BroadcastSteps"/>).
+/// THE feature rule of every feature-indexed perturbation metric (pixel_flipping, monotonicity, monotonicity_correlation,
+/// faithfulness_estimate, faithfulness_correlation, sensitivity_n, non_sensitivity), as Quantus main counts features
+/// (spec §6): the map is broadcast to the input's shape first, so d = C·H·W, a feature is one channel-pixel (a 1-channel
+/// map gives each of a pixel's C channel values the same attribution) and <c>features_in_step</c> / <c>subset_size</c>
+/// count channel-pixels. Region metrics (region_perturbation, selectivity, infidelity, irof, road) perturb spatial
+/// regions instead, every channel of a pixel together (<see cref="FillPixels"/>).
 /// </summary>
 internal static class PerturbationFeatures
 {
-    /// <summary>d, the number of features of a sample (H·W for 1-channel maps, C·H·W for C-channel ones).</summary>
-    public static int Count(EvaluationShape shape) => shape.AttributionValues;
+    /// <summary>d, the number of features of a sample: C·H·W.</summary>
+    public static int Count(EvaluationShape shape) => shape.InputValues;
 
     /// <summary>
     /// Quantus's <c>assert_features_in_step</c>: features_in_step must be a positive divisor of d; returns d / fis.
@@ -113,37 +114,32 @@ internal static class PerturbationFeatures
         int d = Count(shape);
         if (featuresInStep < 1 || d % featuresInStep != 0)
             throw new InputDataException(
-                $"--param {metric}.features_in_step={featuresInStep}: must be a positive divisor of the {d} features of an attribution map ({shape.AttributionChannels}·{shape.Height}·{shape.Width}); choose a divisor such as {shape.Width} or {shape.Pixels}.");
+                $"--param {metric}.features_in_step={featuresInStep}: must divide the {d} features per sample (C·H·W = {shape.Channels}·{shape.Height}·{shape.Width}, the map broadcast to the input); choose a divisor such as {shape.Pixels} or {shape.Channels}.");
         return d / featuresInStep;
     }
 
-    /// <summary>Sample <paramref name="i"/>'s features: its preprocessed attribution values (a view, no copy).</summary>
-    public static ReadOnlySpan<float> Of(EvaluationBatch batch, float[] prepared, int i) =>
-        prepared.AsSpan(i * batch.Shape.AttributionValues, batch.Shape.AttributionValues);
-
-    /// <summary>Replaces feature <paramref name="feature"/> of <paramref name="row"/> (an input C×H×W) with the baseline's values of draw <paramref name="draw"/>.</summary>
-    public static void Set(Span<float> row, int feature, in BaselineValues baseline, long draw, EvaluationShape shape)
+    /// <summary>Sample <paramref name="i"/>'s features: its preprocessed attribution broadcast to C×H×W (d values, a new array).</summary>
+    public static float[] Of(EvaluationBatch batch, float[] prepared, int i)
     {
-        if (shape.AttributionChannels == shape.Channels) { row[feature] = baseline.Value(draw, feature); return; }
-        for (int j = feature; j < row.Length; j += shape.Pixels) row[j] = baseline.Value(draw, j);
+        var s = batch.Shape;
+        var a = new float[s.InputValues];
+        Perturbation.Broadcast(prepared.AsSpan(i * s.AttributionValues, s.AttributionValues), s, a);
+        return a;
     }
 
-    /// <summary>Copies feature <paramref name="feature"/> of <paramref name="source"/> into <paramref name="row"/> (insertion).</summary>
-    public static void Copy(Span<float> row, ReadOnlySpan<float> source, int feature, EvaluationShape shape)
+    /// <summary>Replaces every feature of <paramref name="features"/> of <paramref name="row"/> (an input C×H×W, flat) with the baseline's values of draw <paramref name="draw"/>.</summary>
+    public static void Fill(Span<float> row, ReadOnlySpan<int> features, in BaselineValues baseline, long draw)
     {
-        if (shape.AttributionChannels == shape.Channels) { row[feature] = source[feature]; return; }
-        for (int j = feature; j < row.Length; j += shape.Pixels) row[j] = source[j];
+        foreach (var f in features) row[f] = baseline.Value(draw, f);
     }
 
-    /// <summary>Replaces every feature of <paramref name="features"/> with the baseline (see <see cref="Set"/>).</summary>
-    public static void Fill(Span<float> row, ReadOnlySpan<int> features, in BaselineValues baseline, long draw, EvaluationShape shape)
+    /// <summary>Replaces every channel of the pixels <paramref name="pixels"/> (indices into H×W) of <paramref name="row"/> with the baseline's values of draw <paramref name="draw"/>.</summary>
+    public static void FillPixels(Span<float> row, ReadOnlySpan<int> pixels, in BaselineValues baseline, long draw, EvaluationShape shape)
     {
-        foreach (var f in features) Set(row, f, baseline, draw, shape);
+        int p = shape.Pixels;
+        for (int c = 0; c < shape.Channels; c++)
+            foreach (var f in pixels) row[c * p + f] = baseline.Value(draw, c * p + f);
     }
-
-    /// <summary>Replaces every feature of <paramref name="features"/> with the constant <paramref name="value"/>.</summary>
-    public static void Replace(Span<float> row, ReadOnlySpan<int> features, float value, EvaluationShape shape) =>
-        Fill(row, features, BaselineValues.Of(value), 0, shape);
 
     /// <summary>Sum of <paramref name="a"/> over <paramref name="features"/> in float64.</summary>
     public static double Sum(ReadOnlySpan<float> a, ReadOnlySpan<int> features)
@@ -158,19 +154,6 @@ internal static class PerturbationFeatures
 internal static class PerturbationChecks
 {
     /// <summary>
-    /// <c>non_sensitivity</c>'s feature count: Quantus's rewrite broadcasts the map to the input's shape first, so d = C·H·W
-    /// and features_in_step counts channel-pixels; returns d / fis.
-    /// </summary>
-    public static int BroadcastSteps(string metric, int featuresInStep, EvaluationShape shape)
-    {
-        int d = shape.InputValues;
-        if (featuresInStep < 1 || d % featuresInStep != 0)
-            throw new InputDataException(
-                $"--param {metric}.features_in_step={featuresInStep}: must divide the {d} features per sample (C·H·W = {shape.Channels}·{shape.Height}·{shape.Width}); choose a divisor such as {shape.Pixels} or {shape.Channels}.");
-        return d / featuresInStep;
-    }
-
-    /// <summary>
     /// The patch side must be positive. Any side is allowed, as in Quantus (which pads x and a by patch − 1 "to allow for
     /// any patch_size"): patches crossing the bottom or right edge are clipped.
     /// </summary>
@@ -180,16 +163,6 @@ internal static class PerturbationChecks
             throw new InputDataException(
                 $"--param {metric}.patch_size={patchSize}: must be at least 1 (the input is {shape.Height}×{shape.Width}).");
     }
-
-    /// <summary>Sample <paramref name="i"/>'s preprocessed attribution broadcast to C×H×W (d values).</summary>
-    public static float[] Features(EvaluationBatch batch, float[] prepared, int i)
-    {
-        var s = batch.Shape;
-        var a = new float[s.InputValues];
-        Perturbation.Broadcast(prepared.AsSpan(i * s.AttributionValues, s.AttributionValues), s, a);
-        return a;
-    }
-
 
     /// <summary>The unperturbed model output of every sample (target logit, or its softmax probability).</summary>
     public static double[] Outputs(EvaluationBatch batch, string metric, bool softmax)

@@ -5,7 +5,7 @@ namespace Sightline.Metrics.Faithfulness;
 /// <summary>Options of <see cref="PixelFlipping"/> (Quantus <c>PixelFlipping</c>'s constructor arguments and defaults).</summary>
 public sealed record PixelFlippingOptions : MetricOptions
 {
-    /// <summary>Features removed per step (pixels for a 1-channel map, channel-pixels for a C-channel one); must divide d = A·H·W.</summary>
+    /// <summary>Features removed per step (channel-pixels after broadcasting the map to C×H×W); must divide d = C·H·W.</summary>
     public int FeaturesInStep { get; init; } = 1;
 
     /// <summary>What removed features are replaced with (default black = the sample's min(x)).</summary>
@@ -21,8 +21,7 @@ public sealed record PixelFlippingOptions : MetricOptions
 /// <summary>
 /// Pixel flipping (Bach et al., "On Pixel-Wise Explanations for Non-Linear Classifier Decisions by Layer-Wise Relevance
 /// Propagation", PLOS ONE 2015; Quantus <c>PixelFlipping</c>). The map a is normalised per sample (a / max|a| by
-/// default); its d = A·H·W values are the features (Quantus's <c>a.flatten()</c> with <c>indexed_axes</c>: a feature of a
-/// 1-channel map is a pixel, and removing it replaces all C channels), ordered by descending value (stable: ties by
+/// default), broadcast to C×H×W (d = C·H·W features) and its features ordered by descending value (stable: ties by
 /// ascending flat index); they are removed cumulatively, <c>fis</c> at a time, replaced by the baseline. The curve is
 /// <c>c_k = f_y(x̃_k)</c>, k = 1..d/fis, where x̃_k has the first k·fis features removed and f_y is the target's softmax
 /// probability (logit with <c>softmax=false</c>). The score is the curve's mean (the issue's scalar for curve metrics), or
@@ -73,7 +72,7 @@ public sealed class PixelFlipping(PixelFlippingOptions options) : EvaluationMetr
                 batch.Input(i).CopyTo(x);
                 var o = order[i];
                 int removed = (k + 1) * fis;
-                for (int j = 0; j < removed; j++) PerturbationFeatures.Set(x, o[j], baseline[i], 0, s);
+                for (int j = 0; j < removed; j++) x[o[j]] = baseline[i].Value(0, o[j]);
             },
             (i, k, y) => curves[i * steps + k] = Perturbation.Output(y, batch.Targets[i], Settings.Softmax));
         for (int i = 0; i < batch.Count; i++)

@@ -6,7 +6,7 @@ namespace Sightline.Metrics.Faithfulness;
 /// <summary>Options of <see cref="SensitivityN"/> (Quantus's constructor arguments and defaults).</summary>
 public sealed record SensitivityNOptions : MetricOptions
 {
-    /// <summary>Features removed per step (Quantus <c>features_in_step</c>, 1); must divide the map's feature count.</summary>
+    /// <summary>Features removed per step (Quantus <c>features_in_step</c>, 1); must divide d = C·H·W (the map broadcast to the input).</summary>
     public int FeaturesInStep { get; init; } = 1;
 
     /// <summary>The largest share of features removed (Quantus <c>n_max_percentage</c>, 0.8).</summary>
@@ -63,8 +63,7 @@ public sealed class SensitivityN(SensitivityNOptions options) : EvaluationMetric
         var s = Settings;
         var shape = batch.Shape;
         int d = PerturbationFeatures.Count(shape), n = batch.Count, fis = s.FeaturesInStep;
-        if (fis < 1 || d % fis != 0)
-            throw new InputDataException($"--param {Name}.features_in_step={fis}: must be a positive divisor of the {d} features of an attribution map.");
+        PerturbationFeatures.Steps(Name, fis, shape);
         if (!(s.NMaxPercentage > 0 && s.NMaxPercentage <= 1))
             throw new InputDataException($"--param {Name}.n_max_percentage={s.NMaxPercentage}: must be in (0, 1].");
         int m = Steps(shape);
@@ -75,11 +74,13 @@ public sealed class SensitivityN(SensitivityNOptions options) : EvaluationMetric
         var steps = new int[n];
         var baseline = new BaselineValues[n];
         var orders = new int[n][];
+        var features = new float[n][];
         var sums = new double[n * Math.Max(m, 0)];
         Parallel.For(0, n, i =>
         {
             var x = batch.Input(i);
-            var ai = a.AsSpan(i * d, d);
+            var ai = PerturbationFeatures.Of(batch, a, i);
+            features[i] = ai;
             if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
             if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             if (m < 2) { output.Set(i, Score.Undefined(Reasons.UndefinedCorrelation)); return; }
@@ -105,12 +106,12 @@ public sealed class SensitivityN(SensitivityNOptions options) : EvaluationMetric
             int size = (k + 1) * fis;
             if (!s.RandomSubsets)
             {
-                PerturbationFeatures.Fill(x, orders[i].AsSpan(0, size), baseline[i], k, shape);
+                PerturbationFeatures.Fill(x, orders[i].AsSpan(0, size), baseline[i], k);
                 return;
             }
             var subset = RandomSubset(batch, i, k, d, size);
-            sums[i * m + k] = PerturbationFeatures.Sum(a.AsSpan(i * d, d), subset);
-            PerturbationFeatures.Fill(x, subset, baseline[i], k, shape);
+            sums[i * m + k] = PerturbationFeatures.Sum(features[i], subset);
+            PerturbationFeatures.Fill(x, subset, baseline[i], k);
         }, (row, y) =>
         {
             var (i, k) = rows.Locate(row);

@@ -51,6 +51,6 @@ public sealed class MonotonicityTests
         var (model, x, a, t) = Random(4, 2, 2, 4, 1, 9);
         Run(m, EvalBatches.Make(2, 2, 4, x, a, t, model, batchSize: 64));
         Assert.Equal(1, model.Calls);
-        Assert.Equal(4 * 2, model.Rows); // 4 samples × (8 pixel features / 4)
+        Assert.Equal(4 * 4, model.Rows);
     }
 }

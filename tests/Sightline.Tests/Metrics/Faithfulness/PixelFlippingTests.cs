@@ -41,17 +41,16 @@ public sealed class PixelFlippingTests
     }
 
     [Fact]
-    public void One_channel_map_features_are_pixels_and_removing_one_replaces_all_its_channels()
+    public void One_channel_map_is_broadcast_to_every_channel_and_d_counts_channel_pixels()
     {
-        // Quantus's rule (a.flatten() with indexed_axes): C = 2, 1×2 pixels, x = [c0: 1, 2 | c1: 3, 4], a = [.5, 1] per
-        // pixel → d = 2 features (pixels), order 1, 0. A spec reading that broadcasts first would give 4 steps instead.
+        // C = 2, 1×2 pixels: x = [c0: 1, 2 | c1: 3, 4], a = [.5, 1] per pixel → features [.5, 1, .5, 1]; stable order 1, 3, 0, 2.
         var model = AffineModel.TwoClass(2, 1, 2, [1, 10, 100, 1000]);
         var b = EvalBatches.Make(2, 1, 2, [1, 2, 3, 4], [0.5f, 1], [0], model);
         var m = new PixelFlipping(new PixelFlippingOptions { Softmax = false });
-        Assert.Equal(2, m.CurveLength(b.Shape));
+        Assert.Equal(4, m.CurveLength(b.Shape));
         var o = Run(m, b);
-        // Σ w·x = 1 + 20 + 300 + 4000 = 4321; min 1. Remove pixel 1: −10 − 3000 → 1311; pixel 0: 0 − 200 → 1111.
-        Assert.Equal([1311f, 1111], o.Curve(0).ToArray());
+        // Σ w·x = 1 + 20 + 300 + 4000 = 4321; min 1. Remove 1: −10 → 4311; 3: −3000 → 1311; 0: 0 → 1311; 2: −200 → 1111.
+        Assert.Equal([4311f, 1311, 1311, 1111], o.Curve(0).ToArray());
     }
 
     [Fact]
@@ -78,8 +77,8 @@ public sealed class PixelFlippingTests
         var (model, x, a, t) = Random(5, 2, 3, 4, 1, 11);
         var b = EvalBatches.Make(2, 3, 4, x, a, t, model, batchSize: 64);
         var o = Run(new PixelFlipping(new PixelFlippingOptions { FeaturesInStep = 4 }), b);
-        Assert.Equal(1, model.Calls); // 5 samples × 12/4 steps (features = pixels of the 1-channel map) = 15 rows, one call
-        Assert.Equal(15, model.Rows);
+        Assert.Equal(1, model.Calls); // 5 samples × 24/4 steps = 30 rows, one call
+        Assert.Equal(30, model.Rows);
         AssertBounds(new PixelFlipping(), o);
     }
 
@@ -100,7 +99,7 @@ public sealed class PixelFlippingTests
     [InlineData(3)]
     public void Batch_size_invariant(int attributionChannels)
     {
-        AssertBatchInvariant(new PixelFlipping(new PixelFlippingOptions { FeaturesInStep = 4 }), 3, 2, 4, attributionChannels);
+        AssertBatchInvariant(new PixelFlipping(new PixelFlippingOptions { FeaturesInStep = 3 }), 3, 2, 4, attributionChannels);
         AssertBatchInvariant(new PixelFlipping(new PixelFlippingOptions { FeaturesInStep = 2, PerturbBaseline = PerturbBaseline.Uniform }), 3, 2, 4, attributionChannels);
     }
 
