@@ -18,6 +18,7 @@ public static class StudyCommand
     {
         var command = new Command("study", "Run a declarative study at dataset scale: models × methods × samples × mask sets × metrics, resumable and sharded (Slurm), merged with DuckDB, reported.");
         command.Add(BuildRun(context));
+        command.Add(BuildMerge(context));
         return command;
     }
 
@@ -39,6 +40,23 @@ public static class StudyCommand
         foreach (var m in def.Models) plan.Input($"models.{m.Name}.path", m.Path).Input($"models.{m.Name}.config", m.Config ?? Sightline.Onnx.Runtime.ModelConfig.FindFor(m.Path));
         foreach (var m in def.Masks) plan.Input($"masks.{m.Name}.path", m.Path);
         return plan;
+    }
+
+    private static Command BuildMerge(CliContext context)
+    {
+        var dir = new Argument<string>("dir") { Description = "The run store folder (--out of 'study run'); every shard's units must be stored.", HelpName = "DIR" };
+        var command = new Command("merge", "Combine every shard's chunks with DuckDB into DIR/scores.parquet and compute the aggregates (summary, SemScore levels, classes, model comparisons, feature ranking, accuracy) as Parquet, CSV and JSON under DIR/aggregates.") { dir };
+        command.SetAction(parse =>
+        {
+            var d = parse.GetValue(dir)!;
+            var clock = Stopwatch.StartNew();
+            StudyMergeResult result;
+            using (OutputLock.Acquire(Path.Combine(d, "locks", "merge")))
+                result = StudyMerge.Run(d);
+            context.Out.WriteLine($"Merged {result.Units} units ({result.Rows} rows) in {clock.Elapsed.TotalSeconds:0.0} s → {Path.Combine(d, "scores.parquet")}; aggregates ({string.Join(", ", StudyMerge.Tables)}) in {Path.Combine(d, "aggregates")} (.parquet, .csv, .json)");
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     private static Command BuildRun(CliContext context)

@@ -199,7 +199,8 @@ public static class StudyFile
         }
         catch (InputDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
         {
-            throw r.Error(e.Message.StartsWith("--param", StringComparison.Ordinal) || e.Message.StartsWith("params", StringComparison.Ordinal) ? "params" : "metrics", e.Message);
+            bool isParam = e.Message.StartsWith("--param ", StringComparison.Ordinal) || e.Message.StartsWith("params ", StringComparison.Ordinal);
+            throw r.Error(isParam ? "params" : "metrics", isParam ? e.Message[(e.Message.IndexOf(' ') + 1)..] : e.Message);
         }
 
         // statistics
