@@ -19,6 +19,7 @@ public static class StudyCommand
         var command = new Command("study", "Run a declarative study at dataset scale: models × methods × samples × mask sets × metrics, resumable and sharded (Slurm), merged with DuckDB, reported.");
         command.Add(BuildRun(context));
         command.Add(BuildMerge(context));
+        command.Add(BuildSlurm(context));
         return command;
     }
 
@@ -40,6 +41,126 @@ public static class StudyCommand
         foreach (var m in def.Models) plan.Input($"models.{m.Name}.path", m.Path).Input($"models.{m.Name}.config", m.Config ?? Sightline.Onnx.Runtime.ModelConfig.FindFor(m.Path));
         foreach (var m in def.Masks) plan.Input($"masks.{m.Name}.path", m.Path);
         return plan;
+    }
+
+    /// <summary>
+    /// The command that runs this Sightline on a compute node: the self-contained executable itself, or
+    /// <c>dotnet Sightline.Cli.dll</c> for a framework-dependent build (<c>./sightline</c>, tests).
+    /// </summary>
+    internal static string DefaultSightline()
+    {
+        var process = Environment.ProcessPath ?? "dotnet";
+        var dll = typeof(StudyCommand).Assembly.Location;
+        if (string.IsNullOrEmpty(dll)) return ShellQuote(process);
+        var host = Path.GetFileNameWithoutExtension(process) == "dotnet" ? process : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        return $"{ShellQuote(host)} {ShellQuote(dll)}";
+    }
+
+    /// <summary>Quotes a word for bash (single quotes).</summary>
+    internal static string ShellQuote(string s) => "'" + s.Replace("'", "'\\''") + "'";
+
+    /// <summary>The sbatch scripts of a study: the job array of shards and the merge job (run after the array succeeds).</summary>
+    internal static (string Array, string Merge) SlurmScripts(StudyDefinition def, string outDir, int shards, string? partition, string? time, int cpus, string sightline)
+    {
+        var dir = Path.GetFullPath(outDir);
+        var logs = Path.Combine(dir, "slurm", "logs");
+        string Header(string name, string log)
+        {
+            var sb = new System.Text.StringBuilder();
+            sb.Append("#!/bin/bash\n");
+            sb.Append($"#SBATCH --job-name={name}\n");
+            sb.Append($"#SBATCH --output={log}\n");
+            if (partition is not null) sb.Append($"#SBATCH --partition={partition}\n");
+            if (time is not null) sb.Append($"#SBATCH --time={time}\n");
+            return sb.ToString();
+        }
+        string job = "sightline-" + def.Name;
+        var array = Header(job, Path.Combine(logs, "shard-%a.out")) +
+            $"#SBATCH --array=0-{shards - 1}\n" +
+            $"#SBATCH --cpus-per-task={cpus}\n" +
+            "# One task per shard: shard I of N computes the work units whose id is I mod N. A failed task can be\n" +
+            $"# resubmitted alone (sbatch --array=I {Path.Combine(dir, "slurm", "study.sbatch")}) and fills in only its own units.\n" +
+            "set -euo pipefail\n" +
+            $"exec {sightline} study run {ShellQuote(def.SourcePath)} --out {ShellQuote(dir)} --shard \"$SLURM_ARRAY_TASK_ID/{shards}\" --threads {cpus}\n";
+        var merge = Header(job + "-merge", Path.Combine(logs, "merge.out")) +
+            "#SBATCH --cpus-per-task=1\n" +
+            "set -euo pipefail\n" +
+            $"exec {sightline} study merge {ShellQuote(dir)}\n";
+        return (array, merge);
+    }
+
+    private static Command BuildSlurm(CliContext context)
+    {
+        var file = new Argument<string>("study") { Description = "The study file (YAML, or JSON).", HelpName = "study.yaml" };
+        var output = new Option<string>("--out") { Description = "The run store folder on a file system every node sees; the scripts go to DIR/slurm/, the task logs to DIR/slurm/logs/.", Required = true, HelpName = "DIR" };
+        var shards = new Option<int>("--shards") { Description = "Number of shards: the job array --array=0-(N-1), each task running 'study run --shard $SLURM_ARRAY_TASK_ID/N'.", Required = true, HelpName = "N" };
+        var partition = new Option<string?>("--partition") { Description = "Slurm partition of the jobs (#SBATCH --partition).", HelpName = "P" };
+        var time = new Option<string?>("--time") { Description = "Time limit per task (#SBATCH --time), e.g. 02:00:00.", HelpName = "HH:MM:SS" };
+        var cpus = new Option<int>("--cpus") { Description = "CPUs per array task (#SBATCH --cpus-per-task; passed to study run --threads).", DefaultValueFactory = _ => 1, HelpName = "C" };
+        var sightline = new Option<string?>("--sightline") { Description = "The command that runs sightline on the nodes (default: this build, e.g. 'dotnet /shared/sightline/Sightline.Cli.dll').", HelpName = "CMD" };
+        var submit = new Option<bool>("--submit") { Description = "Submit with sbatch (on PATH): the array, then the merge job with --dependency=afterok on it; prints both job ids." };
+        var command = new Command("slurm", "Write sbatch scripts for a study on a Slurm cluster: a job array of N shards and a dependent merge job; --submit submits them.") { file, output, shards, partition, time, cpus, sightline, submit };
+        command.SetAction(parse =>
+        {
+            int n = parse.GetValue(shards);
+            if (n < 1) throw new InputDataException($"--shards {n}: give a positive number of shards.");
+            int c = parse.GetValue(cpus);
+            if (c < 1) throw new InputDataException($"--cpus {c}: give a positive number of CPUs per task.");
+            var timeText = parse.GetValue(time);
+            if (timeText is not null && !System.Text.RegularExpressions.Regex.IsMatch(timeText, @"^(\d+-)?\d+(:\d\d){0,2}$"))
+                throw new InputDataException($"--time {timeText}: give a Slurm time such as 02:00:00, 90 or 1-00:00:00.");
+            var partitionText = parse.GetValue(partition);
+            if (partitionText is not null && !System.Text.RegularExpressions.Regex.IsMatch(partitionText, @"^[A-Za-z0-9_.,-]+$"))
+                throw new InputDataException($"--partition {partitionText}: a partition name is letters, digits, '_', '-', '.' (or a comma-separated list).");
+            var outDir = parse.GetValue(output)!;
+            var def = StudyFile.Load(parse.GetValue(file)!);
+            var plan = StudyPlan.Create(def);
+            PlanInputs(def, new PathPlan()).OutputFolder("--out", outDir).Check();
+            if (n > plan.Units) throw new InputDataException($"--shards {n}: the study has only {plan.Units} work units; give at most {plan.Units} shards.");
+            var (array, merge) = SlurmScripts(def, outDir, n, partitionText, timeText, c, parse.GetValue(sightline) ?? DefaultSightline());
+            var slurmDir = Path.Combine(Path.GetFullPath(outDir), "slurm");
+            Directory.CreateDirectory(Path.Combine(slurmDir, "logs"));
+            var arrayPath = Path.Combine(slurmDir, "study.sbatch");
+            var mergePath = Path.Combine(slurmDir, "merge.sbatch");
+            AtomicFile.WriteAllText(arrayPath, array);
+            AtomicFile.WriteAllText(mergePath, merge);
+            var submitPath = Path.Combine(slurmDir, "submit.sh");
+            AtomicFile.WriteAllText(submitPath, "#!/bin/bash\n# Submits the shard array, then the merge job to run once every shard has succeeded.\nset -euo pipefail\n" +
+                $"array=$(sbatch --parsable {ShellQuote(arrayPath)})\narray=${{array%%;*}}\n" +
+                $"merge=$(sbatch --parsable --dependency=afterok:$array {ShellQuote(mergePath)})\necho \"array job $array, merge job ${{merge%%;*}}\"\n");
+            if (!OperatingSystem.IsWindows())
+                foreach (var p in new[] { arrayPath, mergePath, submitPath })
+                    File.SetUnixFileMode(p, File.GetUnixFileMode(p) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
+            context.Out.WriteLine($"Wrote {arrayPath} ({n} array tasks over {plan.Units} units), {mergePath} and {submitPath}.");
+            if (!parse.GetValue(submit))
+            {
+                context.Out.WriteLine($"Submit with: {submitPath}   (or sightline study slurm ... --submit)");
+                return ExitCodes.Ok;
+            }
+            var arrayJob = Sbatch(["--parsable", arrayPath]);
+            var mergeJob = Sbatch(["--parsable", $"--dependency=afterok:{arrayJob}", mergePath]);
+            context.Out.WriteLine($"Submitted array job {arrayJob} ({n} tasks) and merge job {mergeJob} (after the array succeeds); logs in {Path.Combine(slurmDir, "logs")}.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Runs sbatch and returns the job id it prints (--parsable: ID or ID;CLUSTER).</summary>
+    private static string Sbatch(IReadOnlyList<string> args)
+    {
+        var start = new ProcessStartInfo("sbatch") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        Process p;
+        try { p = Process.Start(start)!; }
+        catch (System.ComponentModel.Win32Exception) { throw new InputDataException("--submit: sbatch is not on PATH; run this on a Slurm login node, or submit DIR/slurm/submit.sh there."); }
+        using (p)
+        {
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new InputDataException($"--submit: sbatch {string.Join(' ', args)} failed (exit {p.ExitCode}): {stderr.Result.Trim().ReplaceLineEndings(" ")}");
+            return stdout.Result.Trim().Split(';')[0];
+        }
     }
 
     private static Command BuildMerge(CliContext context)

@@ -86,8 +86,11 @@ public static class StudyRunner
                 foreach (var unit in group)
                 {
                     cancel.ThrowIfCancellationRequested();
-                    var (n, f) = Task.Factory.StartNew(() => RunUnit(plan, store, session, masks, unit), cancel, TaskCreationOptions.None, scheduler).GetAwaiter().GetResult();
-                    rows += n;
+                    // Computed on the thread-limited scheduler (nested Parallel loops inherit its limit); written outside it,
+                    // since the Parquet writer's awaits would queue their continuations behind the blocked caller.
+                    var (table, f) = Task.Factory.StartNew(() => RunUnit(plan, store, session, masks, unit), cancel, TaskCreationOptions.None, scheduler).GetAwaiter().GetResult();
+                    ResultWriter.Write(table, store.ChunkPath(unit.Id));
+                    rows += table.RowCount;
                     failed += f;
                     progress?.Report(++done);
                 }
@@ -153,7 +156,7 @@ public static class StudyRunner
         }
     }
 
-    private static (long Rows, int Failed) RunUnit(StudyPlan plan, StudyStore store, StudySession session, IReadOnlyList<StudyMaskSource> masks, StudyUnit unit)
+    private static (ResultTable Table, int Failed) RunUnit(StudyPlan plan, StudyStore store, StudySession session, IReadOnlyList<StudyMaskSource> masks, StudyUnit unit)
     {
         var def = plan.Definition;
         var model = def.Models[unit.Model];
@@ -296,8 +299,7 @@ public static class StudyRunner
                 }
             }
         }
-        ResultWriter.Write(rows.Table(def.Name, model.Name, method.Name), store.ChunkPath(unit.Id));
-        return (rows.Value.Count, failed);
+        return (rows.Table(def.Name, model.Name, method.Name), failed);
     }
 
     /// <summary>The mask groups of a study: each mask set for the metrics that need masks, and "" for the others.</summary>

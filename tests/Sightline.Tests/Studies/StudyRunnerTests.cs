@@ -34,8 +34,12 @@ public sealed class StudyRunnerTests
             var r = StudyTestKit.Run(study, dir.File("three"), s, 3);
             Assert.Equal(s == 2, r.StudyComplete);
         }
+        // One worker thread (nested parallel loops limited to it) gives the same rows too.
+        StudyRunner.Run(StudyPlan.Create(StudyFile.Load(study)), new ManagedStudyLoader(), new StudyRunOptions(dir.File("thread"), Threads: 1));
         StudyMerge.Run(dir.File("one"));
         StudyMerge.Run(dir.File("three"));
+        StudyMerge.Run(dir.File("thread"));
+        Assert.Equal(StudyTestKit.Rows(dir.File("one/scores.parquet")), StudyTestKit.Rows(dir.File("thread/scores.parquet")));
         var a = StudyTestKit.Rows(dir.File("one/scores.parquet"));
         var b = StudyTestKit.Rows(dir.File("three/scores.parquet"));
         // 24 predicted targets × (3 mask metrics × 2 sets + sparseness) per model and method.
