@@ -1,0 +1,32 @@
+using Sightline.Text.Explainers;
+
+namespace Sightline.Text.IO;
+
+/// <summary>
+/// Prompts to explain: a <c>.txt</c> file with one prompt per line (blank lines skipped, but counted for nothing), or a
+/// <c>.csv</c> with a <c>prompt</c> column and optional <c>aspect</c>, <c>reference</c>, <c>label</c> columns.
+/// </summary>
+public static class PromptFile
+{
+    /// <summary>Reads <paramref name="path"/> (<c>--prompts</c>).</summary>
+    public static List<TextPrompt> Read(string path)
+    {
+        if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+        {
+            var t = CsvTable.Read(path, "--prompts");
+            int p = t.Column("prompt");
+            if (p < 0) throw new InputDataException($"--prompts {path}: no 'prompt' column (columns: {string.Join(", ", t.Header)}).");
+            int a = t.Column("aspect"), r = t.Column("reference"), l = t.Column("label");
+            return [.. t.Rows.Select((row, i) => new TextPrompt(i, row[p], Cell(row, a), Cell(row, r), Cell(row, l)))];
+        }
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (FileNotFoundException) { throw new InputDataException($"--prompts {path}: file not found."); }
+        catch (DirectoryNotFoundException) { throw new InputDataException($"--prompts {path}: file not found."); }
+        var prompts = lines.Where(l => l.Trim().Length > 0).Select((l, i) => new TextPrompt(i, l)).ToList();
+        if (prompts.Count == 0) throw new InputDataException($"--prompts {path}: no prompts (one per line).");
+        return prompts;
+    }
+
+    private static string? Cell(string[] row, int i) => i >= 0 && row[i].Length > 0 ? row[i] : null;
+}
