@@ -114,7 +114,7 @@ public static class StudyMerge
     }
 
     /// <summary>The statistics settings recorded in the manifest.</summary>
-    internal static StudyStatistics Statistics(StudyManifest m)
+    public static StudyStatistics Statistics(StudyManifest m)
     {
         var s = m.Definition["statistics"];
         return s is null ? new StudyStatistics(1000, 2000, 42, 5, ["iou", "pointing_game"])
