@@ -20,6 +20,7 @@ public static class StudyCommand
         command.Add(BuildRun(context));
         command.Add(BuildMerge(context));
         command.Add(BuildSlurm(context));
+        command.Add(BuildReport(context));
         return command;
     }
 
@@ -161,6 +162,30 @@ public static class StudyCommand
             if (p.ExitCode != 0) throw new InputDataException($"--submit: sbatch {string.Join(' ', args)} failed (exit {p.ExitCode}): {stderr.Result.Trim().ReplaceLineEndings(" ")}");
             return stdout.Result.Trim().Split(';')[0];
         }
+    }
+
+    private static Command BuildReport(CliContext context)
+    {
+        var dir = new Argument<string>("dir") { Description = "A merged study folder ('study merge DIR' done).", HelpName = "DIR" };
+        var output = new Option<string>("--out") { Description = "The HTML file to write: self-contained (inline styles, SVG charts, embedded PNGs, one inline script that sorts the tables).", Required = true, HelpName = "report.html" };
+        var title = new Option<string?>("--title") { Description = "Report title. Default: 'Sightline study: <study name>'.", HelpName = "T" };
+        var examples = new Option<int>("--examples") { Description = "Samples shown with their saved explanation overlays (run.examples in the study file saves them).", DefaultValueFactory = _ => 8, HelpName = "N" };
+        var command = new Command("report", "Build one self-contained HTML report of a merged study: sortable model × metric table, accuracy vs alignment, feature ranking, SemScore levels, model comparisons, examples.") { dir, output, title, examples };
+        command.SetAction(parse =>
+        {
+            var outPath = parse.GetValue(output)!;
+            if (!outPath.EndsWith(".html", StringComparison.OrdinalIgnoreCase) && !outPath.EndsWith(".htm", StringComparison.OrdinalIgnoreCase))
+                throw new InputDataException($"--out {outPath}: the report is one HTML file; give a .html file name.");
+            int n = parse.GetValue(examples);
+            if (n < 0) throw new InputDataException("--examples must be ≥ 0.");
+            var d = parse.GetValue(dir)!;
+            new PathPlan().Input("DIR", d).Output("--out", outPath).Check();
+            var clock = Stopwatch.StartNew();
+            Sightline.Reports.StudyReport.Write(d, outPath, parse.GetValue(title), n);
+            context.Out.WriteLine($"Study report in {clock.Elapsed.TotalSeconds:0.00} s → {outPath}");
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     private static Command BuildMerge(CliContext context)

@@ -114,7 +114,7 @@ public static class StudyMerge
     }
 
     /// <summary>The statistics settings recorded in the manifest.</summary>
-    internal static StudyStatistics Statistics(StudyManifest m)
+    public static StudyStatistics Statistics(StudyManifest m)
     {
         var s = m.Definition["statistics"];
         return s is null ? new StudyStatistics(1000, 2000, 42, 5, ["iou", "pointing_game"])
@@ -222,25 +222,31 @@ public static class StudyMerge
             var perClass = new SortedDictionary<long, (double Sum, int N)>();
             int undefined = 0;
             double sum = 0;
-            int defined = 0;
+            int count = 0;
             for (int i = 0; i < g.Values.Count; i++)
             {
                 double v = g.Values[i];
+                // Every class with a prediction is listed; one whose predictions are all undefined has mean NaN (ranked last).
+                if (!perClass.ContainsKey(g.Targets[i])) perClass[g.Targets[i]] = (0, 0);
                 if (double.IsNaN(v)) { undefined++; continue; }
                 sum += v;
-                defined++;
+                count++;
                 perImage[g.Samples[i]] = perImage.TryGetValue(g.Samples[i], out var a) ? (a.Sum + v, a.N + 1) : (v, 1);
                 perClass[g.Targets[i]] = perClass.TryGetValue(g.Targets[i], out var c) ? (c.Sum + v, c.N + 1) : (v, 1);
             }
-            double ppa = defined == 0 ? double.NaN : sum / defined;
+            double ppa = count == 0 ? double.NaN : sum / count;
             double pia = perImage.Count == 0 ? double.NaN : perImage.Values.Average(x => x.Sum / x.N);
             _semscore.Row(model, b.Method, mask, b.Metric, ppa, pia, samples == 0 ? double.NaN : (double)screened.Count / samples, (long)samples, (long)screened.Count, (long)g.Values.Count, (long)undefined);
-            var classes = perClass.Select(kv => (Class: kv.Key, N: kv.Value.N, Mean: kv.Value.Sum / kv.Value.N)).ToList();
-            // Best first: SemScore's "top" classes are the least spurious (lowest SSS); ties by class id.
-            var ordered = (direction == ScoreDirection.HigherIsBetter ? classes.OrderByDescending(c => c.Mean) : classes.OrderBy(c => c.Mean)).ThenBy(c => c.Class).ToList();
+            var classes = perClass.Select(kv => (Class: kv.Key, N: kv.Value.N, Mean: kv.Value.N == 0 ? double.NaN : kv.Value.Sum / kv.Value.N)).ToList();
+            // Best first: SemScore's "top" classes are the least spurious (lowest SSS); ties by class id; undefined means last.
+            var ordered = (direction == ScoreDirection.HigherIsBetter ? classes.OrderByDescending(c => Key(c.Mean, true)) : classes.OrderBy(c => Key(c.Mean, false))).ThenBy(c => c.Class).ToList();
+            int defined = ordered.Count(c => !double.IsNaN(c.Mean));
             for (int r = 0; r < ordered.Count; r++)
+            {
+                bool ok = r < defined;
                 _classes.Row(model, b.Method, mask, b.Metric, ordered[r].Class, (long)ordered[r].N, ordered[r].Mean, (long)(r + 1),
-                    r < stats.ClassRank ? "true" : "false", r >= ordered.Count - stats.ClassRank ? "true" : "false");
+                    ok && r < stats.ClassRank ? "true" : "false", ok && r >= defined - stats.ClassRank ? "true" : "false");
+            }
         }
 
         private (double[] A, double[] B) Paired(Group a, Group b)

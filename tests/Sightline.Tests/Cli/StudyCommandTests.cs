@@ -19,6 +19,7 @@ public sealed class StudyCommandTests
             var tiled = new float[x.Length * 3];
             for (int i = 0; i < 3; i++) x.CopyTo(tiled, i * x.Length);
             Npy.Write<float>(dir.File("x.npy"), tiled, 12, 3, 32, 32);
+            Npy.Write<long>(dir.File("y.npy"), [.. Enumerable.Range(0, 12).Select(i => (long)(i % 10))], 12);
         }
         var obj = new byte[12 * 32 * 32];
         var cue = new byte[12 * 32 * 32];
@@ -34,7 +35,7 @@ public sealed class StudyCommandTests
         var path = dir.File("study.yaml");
         File.WriteAllText(path, $"""
             study: fixtures
-            data: {"{"}inputs: x.npy{"}"}
+            data: {"{"}inputs: x.npy, labels: y.npy{"}"}
             masks:
               object: object.npy
               cue: {"{"}path: cue.npy, role: spurious{"}"}
@@ -228,6 +229,7 @@ public sealed class StudyCommandTests
     [InlineData("run")]
     [InlineData("merge")]
     [InlineData("slurm")]
+    [InlineData("report")]
     public void Study_help_matches_its_snapshot(string sub)
     {
         var (code, stdout, _) = CliRunner.Run("study", sub, "--help");
