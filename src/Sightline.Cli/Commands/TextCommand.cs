@@ -21,6 +21,9 @@ public static class TextCommand
     /// <summary>The explainer names, as the SemeX README spells them.</summary>
     public static readonly string[] Explainers = ["tokenshap", "semex-B-r", "semex-B-n", "semex-B-a", "semex-A-n", "semex-A-a", "semex-R-n", "semex-R-a", "random"];
 
+    /// <summary>Every accepted name: the listed ones plus the two combinations the SemeX README does not use (A-r, R-r).</summary>
+    private static readonly string[] Accepted = [.. Explainers, "semex-A-r", "semex-R-r"];
+
     /// <summary>Builds the command group.</summary>
     public static Command Build(CliContext context)
     {
@@ -37,8 +40,8 @@ public static class TextCommand
     {
         var prompt = new Option<string?>("--prompt") { Description = "One prompt to explain.", HelpName = "TEXT" };
         var prompts = new Option<string?>("--prompts") { Description = "Prompts: FILE.txt (one per line) or FILE.csv (a 'prompt' column; optional 'aspect', 'reference', 'label').", HelpName = "FILE" };
-        var explainer = new Option<string>("--explainer") { Description = "tokenshap (players = tokens of a regex split), semex-T-R (players = content words; target T: B the full-prompt reply, A an aspect, R a reference; replacement R: r remove, n neutral word, a antonym), or random (U(0,1) per word, min-max normalised).", Required = true, HelpName = string.Join('|', Explainers) };
-        explainer.AcceptOnlyFromAmong(Explainers);
+        var explainer = new Option<string>("--explainer") { Description = "tokenshap (players = tokens of a regex split), semex-T-R (players = content words; target T: B the full-prompt reply, A an aspect, R a reference; replacement R: r remove, n neutral word, a antonym), or random (U(0,1) per word, min-max normalised). semex-A-r and semex-R-r are accepted too.", Required = true, HelpName = string.Join('|', Explainers) };
+        explainer.AcceptOnlyFromAmong(Accepted);
         var m = new TextModelOptions();
         var ratio = new Option<double>("--sampling-ratio") { Description = "tokenshap: share r of the 2^n − 1 − n non-essential coalitions to sample (0: essentials only, the leave-one-out closed form; ≥ 1: up to --max-combinations − n).", DefaultValueFactory = _ => 0.0, HelpName = "R" };
         var maxComb = new Option<string>("--max-combinations") { Description = "tokenshap: M, the cap on coalitions (raised to n when smaller), or 'none'.", DefaultValueFactory = _ => "1000", HelpName = "M|none" };
