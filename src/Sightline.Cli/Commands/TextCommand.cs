@@ -40,12 +40,13 @@ public static class TextCommand
     {
         var prompt = new Option<string?>("--prompt") { Description = "One prompt to explain.", HelpName = "TEXT" };
         var prompts = new Option<string?>("--prompts") { Description = "Prompts: FILE.txt (one per line) or FILE.csv (a 'prompt' column; optional 'aspect', 'reference', 'label').", HelpName = "FILE" };
-        var explainer = new Option<string>("--explainer") { Description = "tokenshap (players = tokens of a regex split), semex-T-R (players = content words; target T: B the full-prompt reply, A an aspect, R a reference; replacement R: r remove, n neutral word, a antonym), or random (U(0,1) per word, min-max normalised). semex-A-r and semex-R-r are accepted too.", Required = true, HelpName = string.Join('|', Explainers) };
+        var explainer = new Option<string>("--explainer") { Description = "tokenshap (players = tokens of a regex split), semex-T-R (players = content words; target T: B the full-prompt reply, A an aspect, R a reference; replacement R: r remove, n neutral word, a antonym), or random (U(0,1) per word, min-max normalised). Names: tokenshap, semex-B-r, semex-B-n, semex-B-a, semex-A-n, semex-A-a, semex-R-n, semex-R-a, random (and semex-A-r, semex-R-r).", Required = true, HelpName = "tokenshap|semex-T-R|random" };
         explainer.AcceptOnlyFromAmong(Accepted);
         var m = new TextModelOptions();
         var ratio = new Option<double>("--sampling-ratio") { Description = "tokenshap: share r of the 2^n − 1 − n non-essential coalitions to sample (0: essentials only, the leave-one-out closed form; ≥ 1: up to --max-combinations − n).", DefaultValueFactory = _ => 0.0, HelpName = "R" };
         var maxComb = new Option<string>("--max-combinations") { Description = "tokenshap: M, the cap on coalitions (raised to n when smaller), or 'none'.", DefaultValueFactory = _ => "1000", HelpName = "M|none" };
         var splitter = new Option<string>("--splitter") { Description = "tokenshap: regex that splits the cleaned prompt into tokens (a single space by default, so punctuation stays attached).", DefaultValueFactory = _ => " ", HelpName = "REGEX" };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenshap: split with a WordPiece tokenizer instead of --splitter: 'minilm' (all-MiniLM-L6-v2's) or a BERT vocab.txt; reduced prompts are rejoined as the tokenizer's convert-tokens-to-string does (\" ##\" glued).", HelpName = "minilm|vocab.txt" };
         var seed = new Option<int>("--seed") { Description = "Seed of the random coalitions (prompt i uses a stream derived from it) and of the random explainer.", DefaultValueFactory = _ => 0, HelpName = "S" };
         var aspect = new Option<string?>("--aspect") { Description = "semex-A-*: the aspect target (e.g. positive) for prompts without an 'aspect' column.", HelpName = "TEXT" };
         var legacy = new Option<bool>("--legacy-one-based-coalitions") { Description = "semex-*: reproduce the reference's random-coalition indexing bug (1-based bits: concept 0 never present, the empty coalition reachable; spec §4.4)." };
@@ -61,7 +62,7 @@ public static class TextCommand
             prompt, prompts, explainer,
         };
         foreach (var o in m.All) command.Add(o);
-        foreach (var o in new Option[] { ratio, maxComb, splitter, seed, aspect, legacy, antonyms, replUrl, replModel, wordnet, output }) command.Add(o);
+        foreach (var o in new Option[] { ratio, maxComb, splitter, tokenizer, seed, aspect, legacy, antonyms, replUrl, replModel, wordnet, output }) command.Add(o);
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
@@ -70,7 +71,8 @@ public static class TextCommand
             var outPath = parse.GetValue(output)!;
             ResultWriter(outPath);
             var sidecar = AttributionsFile.SidecarFor(outPath);
-            var plan = new PathPlan().Input("--prompts", parse.GetValue(prompts));
+            var tok = parse.GetValue(tokenizer);
+            var plan = new PathPlan().Input("--prompts", parse.GetValue(prompts)).Input("--tokenizer", tok is null or "minilm" ? null : tok);
             foreach (var (o, p) in m.Inputs(parse)) plan.Input(o, p);
             plan.Output("--out", outPath).Output("the coalitions sidecar of --out", sidecar).Check();
             bool tokenshap = name == "tokenshap";
@@ -87,7 +89,7 @@ public static class TextCommand
                     int? cap = mc.Equals("none", StringComparison.OrdinalIgnoreCase) ? null
                         : int.TryParse(mc, NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) && c >= 0 ? c
                         : throw new InputDataException($"--max-combinations '{mc}': give an integer ≥ 0 or 'none'.");
-                    var options = new TokenShapOptions { SamplingRatio = parse.GetValue(ratio), MaxCombinations = cap, Splitter = parse.GetValue(splitter)! };
+                    var options = new TokenShapOptions { SamplingRatio = parse.GetValue(ratio), MaxCombinations = cap, Splitter = parse.GetValue(splitter)!, Tokenizer = tok is null ? null : WordPieceSplitter.Open(tok) };
                     CoalitionSampler.TokenShapExtra(2, options.SamplingRatio, options.MaxCombinations); // validates r and M up front
                     x = new TokenShapExplainer(options);
                 }

@@ -55,12 +55,6 @@ public static partial class Steering
         return new SteeringEdit(position, words[position], repl, steered);
     }
 
-    [GeneratedRegex(@"@\S+")]
-    private static partial Regex Mention();
-
-    [GeneratedRegex(@"^http\S*$")]
-    private static partial Regex Link();
-
     /// <summary>cardiffnlp's preprocessing before the sentiment classifier: @mentions → "@user", links → "http".</summary>
     public static string TwitterPreprocess(string text) =>
         string.Join(' ', text.Split(' ').Select(t => t.StartsWith('@') && t.Length > 1 ? "@user" : t.StartsWith("http", StringComparison.Ordinal) ? "http" : t));
