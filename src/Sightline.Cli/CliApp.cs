@@ -42,6 +42,7 @@ public static class CliApp
         root.Add(NeuronsCommand.Build(context));
         root.Add(ReportCommand.Build(context));
         root.Add(StudyCommand.Build(context));
+        root.Add(TextCommand.Build(context));
         return root;
     }
 

@@ -117,16 +117,10 @@ public sealed class WordNetAntonyms(WordNet wordNet) : IReplacementProvider
     /// <inheritdoc/>
     public string Describe => "antonym by WordNet (deviation: the reference asks an LLM)";
 
+    private readonly Evaluation.WordNetAntonymSource _source = new(wordNet);
+
     /// <summary>The antonym of one word, or "" when WordNet has none.</summary>
-    public string Antonym(string word)
-    {
-        foreach (var pos in new[] { WordNetPos.Adjective, WordNetPos.Verb, WordNetPos.Noun, WordNetPos.Adverb })
-        {
-            var a = wordNet.Antonyms(word, pos);
-            if (a.Count > 0) return a[0].Replace('_', ' ');
-        }
-        return "";
-    }
+    public string Antonym(string word) => _source.Antonym(word);
 
     /// <inheritdoc/>
     public Task<(string[]?, string?)> ReplaceAsync(string sentence, IReadOnlyList<string> concepts, CancellationToken cancel = default) =>

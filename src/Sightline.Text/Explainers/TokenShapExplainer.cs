@@ -15,6 +15,33 @@ public sealed record TokenShapOptions
 
     /// <summary>The splitter's regex (default a single space, so punctuation stays attached: "blue?").</summary>
     public string Splitter { get; init; } = " ";
+
+    /// <summary>A tokenizer splitter instead of the regex (TokenSHAP's TokenizerSplitter), or null.</summary>
+    public WordPieceSplitter? Tokenizer { get; init; }
+}
+
+/// <summary>
+/// TokenSHAP's tokenizer splitter for BERT WordPiece vocabularies: players are the word pieces (special tokens left out),
+/// and a reduced prompt is rejoined as Hugging Face's <c>convert_tokens_to_string</c> does: pieces joined with spaces,
+/// " ##" removed.
+/// </summary>
+public sealed class WordPieceSplitter(Microsoft.ML.Tokenizers.BertTokenizer tokenizer)
+{
+    /// <summary>'minilm' (the embedded all-MiniLM-L6-v2 vocabulary) or a vocab.txt path.</summary>
+    public static WordPieceSplitter Open(string name)
+    {
+        if (name == "minilm") return new WordPieceSplitter(Values.MiniLmEmbedder.Tokenizer);
+        if (!File.Exists(name)) throw new InputDataException($"--tokenizer {name}: file not found; give 'minilm' or a BERT vocab.txt.");
+        using var s = File.OpenRead(name);
+        return new WordPieceSplitter(Microsoft.ML.Tokenizers.BertTokenizer.Create(s, new Microsoft.ML.Tokenizers.BertOptions { LowerCaseBeforeTokenization = true }));
+    }
+
+    /// <summary>The word pieces of <paramref name="text"/>.</summary>
+    public string[] Split(string text) =>
+        [.. tokenizer.EncodeToTokens(text, out _).Select(t => t.Value).Where(v => v is not ("[CLS]" or "[SEP]"))];
+
+    /// <summary>convert_tokens_to_string: " ".join(tokens).replace(" ##", "").</summary>
+    public static string Join(IEnumerable<string> tokens) => string.Join(' ', tokens).Replace(" ##", "", StringComparison.Ordinal).Trim();
 }
 
 /// <summary>
@@ -36,7 +63,9 @@ public sealed class TokenShapExplainer(TokenShapOptions options) : ITextExplaine
     public TokenShapOptions Options => options;
 
     /// <summary>The players of a cleaned prompt (empty pieces of the split dropped).</summary>
-    public string[] Players(string cleaned) => [.. _splitter.Split(cleaned).Where(t => t.Length > 0)];
+    public string[] Players(string cleaned) => options.Tokenizer is { } t ? t.Split(cleaned) : [.. _splitter.Split(cleaned).Where(t => t.Length > 0)];
+
+    private string Join(IEnumerable<string> tokens) => options.Tokenizer is null ? string.Join(' ', tokens) : WordPieceSplitter.Join(tokens);
 
     /// <inheritdoc/>
     public async Task<TextExplanation> ExplainAsync(TextPrompt prompt, TextExplainContext context, CancellationToken cancel = default)
@@ -56,7 +85,7 @@ public sealed class TokenShapExplainer(TokenShapOptions options) : ITextExplaine
         long extra = CoalitionSampler.TokenShapExtra(n, options.SamplingRatio, options.MaxCombinations);
         coalitions.AddRange(CoalitionSampler.Random(n, extra, SplitMix.Derive(context.Seed, prompt.Index)));
         var outcome = await CoalitionGame.PlayAsync(n, coalitions,
-            c => string.Join(' ', tokens.Where((_, j) => c.Present[j])), baseline.Text, context, cancel).ConfigureAwait(false);
+            c => Join(tokens.Where((_, j) => c.Present[j])), baseline.Text, context, cancel).ConfigureAwait(false);
         return new TextExplanation
         {
             PromptIndex = prompt.Index, Prompt = cleaned, Explainer = Name, Target = baseline.Text, Response = baseline.Text,

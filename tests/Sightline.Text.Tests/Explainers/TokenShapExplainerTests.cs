@@ -94,3 +94,18 @@ public sealed class TokenShapExplainerTests
     public void An_invalid_splitter_is_an_input_error() =>
         Assert.Throws<InputDataException>(() => new TokenShapExplainer(new TokenShapOptions { Splitter = "(" }));
 }
+
+public sealed class WordPieceSplitterTests
+{
+    [Fact]
+    public void The_tokenizer_splitter_gives_word_pieces_and_rejoins_them_like_convert_tokens_to_string()
+    {
+        var splitter = WordPieceSplitter.Open("minilm");
+        var pieces = splitter.Split("Unbelievably good");
+        Assert.True(pieces.Length >= 3, string.Join('|', pieces));
+        Assert.Contains(pieces, p => p.StartsWith("##", StringComparison.Ordinal));
+        Assert.Equal("unbelievably good", WordPieceSplitter.Join(pieces));
+        var explainer = new TokenShapExplainer(new TokenShapOptions { Tokenizer = splitter });
+        Assert.Equal(pieces, explainer.Players("Unbelievably good"));
+    }
+}

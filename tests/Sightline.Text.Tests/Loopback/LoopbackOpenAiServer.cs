@@ -65,6 +65,15 @@ public sealed class LoopbackOpenAiServer : IDisposable
         _loop = Task.Run(LoopAsync);
     }
 
+    /// <summary>After <paramref name="count"/> more chat requests, every request fails with HTTP <paramref name="status"/> (a server that goes away mid-run).</summary>
+    public void FailAfter(int count, int status)
+    {
+        _failureStatus = status;
+        Volatile.Write(ref _healthyLeft, count);
+    }
+
+    private int _healthyLeft = int.MaxValue;
+
     /// <summary>The next <paramref name="count"/> chat requests fail with HTTP <paramref name="status"/>.</summary>
     public void FailFirst(int count, int status)
     {
@@ -125,7 +134,7 @@ public sealed class LoopbackOpenAiServer : IDisposable
             ChatRequests.Enqueue(user);
             ChatTimes.Enqueue(DateTime.UtcNow);
             if (Latency > TimeSpan.Zero) await Task.Delay(Latency).ConfigureAwait(false);
-            if (Interlocked.Decrement(ref _failuresLeft) >= 0)
+            if (Interlocked.Decrement(ref _failuresLeft) >= 0 || Interlocked.Decrement(ref _healthyLeft) < 0)
             {
                 await WriteAsync(context, _failureStatus, new JsonObject { ["error"] = new JsonObject { ["message"] = "scripted failure", ["type"] = "server_error" } }).ConfigureAwait(false);
                 return;
