@@ -1,6 +1,16 @@
 using BenchmarkDotNet.Running;
 using Sightline.Benchmarks;
 
+if (args.Length >= 1 && args[0] == "make-study-data")
+{
+    // make-study-data DIR [N] [REPO] [CHUNK]: the synthetic load study of bench/study (N planted-cue samples, 8 methods, 2 models).
+    var dir = args.Length > 1 ? args[1] : "study-data";
+    int n = args.Length > 2 ? int.Parse(args[2]) : 12_419;
+    var repo = args.Length > 3 ? args[3] : Directory.GetCurrentDirectory();
+    int chunk = args.Length > 4 ? int.Parse(args[4]) : 256;
+    Console.WriteLine(Sightline.Benchmarks.Study.SyntheticStudy.Write(dir, n, repo, chunk));
+    return;
+}
 if (args.Length >= 1 && args[0] == "make-align-data")
 {
     // make-align-data DIR [N] [SIZE]: writes DIR/saliency.npy (N×SIZE×SIZE float32) and DIR/masks.npy (bool) for timing the CLI.

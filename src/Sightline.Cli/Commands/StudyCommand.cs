@@ -232,7 +232,11 @@ public static class StudyCommand
             if (result.Computed == 0)
                 context.Out.WriteLine($"Already complete: study '{def.Name}'{shardText} all {result.ShardUnits} units are stored in {outDir} (--force recomputes).");
             else
+            {
                 context.Out.WriteLine($"Study '{def.Name}'{shardText} computed {result.Computed} of {result.ShardUnits} units ({result.Rows} rows) in {clock.Elapsed.TotalSeconds:0.0} s{resumed} → {outDir}");
+                context.Out.WriteLine("Stages (wall s): " + string.Join(", ", new[] { "open", "predict", "explain", "score", "write" }
+                    .Where(result.Stages.ContainsKey).Select(k => $"{k} {result.Stages[k].ToString("0.00", CultureInfo.InvariantCulture)}")));
+            }
             context.Out.WriteLine(result.StudyComplete
                 ? $"All {result.Units} units of the study are stored; next: sightline study merge {outDir}"
                 : $"{result.Units} units in the study; the other shards' units are still missing (merge refuses until all are stored).");

@@ -26,7 +26,11 @@ public sealed record StudyRunOptions(string OutDir, int Shard = 0, int Shards = 
 /// <param name="Rows">Rows written now.</param>
 /// <param name="FailedSamples">Sample rows that failed now (unreadable input, non-finite input or map).</param>
 /// <param name="StudyComplete">True when every unit of the study (all shards) is stored.</param>
-public sealed record StudyRunResult(string Signature, int Units, int ShardUnits, int AlreadyDone, int Computed, long Rows, int FailedSamples, bool StudyComplete);
+public sealed record StudyRunResult(string Signature, int Units, int ShardUnits, int AlreadyDone, int Computed, long Rows, int FailedSamples, bool StudyComplete)
+{
+    /// <summary>Wall time per stage of the computed units, in seconds: open (models and data), predict (load + forward), explain, score, write.</summary>
+    public IReadOnlyDictionary<string, double> Stages { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>
 /// Runs a study's work units (one shard of them) into its run store. Per unit (model × method × chunk of samples):
@@ -77,25 +81,30 @@ public static class StudyRunner
             var scheduler = options.Threads > 0 ? new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, options.Threads).ConcurrentScheduler : TaskScheduler.Default;
             long rows = 0;
             int failed = 0, done = already;
+            var stages = new StageClock();
             bool needGradients = def.Methods.Any(StudyMethods.NeedsGradients) || plan.Metrics.Any(m => m.Info.Needs.HasFlag(Metrics.MetricNeeds.Gradients));
             foreach (var group in todo.GroupBy(u => u.Model))
             {
                 var model = def.Models[group.Key];
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
                 using var session = loader.Open(model, def.Data, needGradients, options.Threads);
+                stages.Add("open", t0);
                 CheckSession(plan, model, session);
                 foreach (var unit in group)
                 {
                     cancel.ThrowIfCancellationRequested();
                     // Computed on the thread-limited scheduler (nested Parallel loops inherit its limit); written outside it,
                     // since the Parquet writer's awaits would queue their continuations behind the blocked caller.
-                    var (table, f) = Task.Factory.StartNew(() => RunUnit(plan, store, session, masks, unit), cancel, TaskCreationOptions.None, scheduler).GetAwaiter().GetResult();
+                    var (table, f) = Task.Factory.StartNew(() => RunUnit(plan, store, session, masks, unit, stages), cancel, TaskCreationOptions.None, scheduler).GetAwaiter().GetResult();
+                    long tw = System.Diagnostics.Stopwatch.GetTimestamp();
                     ResultWriter.Write(table, store.ChunkPath(unit.Id));
+                    stages.Add("write", tw);
                     rows += table.RowCount;
                     failed += f;
                     progress?.Report(++done);
                 }
             }
-            return new StudyRunResult(signature, plan.Units, units.Count, already, todo.Count, rows, failed, store.DoneUnits().Count == plan.Units);
+            return new StudyRunResult(signature, plan.Units, units.Count, already, todo.Count, rows, failed, store.DoneUnits().Count == plan.Units) { Stages = stages.Seconds };
         }
         finally
         {
@@ -156,8 +165,26 @@ public static class StudyRunner
         }
     }
 
-    private static (ResultTable Table, int Failed) RunUnit(StudyPlan plan, StudyStore store, StudySession session, IReadOnlyList<StudyMaskSource> masks, StudyUnit unit)
+    /// <summary>Accumulates wall time per stage.</summary>
+    private sealed class StageClock
     {
+        private readonly Dictionary<string, long> _ticks = [];
+
+        public void Add(string stage, long since)
+        {
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            lock (_ticks) _ticks[stage] = _ticks.GetValueOrDefault(stage) + (now - since);
+        }
+
+        public IReadOnlyDictionary<string, double> Seconds
+        {
+            get { lock (_ticks) return _ticks.ToDictionary(kv => kv.Key, kv => (double)kv.Value / System.Diagnostics.Stopwatch.Frequency); }
+        }
+    }
+
+    private static (ResultTable Table, int Failed) RunUnit(StudyPlan plan, StudyStore store, StudySession session, IReadOnlyList<StudyMaskSource> masks, StudyUnit unit, StageClock stages)
+    {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var def = plan.Definition;
         var model = def.Models[unit.Model];
         var method = def.Methods[unit.Method];
@@ -184,6 +211,7 @@ public static class StudyRunner
             labels[i] = inputs.LabelOf(start + i);
         }
         var labelMaps = masks.Select(m => Enumerable.Range(0, n).Select(i => m.Labels(start + i)).ToArray()).ToList();
+        stages.Add("predict", t0);
 
         // The (sample, target) items to explain, and the status rows of samples that have none.
         var explainer = StudyMethods.Create(method, method.LayerFor(model.Name), session.Preprocessing, c);
@@ -239,11 +267,14 @@ public static class StudyRunner
             }
             int a = explainer.OutputChannels(c, settings);
             var maps = new float[count * a * pixels];
+            long te = System.Diagnostics.Stopwatch.GetTimestamp();
             explainer.Explain(session.Explain, xi, count, targets, maps, settings with { FirstIndex = start, BatchSize = def.BatchSize });
             if (StudyMethods.ScalesMinMax(method))
                 for (int j = 0; j < count; j++)
                     for (int ch = 0; ch < a; ch++) ExplainMath.ScaleMinMax(maps.AsSpan((j * a + ch) * pixels, pixels));
+            stages.Add("explain", te);
             SaveExamples(plan, store, session, model, method, items, maps, a, h, w, start);
+            long tScore = System.Diagnostics.Stopwatch.GetTimestamp();
 
             var itemInputs = new ArrayInputSource("unit", xi, count, shape, targets);
             var saliency = a == 1 ? new ArraySampleSource("maps", maps, count, h, w) : new ArraySampleSource("maps", maps, count, a, h, w);
@@ -298,6 +329,7 @@ public static class StudyRunner
                     }
                 }
             }
+            stages.Add("score", tScore);
         }
         return (rows.Table(def.Name, model.Name, method.Name), failed);
     }

@@ -111,7 +111,7 @@ public sealed class StudyCommandTests
         Assert.Contains("holds the input", err);
     }
 
-    private static ProcessStartInfo Cli(IEnumerable<string> args)
+    internal static ProcessStartInfo Cli(IEnumerable<string> args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COR", StringComparison.Ordinal)).ToList())

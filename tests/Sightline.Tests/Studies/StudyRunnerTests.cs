@@ -140,4 +140,23 @@ public sealed class StudyRunnerTests
         Assert.Equal(2, iouParts.Count);
         Assert.NotEqual(iouParts[0], iouParts[1]);
     }
+
+    [Fact]
+    public void A_sample_with_a_non_finite_input_fails_alone_with_status_rows()
+    {
+        using var dir = new TempDir();
+        var study = StudyTestKit.Write(dir, metrics: "[iou, sparseness]", models: "a: 1", methods: "[saliency]");
+        float[] x;
+        using (var reader = Sightline.IO.NpyReader.Open(dir.File("x.npy"))) x = reader.ReadAll<float>();
+        x[2 * 3 * 64 + 5] = float.NaN; // sample 2
+        Sightline.IO.Npy.Write<float>(dir.File("x.npy"), x, 24, 3, 8, 8);
+        var result = StudyTestKit.Run(study, dir.File("out"));
+        Assert.Equal(1, result.FailedSamples);
+        StudyMerge.Run(dir.File("out"));
+        var rows = StudyTestKit.Rows(dir.File("out/scores.parquet")).Select(r => r.Split('|')).Where(r => r[4] == "2").ToList();
+        Assert.Equal(3, rows.Count); // iou × 2 mask sets + sparseness
+        Assert.All(rows, r => Assert.Equal(("-1", "-1", "NaN", Sightline.Evaluation.EvaluationPipeline.NonFiniteInput), (r[6], r[8], r[10], r[11])));
+        var semscore = File.ReadAllLines(dir.File("out/aggregates/semscore.csv")).Single(l => l.StartsWith("a,saliency,object,iou,", StringComparison.Ordinal)).Split(',');
+        Assert.Equal(("24", "23"), (semscore[7], semscore[8])); // counted in samples, not screened
+    }
 }
