@@ -41,6 +41,7 @@ public static class CliApp
         root.Add(DemoCommand.Build(context));
         root.Add(NeuronsCommand.Build(context));
         root.Add(ReportCommand.Build(context));
+        root.Add(StudyCommand.Build(context));
         root.Add(TextCommand.Build(context));
         return root;
     }

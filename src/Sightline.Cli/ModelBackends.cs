@@ -24,9 +24,10 @@ public static class ModelBackends
     /// <summary>
     /// Opens <paramref name="path"/> with <paramref name="backend"/> (auto, onnxruntime, torch). <paramref name="config"/>
     /// (the config beside the model or one given with <c>--config</c>) supplies <c>input_size</c> for models whose input
-    /// height and width are not fixed in the graph, on either back end.
+    /// height and width are not fixed in the graph, on either back end. <paramref name="threads"/> &gt; 0 caps ONNX
+    /// Runtime's intra-op threads (0: all cores).
     /// </summary>
-    public static LoadedModel Open(string path, string backend, bool needGradients, ModelConfig? config = null)
+    public static LoadedModel Open(string path, string backend, bool needGradients, ModelConfig? config = null, int threads = 0)
     {
         (int Height, int Width)? size = config?.InputSize is { Count: 2 } s ? (s[0], s[1]) : null;
         var chosen = backend == "auto" ? (needGradients ? "torch" : "onnxruntime") : backend;
@@ -34,7 +35,7 @@ public static class ModelBackends
         {
             if (needGradients)
                 throw new InputDataException("--backend onnxruntime serves forward passes and layer activations only; this method needs gradients: use --backend torch (or auto).");
-            return new LoadedModel(OnnxRuntimeModel.Open(path, options: size is null ? null : new OnnxRuntimeOptions { InputSize = size }), "onnxruntime");
+            return new LoadedModel(OnnxRuntimeModel.Open(path, options: size is null && threads <= 0 ? null : new OnnxRuntimeOptions { InputSize = size, IntraOpThreads = Math.Max(0, threads) }), "onnxruntime");
         }
         return new LoadedModel(OpenTorch(path, size), "torch");
     }

@@ -208,33 +208,8 @@ public static class EvaluateCommand
     /// among --metrics), <c>*.KEY=VALUE</c> for every chosen metric that has KEY (at least one must), in command-line order.
     /// </summary>
     /// <exception cref="InputDataException">A malformed setting, a metric not chosen, a key no metric has, a bad value.</exception>
-    internal static IReadOnlyList<IEvaluationMetric> BindParameters(IReadOnlyList<CatalogueEntry> entries, IReadOnlyList<string> settings)
-    {
-        var perMetric = entries.ToDictionary(e => e.Name, _ => new List<KeyValuePair<string, string>>());
-        foreach (var setting in settings)
-        {
-            int dot = setting.IndexOf('.'), eq = setting.IndexOf('=');
-            if (dot <= 0 || eq < dot + 2)
-                throw new InputDataException($"--param {setting}: write METRIC.KEY=VALUE (e.g. pixel_flipping.features_in_step=4) or *.KEY=VALUE.");
-            string metric = setting[..dot].Trim(), key = setting[(dot + 1)..eq].Trim(), value = setting[(eq + 1)..];
-            if (metric == "*")
-            {
-                var having = entries.Where(e => e.OptionsType is not null && MetricParameters.Has(e.OptionsType, key)).ToList();
-                if (having.Count == 0)
-                    throw new InputDataException($"--param {setting}: none of the chosen metrics ({string.Join(", ", entries.Select(e => e.Name))}) has an option '{key}'.");
-                foreach (var e in having) perMetric[e.Name].Add(new(key, value));
-                continue;
-            }
-            var entry = entries.FirstOrDefault(e => string.Equals(e.Name, metric, StringComparison.OrdinalIgnoreCase));
-            if (entry is null)
-            {
-                MetricCatalogue.GetEvaluate(metric); // an unknown name: the catalogue's message lists the known ones
-                throw new InputDataException($"--param {setting}: metric '{metric}' is not in --metrics ({string.Join(", ", entries.Select(e => e.Name))}); add it there or drop the setting.");
-            }
-            perMetric[entry.Name].Add(new(key, value));
-        }
-        return [.. entries.Select(e => e.Create(perMetric[e.Name]))];
-    }
+    internal static IReadOnlyList<IEvaluationMetric> BindParameters(IReadOnlyList<CatalogueEntry> entries, IReadOnlyList<string> settings) =>
+        MetricParameters.BindAll(entries, settings, "--param");
 
     /// <summary>
     /// The catalogue as a Markdown table, one row per metric <c>evaluate</c> offers, from the classes' metadata: name,

@@ -254,8 +254,7 @@ public static class EvaluationPipeline
     {
         foreach (var m in metrics)
         {
-            // Map-versus-mask metrics (align's catalogue) need masks whether or not their attribute says so.
-            var needs = m.Needs | (m.Family == MetricFamily.Localisation ? MetricNeeds.Masks : MetricNeeds.None);
+            var needs = m.Needs;
             if (needs.HasFlag(MetricNeeds.Masks) && !masks)
                 throw new InputDataException($"Metric '{m.Name}' compares attributions with a ground-truth region: give --masks M.npy (N×H×W, 0/1).");
             if ((needs & (MetricNeeds.Reexplain | MetricNeeds.RandomisedModels)) != 0 && !method)

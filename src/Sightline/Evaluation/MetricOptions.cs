@@ -56,6 +56,40 @@ public static class MetricParameters
     public static bool Has(Type optionsType, string key) => Find(optionsType, key) is not null;
 
     /// <summary>
+    /// Builds <paramref name="entries"/> with <c>--param</c>-style settings bound onto them: <c>METRIC.KEY=VALUE</c> for one
+    /// metric (which must be among the entries), <c>*.KEY=VALUE</c> for every entry that has KEY (at least one must), in
+    /// order. <paramref name="option"/> names the settings' source in messages (<c>--param</c>, a study file's <c>params</c>).
+    /// </summary>
+    /// <exception cref="InputDataException">A malformed setting, a metric not chosen, a key no metric has, a bad value.</exception>
+    public static IReadOnlyList<IEvaluationMetric> BindAll(IReadOnlyList<CatalogueEntry> entries, IReadOnlyList<string> settings, string option = "--param")
+    {
+        var perMetric = entries.ToDictionary(e => e.Name, _ => new List<KeyValuePair<string, string>>());
+        foreach (var setting in settings)
+        {
+            int dot = setting.IndexOf('.'), eq = setting.IndexOf('=');
+            if (dot <= 0 || eq < dot + 2)
+                throw new InputDataException($"{option} {setting}: write METRIC.KEY=VALUE (e.g. pixel_flipping.features_in_step=4) or *.KEY=VALUE.");
+            string metric = setting[..dot].Trim(), key = setting[(dot + 1)..eq].Trim(), value = setting[(eq + 1)..];
+            if (metric == "*")
+            {
+                var having = entries.Where(e => e.OptionsType is not null && Has(e.OptionsType, key)).ToList();
+                if (having.Count == 0)
+                    throw new InputDataException($"{option} {setting}: none of the chosen metrics ({string.Join(", ", entries.Select(e => e.Name))}) has an option '{key}'.");
+                foreach (var e in having) perMetric[e.Name].Add(new(key, value));
+                continue;
+            }
+            var entry = entries.FirstOrDefault(e => string.Equals(e.Name, metric, StringComparison.OrdinalIgnoreCase));
+            if (entry is null)
+            {
+                MetricCatalogue.GetEvaluate(metric); // an unknown name: the catalogue's message lists the known ones
+                throw new InputDataException($"{option} {setting}: metric '{metric}' is not in {(option == "--param" ? "--metrics" : "metrics")} ({string.Join(", ", entries.Select(e => e.Name))}); add it there or drop the setting.");
+            }
+            perMetric[entry.Name].Add(new(key, value));
+        }
+        return [.. entries.Select(e => e.Create(perMetric[e.Name]))];
+    }
+
+    /// <summary>
     /// A copy of <paramref name="options"/> with <paramref name="settings"/> applied in order.
     /// </summary>
     /// <exception cref="InputDataException">An unknown key (the message lists the metric's keys) or a value that does not parse.</exception>

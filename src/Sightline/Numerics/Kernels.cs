@@ -378,4 +378,11 @@ public static class Kernels
         for (; i < x.Length; i++) if (!float.IsFinite(x[i])) return false;
         return true;
     }
+
+    /// <summary>True when every value is finite.</summary>
+    public static bool AllFinite(ReadOnlySpan<double> x)
+    {
+        foreach (var v in x) if (!double.IsFinite(v)) return false;
+        return true;
+    }
 }

@@ -76,6 +76,8 @@ public sealed class CatalogueInvariantTests
         if (e.Kind == MetricKind.Evaluation && e.Info.Needs.HasFlag(MetricNeeds.Model))
             Assert.False(string.IsNullOrWhiteSpace(e.Info.Cost), $"{name}: Cost");
         Assert.Equal(e.Info.TakesAbsolute, e.DefaultOptions().Abs);
+        // What a metric needs is declared, never inferred from its family: every localisation metric says it needs masks.
+        Assert.Equal(e.Family == MetricFamily.Localisation, e.Info.Needs.HasFlag(MetricNeeds.Masks));
         Assert.Single(MetricCatalogue.Evaluate, x => x.Family == e.Family && x.Info.Order == e.Info.Order);
     }
 

@@ -51,7 +51,7 @@ public sealed class NonSensitivity(NonSensitivityOptions options) : EvaluationMe
     {
         var model = batch.RequireModel(Name);
         var s = batch.Shape;
-        int fis = Settings.FeaturesInStep, chunks = PerturbationChecks.Steps(Name, fis, s);
+        int fis = Settings.FeaturesInStep, chunks = PerturbationFeatures.Steps(Name, fis, s);
         var prepared = batch.Prepared(Preprocessing);
         var y0 = PerturbationChecks.Outputs(batch, Name, Settings.Softmax);
         double eps = Settings.Eps;
@@ -62,7 +62,7 @@ public sealed class NonSensitivity(NonSensitivityOptions options) : EvaluationMe
         var rows = new int[batch.Count];
         for (int i = 0; i < batch.Count; i++)
         {
-            var a = PerturbationChecks.Features(batch, prepared, i);
+            var a = PerturbationFeatures.Of(batch, prepared, i);
             if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             var nf = new bool[a.Length];
             for (int j = 0; j < a.Length; j++) nf[j] = Math.Abs(a[j]) < eps;

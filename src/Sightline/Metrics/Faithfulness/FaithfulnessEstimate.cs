@@ -24,7 +24,7 @@ public sealed record FaithfulnessEstimateOptions : MetricOptions
 /// Networks", NeurIPS 2018): order the features by descending attribution (stable: ties by ascending index, §8 row 8),
 /// cut the order into chunks C_k of features_in_step features and score
 /// <c>ρ = corr_k( Σ_{j∈C_k} a_j , f(x) − f(x with only C_k ← b) )</c>: each chunk is removed ALONE from x (not
-/// cumulatively). A feature is a pixel (all channels) for 1-channel attributions. Quantus defaults: fis 1, black (min(x)),
+/// cumulatively). A feature is a channel-pixel of the map broadcast to C×H×W (d = C·H·W; spec §6). Quantus defaults: fis 1, black (min(x)),
 /// Pearson, normalise, abs false, softmax false. Differences from Quantus: per-sample normalisation (§8 row 4), stable
 /// order (§8 row 8), all chunks of all samples share model calls. features_in_step must divide the feature count (as
 /// Quantus asserts). NaN (<see cref="Reasons.UndefinedCorrelation"/>) when a series is constant.
@@ -41,38 +41,36 @@ public sealed class FaithfulnessEstimate(FaithfulnessEstimateOptions options) : 
         var model = batch.RequireModel(Name);
         var s = Settings;
         var shape = batch.Shape;
-        int d = FaithfulnessRows.Features(shape), n = batch.Count, fis = s.FeaturesInStep;
-        if (fis < 1 || d % fis != 0)
-            throw new InputDataException($"--param {Name}.features_in_step={fis}: must be a positive divisor of the {d} features of an attribution map.");
-        int chunks = d / fis;
+        int d = PerturbationFeatures.Count(shape), n = batch.Count, fis = s.FeaturesInStep;
+        int chunks = PerturbationFeatures.Steps(Name, fis, shape);
         var a = batch.Prepared(Preprocessing);
         var logits = batch.Logits(Name);
         int classes = model.OutputCount;
 
         var steps = new int[n];
-        var constant = new float[n];
+        var baseline = new BaselineValues[n];
         var orders = new int[n][];
         var sums = new double[n * chunks];
         Parallel.For(0, n, i =>
         {
             var x = batch.Input(i);
-            var ai = a.AsSpan(i * d, d);
+            var ai = PerturbationFeatures.Of(batch, a, i);
             if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
             if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             steps[i] = chunks;
-            constant[i] = FaithfulnessRows.Constant(s.PerturbBaseline, x);
+            baseline[i] = BaselineValues.For(batch, i, Name, s.PerturbBaseline);
             var order = Perturbation.DescendingOrder(ai);
-            for (int c = 0; c < chunks; c++) sums[i * chunks + c] = FaithfulnessRows.Sum(ai, order.AsSpan(c * fis, fis));
+            for (int c = 0; c < chunks; c++) sums[i * chunks + c] = PerturbationFeatures.Sum(ai, order.AsSpan(c * fis, fis));
             orders[i] = order;
         });
 
-        var rows = new BatchRows(steps);
+        var rows = new PerturbationRows(steps);
         var deltas = new double[n * chunks];
         StepBatcher.Forward(model, rows.Total, (row, x) =>
         {
             var (i, c) = rows.Locate(row);
             batch.Input(i).CopyTo(x);
-            FaithfulnessRows.Fill(x, orders[i].AsSpan(c * fis, fis), s.PerturbBaseline, constant[i], shape, batch, Name, i, c);
+            PerturbationFeatures.Fill(x, orders[i].AsSpan(c * fis, fis), baseline[i], c);
         }, (row, y) =>
         {
             var (i, c) = rows.Locate(row);
@@ -84,7 +82,7 @@ public sealed class FaithfulnessEstimate(FaithfulnessEstimateOptions options) : 
         {
             if (steps[i] == 0) continue;
             var dx = deltas.AsSpan(i * chunks, chunks);
-            if (!FaithfulnessRows.AllFinite(dx)) { output.Set(i, Score.Undefined(Reasons.NonFiniteOutput)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(dx)) { output.Set(i, Score.Undefined(Reasons.NonFiniteOutput)); continue; }
             double rho = Similarity.Of(s.SimilarityFunc, sums.AsSpan(i * chunks, chunks), dx);
             output.Set(i, double.IsNaN(rho) ? Score.Undefined(Reasons.UndefinedCorrelation) : new Score(rho));
         }

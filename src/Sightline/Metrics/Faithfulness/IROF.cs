@@ -76,6 +76,7 @@ public sealed class IROF(IROFOptions options) : EvaluationMetric<IROFOptions>(op
         var pixelOrder = new int[n][];   // pixels grouped by removal rank
         var segStart = new int[n][];     // rank r's pixels: pixelOrder[segStart[r] .. segStart[r + 1])
         var fill = new float[n][];       // baseline value used at rank r
+        var baseline = new BaselineValues[n];
         Parallel.For(0, n, i =>
         {
             var x = batch.Input(i);
@@ -107,25 +108,25 @@ public sealed class IROF(IROFOptions options) : EvaluationMetric<IROFOptions>(op
                 for (int r = 0; r < present; r++)
                 {
                     values[r] = Perturbation.Constant(s.PerturbBaseline, current);
-                    FaithfulnessRows.Replace(current, order.AsSpan(start[r], start[r + 1] - start[r]), values[r], shape with { AttributionChannels = 1 });
+                    PerturbationFeatures.FillPixels(current, order.AsSpan(start[r], start[r + 1] - start[r]), BaselineValues.Of(values[r]), 0, shape);
                 }
             }
             pixelOrder[i] = order;
             segStart[i] = start;
+            baseline[i] = BaselineValues.For(batch, i, Name, s.PerturbBaseline);
             fill[i] = values;
             steps[i] = present;
         });
 
-        var rows = new BatchRows(steps);
+        var rows = new PerturbationRows(steps);
         var curve = new double[rows.Total];
-        var pixelShape = shape with { AttributionChannels = 1 };
         StepBatcher.Forward(model, rows.Total, (row, x) =>
         {
             var (i, k) = rows.Locate(row);
             batch.Input(i).CopyTo(x);
             var start = segStart[i];
             for (int r = 0; r <= k; r++)
-                FaithfulnessRows.Fill(x, pixelOrder[i].AsSpan(start[r], start[r + 1] - start[r]), s.PerturbBaseline, fill[i][r], pixelShape, batch, Name, i, r);
+                PerturbationFeatures.FillPixels(x, pixelOrder[i].AsSpan(start[r], start[r + 1] - start[r]), baseline[i].OrConstant(fill[i][r]), r, shape);
         }, (row, y) =>
         {
             var (i, _) = rows.Locate(row);

@@ -73,15 +73,15 @@ public sealed class Infidelity(InfidelityOptions options) : EvaluationMetric<Inf
         int classes = model.OutputCount;
 
         var steps = new int[n];
-        var constant = new float[n];
+        var baseline = new BaselineValues[n];
         for (int i = 0; i < n; i++)
         {
             if (!Sightline.Numerics.Kernels.AllFinite(batch.Input(i))) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); continue; }
             if (!Sightline.Numerics.Kernels.AllFinite(a.AsSpan(i * ad, ad))) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             steps[i] = perSample;
-            constant[i] = FaithfulnessRows.Constant(s.PerturbBaseline, batch.Input(i));
+            baseline[i] = BaselineValues.For(batch, i, Name, s.PerturbBaseline);
         }
-        var rows = new BatchRows(steps);
+        var rows = new PerturbationRows(steps);
         var attributed = new double[rows.Total];
         var deltas = new double[rows.Total];
         StepBatcher.Forward(model, rows.Total, (row, x) =>
@@ -93,11 +93,8 @@ public sealed class Infidelity(InfidelityOptions options) : EvaluationMetric<Inf
             var xi = batch.Input(i);
             xi.CopyTo(x);
             int across = Ceil(w, p);
-            Random? rng = s.PerturbBaseline == PerturbBaseline.Uniform
-                ? new Random(EvaluationBatch.SeedFor(batch.Seed, Name + "/uniform/" + repeat.ToString(System.Globalization.CultureInfo.InvariantCulture), batch.FirstIndex + i))
-                : null;
-            // Patches 0..k: full patch rows above `by`, then patches 0..bx of row `by`, in raster order (so the uniform
-            // draws of patch k are the same whichever row they are replayed in).
+            // Patches 0..k: full patch rows above `by`, then patches 0..bx of row `by`, in raster order; a uniform
+            // baseline's draws are keyed by (repeat, position), so a patch gets the same values in every row of its repeat.
             for (int pb = 0; pb <= k; pb++)
             {
                 int py = pb / across, px = pb % across;
@@ -105,9 +102,8 @@ public sealed class Infidelity(InfidelityOptions options) : EvaluationMetric<Inf
                 for (int c = 0; c < shape.Channels; c++)
                     for (int y = y0; y < y1; y++)
                     {
-                        var line = x.Slice(c * shape.Pixels + y * w + x0, x1 - x0);
-                        if (rng is null) line.Fill(constant[i]);
-                        else for (int q = 0; q < line.Length; q++) line[q] = (float)rng.NextDouble();
+                        int o = c * shape.Pixels + y * w;
+                        for (int q = x0; q < x1; q++) x[o + q] = baseline[i].Value(repeat, o + q);
                     }
             }
             // Σ a ⊙ (x − x̃) over the broadcast map.

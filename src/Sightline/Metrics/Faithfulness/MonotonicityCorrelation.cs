@@ -60,7 +60,7 @@ public sealed class MonotonicityCorrelation(MonotonicityCorrelationOptions optio
     {
         var model = batch.RequireModel(Name);
         var s = batch.Shape;
-        int fis = Settings.FeaturesInStep, chunks = PerturbationChecks.Steps(Name, fis, s), draws = Settings.NrSamples;
+        int fis = Settings.FeaturesInStep, chunks = PerturbationFeatures.Steps(Name, fis, s), draws = Settings.NrSamples;
         if (draws < 1) throw new InputDataException($"--param {Name}.nr_samples={draws}: must be at least 1.");
         var prepared = batch.Prepared(Preprocessing);
         var y0 = PerturbationChecks.Outputs(batch, Name, Settings.Softmax);
@@ -70,7 +70,7 @@ public sealed class MonotonicityCorrelation(MonotonicityCorrelationOptions optio
         var rows = new int[batch.Count];
         for (int i = 0; i < batch.Count; i++)
         {
-            var a = PerturbationChecks.Features(batch, prepared, i);
+            var a = PerturbationFeatures.Of(batch, prepared, i);
             if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             features[i] = a;
             order[i] = Perturbation.AscendingOrder(a);

@@ -16,11 +16,17 @@ internal sealed class PerturbationRows
     public PerturbationRows(ReadOnlySpan<int> rowsPerSample)
     {
         _start = new long[rowsPerSample.Length + 1];
-        for (int i = 0; i < rowsPerSample.Length; i++) _start[i + 1] = _start[i] + rowsPerSample[i];
+        for (int i = 0; i < rowsPerSample.Length; i++) _start[i + 1] = _start[i] + Math.Max(0, rowsPerSample[i]);
     }
 
     /// <summary>Rows of all samples.</summary>
     public long Total => _start[^1];
+
+    /// <summary>Sample <paramref name="i"/>'s first row.</summary>
+    public long Start(int i) => _start[i];
+
+    /// <summary>Sample <paramref name="i"/>'s number of rows.</summary>
+    public int Steps(int i) => (int)(_start[i + 1] - _start[i]);
 
     /// <summary>The sample a row belongs to and the row's step within that sample.</summary>
     public (int Sample, int Step) Locate(long row)
@@ -69,6 +75,12 @@ internal readonly struct BaselineValues
             ? new BaselineValues(true, 0, (ulong)batch.RandomFor(i, metric).NextInt64())
             : new BaselineValues(false, Perturbation.Constant(baseline, batch.Input(i)), 0);
 
+    /// <summary>A constant baseline <paramref name="value"/> (e.g. one recomputed on an already perturbed input).</summary>
+    public static BaselineValues Of(float value) => new(false, value, 0);
+
+    /// <summary>This baseline when it is uniform (its draws), else the constant <paramref name="value"/> (e.g. recomputed on a perturbed input).</summary>
+    public BaselineValues OrConstant(float value) => _uniform ? this : Of(value);
+
     /// <summary>The value for feature <paramref name="feature"/> in draw <paramref name="draw"/> (draw is ignored by constant baselines).</summary>
     public float Value(long draw, int feature)
     {
@@ -81,22 +93,66 @@ internal readonly struct BaselineValues
     }
 }
 
-/// <summary>Checks and helpers the perturbation metrics share.</summary>
-internal static class PerturbationChecks
+/// <summary>
+/// THE feature rule of every feature-indexed perturbation metric (pixel_flipping, monotonicity, monotonicity_correlation,
+/// faithfulness_estimate, faithfulness_correlation, sensitivity_n, non_sensitivity), as Quantus main counts features
+/// (spec §6): the map is broadcast to the input's shape first, so d = C·H·W, a feature is one channel-pixel (a 1-channel
+/// map gives each of a pixel's C channel values the same attribution) and <c>features_in_step</c> / <c>subset_size</c>
+/// count channel-pixels. Region metrics (region_perturbation, selectivity, infidelity, irof, road) perturb spatial
+/// regions instead, every channel of a pixel together (<see cref="FillPixels"/>).
+/// </summary>
+internal static class PerturbationFeatures
 {
+    /// <summary>d, the number of features of a sample: C·H·W.</summary>
+    public static int Count(EvaluationShape shape) => shape.InputValues;
+
     /// <summary>
-    /// Quantus's <c>assert_features_in_step</c>: features_in_step must be a positive divisor of d = C·H·W (features are
-    /// counted after broadcasting the map to the input's shape).
+    /// Quantus's <c>assert_features_in_step</c>: features_in_step must be a positive divisor of d; returns d / fis.
     /// </summary>
     public static int Steps(string metric, int featuresInStep, EvaluationShape shape)
     {
-        int d = shape.InputValues;
+        int d = Count(shape);
         if (featuresInStep < 1 || d % featuresInStep != 0)
             throw new InputDataException(
-                $"--param {metric}.features_in_step={featuresInStep}: must divide the {d} features per sample (C·H·W = {shape.Channels}·{shape.Height}·{shape.Width}); choose a divisor such as {shape.Pixels} or {shape.Channels}.");
+                $"--param {metric}.features_in_step={featuresInStep}: must divide the {d} features per sample (C·H·W = {shape.Channels}·{shape.Height}·{shape.Width}, the map broadcast to the input); choose a divisor such as {shape.Pixels} or {shape.Channels}.");
         return d / featuresInStep;
     }
 
+    /// <summary>Sample <paramref name="i"/>'s features: its preprocessed attribution broadcast to C×H×W (d values, a new array).</summary>
+    public static float[] Of(EvaluationBatch batch, float[] prepared, int i)
+    {
+        var s = batch.Shape;
+        var a = new float[s.InputValues];
+        Perturbation.Broadcast(prepared.AsSpan(i * s.AttributionValues, s.AttributionValues), s, a);
+        return a;
+    }
+
+    /// <summary>Replaces every feature of <paramref name="features"/> of <paramref name="row"/> (an input C×H×W, flat) with the baseline's values of draw <paramref name="draw"/>.</summary>
+    public static void Fill(Span<float> row, ReadOnlySpan<int> features, in BaselineValues baseline, long draw)
+    {
+        foreach (var f in features) row[f] = baseline.Value(draw, f);
+    }
+
+    /// <summary>Replaces every channel of the pixels <paramref name="pixels"/> (indices into H×W) of <paramref name="row"/> with the baseline's values of draw <paramref name="draw"/>.</summary>
+    public static void FillPixels(Span<float> row, ReadOnlySpan<int> pixels, in BaselineValues baseline, long draw, EvaluationShape shape)
+    {
+        int p = shape.Pixels;
+        for (int c = 0; c < shape.Channels; c++)
+            foreach (var f in pixels) row[c * p + f] = baseline.Value(draw, c * p + f);
+    }
+
+    /// <summary>Sum of <paramref name="a"/> over <paramref name="features"/> in float64.</summary>
+    public static double Sum(ReadOnlySpan<float> a, ReadOnlySpan<int> features)
+    {
+        double s = 0;
+        foreach (var f in features) s += a[f];
+        return s;
+    }
+}
+
+/// <summary>Checks and helpers the perturbation metrics share.</summary>
+internal static class PerturbationChecks
+{
     /// <summary>
     /// The patch side must be positive. Any side is allowed, as in Quantus (which pads x and a by patch − 1 "to allow for
     /// any patch_size"): patches crossing the bottom or right edge are clipped.
@@ -107,16 +163,6 @@ internal static class PerturbationChecks
             throw new InputDataException(
                 $"--param {metric}.patch_size={patchSize}: must be at least 1 (the input is {shape.Height}×{shape.Width}).");
     }
-
-    /// <summary>Sample <paramref name="i"/>'s preprocessed attribution broadcast to C×H×W (d values).</summary>
-    public static float[] Features(EvaluationBatch batch, float[] prepared, int i)
-    {
-        var s = batch.Shape;
-        var a = new float[s.InputValues];
-        Perturbation.Broadcast(prepared.AsSpan(i * s.AttributionValues, s.AttributionValues), s, a);
-        return a;
-    }
-
 
     /// <summary>The unperturbed model output of every sample (target logit, or its softmax probability).</summary>
     public static double[] Outputs(EvaluationBatch batch, string metric, bool softmax)

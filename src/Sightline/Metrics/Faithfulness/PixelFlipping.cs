@@ -45,21 +45,21 @@ public sealed class PixelFlipping(PixelFlippingOptions options) : EvaluationMetr
 
     /// <inheritdoc/>
     public override int CurveLength(EvaluationShape shape) =>
-        (shape.InputValues + Math.Max(1, Settings.FeaturesInStep) - 1) / Math.Max(1, Settings.FeaturesInStep);
+        (PerturbationFeatures.Count(shape) + Math.Max(1, Settings.FeaturesInStep) - 1) / Math.Max(1, Settings.FeaturesInStep);
 
     /// <inheritdoc/>
     public override void Evaluate(EvaluationBatch batch, MetricOutput output)
     {
         var model = batch.RequireModel(Name);
         var s = batch.Shape;
-        int fis = Settings.FeaturesInStep, steps = PerturbationChecks.Steps(Name, fis, s);
+        int fis = Settings.FeaturesInStep, steps = PerturbationFeatures.Steps(Name, fis, s);
         var prepared = batch.Prepared(Preprocessing);
         var order = new int[batch.Count][];
         var baseline = new BaselineValues[batch.Count];
         var rows = new int[batch.Count];
         for (int i = 0; i < batch.Count; i++)
         {
-            var a = PerturbationChecks.Features(batch, prepared, i);
+            var a = PerturbationFeatures.Of(batch, prepared, i);
             if (!Sightline.Numerics.Kernels.AllFinite(a)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); continue; }
             order[i] = Perturbation.DescendingOrder(a);
             baseline[i] = BaselineValues.For(batch, i, Name, Settings.PerturbBaseline);

@@ -75,7 +75,7 @@ public sealed class ROAD(ROADOptions options) : EvaluationMetric<ROADOptions>(op
             steps[i] = np;
         });
 
-        var rows = new BatchRows(steps);
+        var rows = new PerturbationRows(steps);
         StepBatcher.Forward(model, rows.Total, (row, x) =>
         {
             var (i, k) = rows.Locate(row);

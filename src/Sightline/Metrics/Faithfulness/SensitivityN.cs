@@ -6,7 +6,7 @@ namespace Sightline.Metrics.Faithfulness;
 /// <summary>Options of <see cref="SensitivityN"/> (Quantus's constructor arguments and defaults).</summary>
 public sealed record SensitivityNOptions : MetricOptions
 {
-    /// <summary>Features removed per step (Quantus <c>features_in_step</c>, 1); must divide the map's feature count.</summary>
+    /// <summary>Features removed per step (Quantus <c>features_in_step</c>, 1); must divide d = C·H·W (the map broadcast to the input).</summary>
     public int FeaturesInStep { get; init; } = 1;
 
     /// <summary>The largest share of features removed (Quantus <c>n_max_percentage</c>, 0.8).</summary>
@@ -52,7 +52,7 @@ public sealed class SensitivityN(SensitivityNOptions options) : EvaluationMetric
     /// <summary>The number of steps M for <paramref name="shape"/>.</summary>
     public int Steps(EvaluationShape shape)
     {
-        int d = FaithfulnessRows.Features(shape);
+        int d = PerturbationFeatures.Count(shape);
         return (int)Math.Floor(Settings.NMaxPercentage * d / Settings.FeaturesInStep);
     }
 
@@ -62,9 +62,8 @@ public sealed class SensitivityN(SensitivityNOptions options) : EvaluationMetric
         var model = batch.RequireModel(Name);
         var s = Settings;
         var shape = batch.Shape;
-        int d = FaithfulnessRows.Features(shape), n = batch.Count, fis = s.FeaturesInStep;
-        if (fis < 1 || d % fis != 0)
-            throw new InputDataException($"--param {Name}.features_in_step={fis}: must be a positive divisor of the {d} features of an attribution map.");
+        int d = PerturbationFeatures.Count(shape), n = batch.Count, fis = s.FeaturesInStep;
+        PerturbationFeatures.Steps(Name, fis, shape);
         if (!(s.NMaxPercentage > 0 && s.NMaxPercentage <= 1))
             throw new InputDataException($"--param {Name}.n_max_percentage={s.NMaxPercentage}: must be in (0, 1].");
         int m = Steps(shape);
@@ -73,30 +72,32 @@ public sealed class SensitivityN(SensitivityNOptions options) : EvaluationMetric
         int classes = model.OutputCount;
 
         var steps = new int[n];
-        var constant = new float[n];
+        var baseline = new BaselineValues[n];
         var orders = new int[n][];
+        var features = new float[n][];
         var sums = new double[n * Math.Max(m, 0)];
         Parallel.For(0, n, i =>
         {
             var x = batch.Input(i);
-            var ai = a.AsSpan(i * d, d);
+            var ai = PerturbationFeatures.Of(batch, a, i);
+            features[i] = ai;
             if (!Sightline.Numerics.Kernels.AllFinite(x)) { output.Set(i, Score.Undefined(Reasons.NonFiniteInput)); return; }
             if (!Sightline.Numerics.Kernels.AllFinite(ai)) { output.Set(i, Score.Undefined(Reasons.NonFiniteMap)); return; }
             if (m < 2) { output.Set(i, Score.Undefined(Reasons.UndefinedCorrelation)); return; }
             steps[i] = m;
-            constant[i] = FaithfulnessRows.Constant(s.PerturbBaseline, x);
+            baseline[i] = BaselineValues.For(batch, i, Name, s.PerturbBaseline);
             if (s.RandomSubsets) return; // drawn per row
             var order = Perturbation.DescendingOrder(ai);
             double total = 0;
             for (int k = 0; k < m; k++)
             {
-                total += FaithfulnessRows.Sum(ai, order.AsSpan(k * fis, fis));
+                total += PerturbationFeatures.Sum(ai, order.AsSpan(k * fis, fis));
                 sums[i * m + k] = total;
             }
             orders[i] = order;
         });
 
-        var rows = new BatchRows(steps);
+        var rows = new PerturbationRows(steps);
         var deltas = new double[n * Math.Max(m, 0)];
         StepBatcher.Forward(model, rows.Total, (row, x) =>
         {
@@ -105,12 +106,12 @@ public sealed class SensitivityN(SensitivityNOptions options) : EvaluationMetric
             int size = (k + 1) * fis;
             if (!s.RandomSubsets)
             {
-                FaithfulnessRows.Fill(x, orders[i].AsSpan(0, size), s.PerturbBaseline, constant[i], shape, batch, Name, i, k);
+                PerturbationFeatures.Fill(x, orders[i].AsSpan(0, size), baseline[i], k);
                 return;
             }
             var subset = RandomSubset(batch, i, k, d, size);
-            sums[i * m + k] = FaithfulnessRows.Sum(a.AsSpan(i * d, d), subset);
-            FaithfulnessRows.Fill(x, subset, s.PerturbBaseline, constant[i], shape, batch, Name, i, k);
+            sums[i * m + k] = PerturbationFeatures.Sum(features[i], subset);
+            PerturbationFeatures.Fill(x, subset, baseline[i], k);
         }, (row, y) =>
         {
             var (i, k) = rows.Locate(row);
@@ -122,7 +123,7 @@ public sealed class SensitivityN(SensitivityNOptions options) : EvaluationMetric
         {
             if (steps[i] == 0) continue;
             var dx = deltas.AsSpan(i * m, m);
-            if (!FaithfulnessRows.AllFinite(dx)) { output.Set(i, Score.Undefined(Reasons.NonFiniteOutput)); continue; }
+            if (!Sightline.Numerics.Kernels.AllFinite(dx)) { output.Set(i, Score.Undefined(Reasons.NonFiniteOutput)); continue; }
             double rho = Similarity.Of(s.SimilarityFunc, sums.AsSpan(i * m, m), dx);
             output.Set(i, double.IsNaN(rho) ? Score.Undefined(Reasons.UndefinedCorrelation) : new Score(rho));
         }

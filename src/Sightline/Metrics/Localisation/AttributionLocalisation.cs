@@ -17,6 +17,7 @@ namespace Sightline.Metrics.Localisation;
 /// A defined score lies in [0, 1].
 /// </summary>
 [Metric("attribution_localisation", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 8,
+    Needs = MetricNeeds.Masks,
     Summary = "Share of absolute attribution inside the mask",
     Citation = "Kohlbrenner et al., Towards best practice in explaining neural network decisions with LRP, IJCNN 2020")]
 public sealed class AttributionLocalisation : IMapMaskMetric

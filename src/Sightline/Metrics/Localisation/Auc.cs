@@ -12,6 +12,7 @@ namespace Sightline.Metrics.Localisation;
 /// AUC(S) + AUC(¬S) = 1. Empty S → NaN (<c>empty-mask</c>); S covering every pixel → NaN (<c>full-mask</c>).
 /// </summary>
 [Metric("auc", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 13,
+    Needs = MetricNeeds.Masks,
     Summary = "ROC AUC of the map as a pixel classifier of the mask",
     Citation = "Fawcett, An introduction to ROC analysis, Pattern Recognition Letters 2006")]
 public sealed class Auc : IMapMaskMetric

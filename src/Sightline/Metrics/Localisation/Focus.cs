@@ -24,6 +24,7 @@ namespace Sightline.Metrics.Localisation;
 /// Only meaningful on mosaics, hence <see cref="MetricAttribute.NeedsExtraInputs"/>.
 /// </summary>
 [Metric("focus", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 14,
+    Needs = MetricNeeds.Masks,
     Summary = "Share of positive attribution in the mosaic's target quadrants (mask covers ≥ half a quadrant)",
     Citation = "Arias-Duart et al., Focus! Rating XAI methods and finding biases, FUZZ-IEEE 2022",
     NeedsExtraInputs = true)]

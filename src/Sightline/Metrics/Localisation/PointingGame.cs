@@ -15,6 +15,7 @@ namespace Sightline.Metrics.Localisation;
 /// <param name="tolerance">Tolerance radius in pixels (≥ 0).</param>
 /// <param name="tieAny">False: only the first maximum counts (default). True: any tied maximum may hit (Quantus).</param>
 [Metric("pointing_game", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 6,
+    Needs = MetricNeeds.Masks,
     Summary = "1 when the map's first maximum lies in (or within --pg-tolerance of) the mask",
     Citation = "Zhang et al., Excitation Backprop, IJCV 2018")]
 public sealed class PointingGame(double tolerance, bool tieAny = false) : IMapMaskMetric
@@ -87,6 +88,7 @@ public sealed class PointingGame(double tolerance, bool tieAny = false) : IMapMa
 /// Σ max(s,0) is a sum of non-negative terms, so it is zero exactly when every term is 0 (the <see cref="AttributionMass"/> rule reduces to that; float64 sums of float32 values cannot cancel or underflow, so the test is exact). A defined score lies in [0, 1].
 /// </summary>
 [Metric("energy_pointing_game", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 7,
+    Needs = MetricNeeds.Masks,
     Summary = "Share of positive saliency inside the mask", Citation = "Wang et al., Score-CAM, CVPR Workshops 2020")]
 public sealed class EnergyPointingGame : IMapMaskMetric
 {

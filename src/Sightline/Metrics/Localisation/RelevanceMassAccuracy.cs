@@ -17,6 +17,7 @@ namespace Sightline.Metrics.Localisation;
 /// </para>
 /// </summary>
 [Metric("relevance_mass_accuracy", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 12,
+    Needs = MetricNeeds.Masks,
     Summary = "Share of the attribution mass inside the mask",
     Citation = "Arras et al., CLEVR-XAI, Information Fusion 2022")]
 public sealed class RelevanceMassAccuracy : IMapMaskMetric

@@ -11,6 +11,7 @@ namespace Sightline.Metrics.Localisation;
 /// The order is invariant under normalise_by_max, so the map is not normalised. Empty S → NaN (<c>empty-mask</c>).
 /// </summary>
 [Metric("relevance_rank_accuracy", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 11,
+    Needs = MetricNeeds.Masks,
     Summary = "Share of the |mask| highest-attributed pixels inside the mask",
     Citation = "Arras et al., CLEVR-XAI, Information Fusion 2022")]
 public sealed class RelevanceRankAccuracy : IMapMaskMetric

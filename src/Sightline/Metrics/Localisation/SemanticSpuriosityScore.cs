@@ -38,6 +38,7 @@ public sealed record SssOptions(float? Threshold = 0.6f, bool Hard = false, bool
 /// negative soft τ), O/T is no longer a share in [0,1], so the score is NaN (<c>negative-saliency</c>).
 /// </summary>
 [Metric("sss", MetricFamily.Localisation, ScoreDirection.LowerIsBetter, Order = 1,
+    Needs = MetricNeeds.Masks,
     Summary = "Semantic Spuriosity Score: share of thresholded saliency outside the mask",
     Citation = "Leong et al., SemScore, NeurIPS 2025 Workshop on Regulatable ML")]
 public sealed class SemanticSpuriosityScore(SssOptions options) : IMapMaskMetric

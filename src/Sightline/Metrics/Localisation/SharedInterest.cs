@@ -33,6 +33,7 @@ public static class SharedInterest
 /// Both empty → NaN (<c>empty-mask-and-saliency</c>).
 /// </summary>
 [Metric("iou", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 2,
+    Needs = MetricNeeds.Masks,
     Summary = "Shared Interest IoU of binarised saliency and mask", Citation = "Boggust et al., Shared Interest, CHI 2022")]
 public sealed class IouCoverage(Binarization binarization) : IMapMaskMetric
 {
@@ -50,6 +51,7 @@ public sealed class IouCoverage(Binarization binarization) : IMapMaskMetric
 
 /// <summary>Shared Interest ground-truth coverage: |G∩S| / |G| (Boggust et al., CHI 2022). Empty G → NaN (<c>empty-mask</c>).</summary>
 [Metric("gtc", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 3,
+    Needs = MetricNeeds.Masks,
     Summary = "Shared Interest ground-truth coverage", Citation = "Boggust et al., Shared Interest, CHI 2022")]
 public sealed class GroundTruthCoverage(Binarization binarization) : IMapMaskMetric
 {
@@ -66,6 +68,7 @@ public sealed class GroundTruthCoverage(Binarization binarization) : IMapMaskMet
 
 /// <summary>Shared Interest saliency coverage on the binarised saliency: |G∩S| / |S| (Boggust et al., CHI 2022). Empty S → NaN (<c>empty-saliency</c>).</summary>
 [Metric("sc", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 4,
+    Needs = MetricNeeds.Masks,
     Summary = "Shared Interest saliency coverage (binarised)", Citation = "Boggust et al., Shared Interest, CHI 2022")]
 public sealed class SaliencyCoverage(Binarization binarization) : IMapMaskMetric
 {
@@ -87,6 +90,7 @@ public sealed class SaliencyCoverage(Binarization binarization) : IMapMaskMetric
 /// Σ|s| is a sum of non-negative terms, so it is zero exactly when every term is 0 (the <see cref="AttributionMass"/> rule reduces to that; float64 sums of float32 values cannot cancel or underflow, so the test is exact). A defined score lies in [0, 1].
 /// </summary>
 [Metric("sc_soft", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 5,
+    Needs = MetricNeeds.Masks,
     Summary = "Shared Interest saliency coverage on |saliency| (continuous)", Citation = "Boggust et al., Shared Interest, CHI 2022")]
 public sealed class SoftSaliencyCoverage : IMapMaskMetric
 {

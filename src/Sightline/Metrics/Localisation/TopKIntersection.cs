@@ -15,6 +15,7 @@ namespace Sightline.Metrics.Localisation;
 /// silently clamping k would change the meaning of the score.
 /// </summary>
 [Metric("top_k_intersection", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 10,
+    Needs = MetricNeeds.Masks,
     Summary = "Share of the k highest-attributed pixels inside the mask (--top-k)",
     Citation = "Theiner et al., Interpretable semantic photo geolocation, WACV 2022")]
 public sealed class TopKIntersection : IMapMaskMetric

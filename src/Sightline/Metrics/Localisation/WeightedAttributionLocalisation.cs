@@ -9,6 +9,7 @@ namespace Sightline.Metrics.Localisation;
 /// (a sum of non-negative terms: zero exactly when every |a(p)| is 0). A defined score lies in [0, |S|/d] ⊆ [0, 1].
 /// </summary>
 [Metric("attribution_localisation_weighted", MetricFamily.Localisation, ScoreDirection.HigherIsBetter, Order = 9,
+    Needs = MetricNeeds.Masks,
     Summary = "Attribution Localisation times the mask's share of the image |S|/d",
     Citation = "Kohlbrenner et al., Towards best practice in explaining neural network decisions with LRP, IJCNN 2020")]
 public sealed class WeightedAttributionLocalisation : IMapMaskMetric

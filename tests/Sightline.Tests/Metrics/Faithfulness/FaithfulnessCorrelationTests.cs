@@ -7,16 +7,17 @@ namespace Sightline.Tests.Metrics.Faithfulness;
 
 public sealed class FaithfulnessCorrelationTests
 {
-    /// <summary>For a linear model, a_p = Σ_c w_cp (x_cp − min x) makes Σ_S a equal the drop of every subset S exactly.</summary>
+    /// <summary>For a linear model, a_cp = w_cp (x_cp − min x) makes Σ_S a equal the drop of every subset S of channel-pixels
+    /// exactly (features are channel-pixels of the map broadcast to C×H×W, so the exact map has C channels).</summary>
     private static (AffineModel Model, EvaluationBatch Batch) Exact(int channels, float sign, int seed = 0)
     {
         var m = AffineModel.Random(channels, 3, 3, 2, 3);
         var rng = new Random(4);
         var x = Enumerable.Range(0, channels * 9).Select(_ => (float)rng.NextDouble()).ToArray();
         float min = x.Min();
-        var a = new float[9];
+        var a = new float[channels * 9];
         for (int c = 0; c < channels; c++)
-            for (int p = 0; p < 9; p++) a[p] += sign * m.Weight(0, c * 9 + p) * (x[c * 9 + p] - min);
+            for (int p = 0; p < 9; p++) a[c * 9 + p] = sign * m.Weight(0, c * 9 + p) * (x[c * 9 + p] - min);
         return (m, EvalBatches.Make(channels, 3, 3, x, a, [0], m, seed: seed));
     }
 

@@ -67,9 +67,10 @@ public sealed class FaithfulnessEstimateTests
         var m = AffineModel.Random(3, 4, 4, 5, 1);
         var batch = FaithfulnessHarness.RandomBatch(m, 3, 1, batchSize: 64);
         FaithfulnessHarness.Run(new FaithfulnessEstimate(new()), batch);
-        // 3 samples × 16 chunks = 48 rows: one call, plus one for the unperturbed logits.
-        Assert.Equal(2, m.Calls);
-        Assert.Equal(3 + 48, m.Rows);
+        // 3 samples × 48 chunks (d = C·H·W = 3·4·4 after broadcasting the 1-channel map) = 144 rows: ⌈144/64⌉ = 3 calls
+        // of the 64-row budget, shared by the samples, plus one for the unperturbed logits.
+        Assert.Equal(1 + 3, m.Calls);
+        Assert.Equal(3 + 144, m.Rows);
     }
 
     [Fact]

@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using Sightline.IO;
+using Sightline.Studies;
+using Sightline.Tests.Studies;
+
+namespace Sightline.Tests.Cli;
+
+/// <summary><c>sightline study run|merge|slurm</c> on real ONNX models, a real kill -9, and a real one-node Slurm cluster.</summary>
+public sealed class StudyCommandTests
+{
+    private static string F(string name) => Path.Combine(AlignCommandTests.RepoRoot(), "tests", "fixtures", "models", name);
+
+    /// <summary>A study over two fixture CNNs: 12 samples (the fixture batch three times), an object mask and a corner cue.</summary>
+    internal static string WriteStudy(TempDir dir, int chunk = 3, string methods = "[saliency, {name: gradcam, layers: {resnet: /features/features.5/relu_1/Relu_output_0, vgg: /features/features.9/Relu_output_0}}]")
+    {
+        using (var r = NpyReader.Open(F("inputs.npy")))
+        {
+            var x = r.ReadAll<float>();
+            var tiled = new float[x.Length * 3];
+            for (int i = 0; i < 3; i++) x.CopyTo(tiled, i * x.Length);
+            Npy.Write<float>(dir.File("x.npy"), tiled, 12, 3, 32, 32);
+            Npy.Write<long>(dir.File("y.npy"), [.. Enumerable.Range(0, 12).Select(i => (long)(i % 10))], 12);
+        }
+        var obj = new byte[12 * 32 * 32];
+        var cue = new byte[12 * 32 * 32];
+        for (int n = 0; n < 12; n++)
+            for (int y = 0; y < 32; y++)
+                for (int x = 0; x < 32; x++)
+                {
+                    obj[n * 1024 + y * 32 + x] = (byte)(y >= 8 && y < 24 && x >= 8 && x < 24 ? 1 : 0);
+                    cue[n * 1024 + y * 32 + x] = (byte)(y < 5 && x < 5 ? 1 : 0);
+                }
+        Npy.Write<byte>(dir.File("object.npy"), obj, 12, 32, 32);
+        Npy.Write<byte>(dir.File("cue.npy"), cue, 12, 32, 32);
+        var path = dir.File("study.yaml");
+        File.WriteAllText(path, $"""
+            study: fixtures
+            data: {"{"}inputs: x.npy, labels: y.npy{"}"}
+            masks:
+              object: object.npy
+              cue: {"{"}path: cue.npy, role: spurious{"}"}
+            models:
+              - {"{"}name: resnet, path: {F("resnet_tiny.onnx")}{"}"}
+              - {"{"}name: vgg, path: {F("vgg_tiny.onnx")}{"}"}
+            methods: {methods}
+            metrics: [sss, iou, pointing_game]
+            run: {"{"}chunk: {chunk}, examples: 2{"}"}
+            statistics: {"{"}bootstrap: 100, permutations: 100{"}"}
+            """);
+        return path;
+    }
+
+    [Fact]
+    public void Study_run_and_merge_write_the_store_scores_and_aggregates()
+    {
+        using var dir = new TempDir();
+        var study = WriteStudy(dir);
+        var outDir = dir.File("out");
+        var (code, stdout, err) = CliRunner.Run("study", "run", study, "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("computed 16 of 16 units", stdout);
+        Assert.Contains("next: sightline study merge", stdout);
+        (code, stdout, _) = CliRunner.Run("study", "run", study, "--out", outDir);
+        Assert.Equal(0, code);
+        Assert.Contains("Already complete", stdout);
+        (code, stdout, err) = CliRunner.Run("study", "merge", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains("Merged 16 units (288 rows)", stdout); // 2 models × 2 methods × 12 samples × 2 masks × 3 metrics
+        Assert.Equal(288, StudyTestKit.Rows(Path.Combine(outDir, "scores.parquet")).Count);
+        Assert.True(File.Exists(Path.Combine(outDir, "aggregates", "comparisons.csv")));
+        var store = StudyStore.Read(outDir);
+        Assert.True(File.Exists(Path.Combine(store.ExampleDirectory, "vgg", "gradcam", $"s000001-t{StudyTestKit.Rows(store.ChunkPath(12))[3].Split('|')[6]}.png")));
+
+        File.AppendAllText(study, "\nparams: [iou.binarize=std:2]\n");
+        (code, _, err) = CliRunner.Run("study", "run", study, "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains("with other settings or inputs", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("--shard", "3/3", "--shard 3/3: give I/N with 0 ≤ I < N")]
+    [InlineData("--shard", "x", "--shard x: give I/N")]
+    [InlineData("--threads", "-1", "--threads -1")]
+    public void Bad_run_options_are_exit_2_with_one_line(string option, string value, string expected)
+    {
+        using var dir = new TempDir();
+        var study = WriteStudy(dir);
+        var (code, _, err) = CliRunner.Run("study", "run", study, "--out", dir.File("out"), option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Merge_of_a_folder_without_a_study_is_exit_2()
+    {
+        using var dir = new TempDir();
+        var (code, _, err) = CliRunner.Run("study", "merge", dir.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("manifest.json: not found", err);
+    }
+
+    [Fact]
+    public void The_output_folder_may_not_hold_the_study_inputs()
+    {
+        using var dir = new TempDir();
+        var study = WriteStudy(dir);
+        var (code, _, err) = CliRunner.Run("study", "run", study, "--out", dir.Path);
+        Assert.Equal(2, code);
+        Assert.Contains("holds the input", err);
+    }
+
+    private static ProcessStartInfo Cli(IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COR", StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(key);
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Sightline.Cli.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        return start;
+    }
+
+    [Fact]
+    public void A_study_run_killed_with_sigkill_resumes_to_the_rows_of_an_uninterrupted_run()
+    {
+        using var dir = new TempDir();
+        var study = WriteStudy(dir, chunk: 1, methods: "[saliency, integrated_gradients]");
+        var reference = dir.File("ref");
+        Assert.Equal(0, CliRunner.Run("study", "run", study, "--out", reference).Code);
+        Assert.Equal(0, CliRunner.Run("study", "merge", reference).Code);
+
+        var outDir = dir.File("run");
+        using (var p = Process.Start(Cli(["study", "run", study, "--out", outDir]))!)
+        {
+            var clock = Stopwatch.StartNew();
+            var chunks = Path.Combine(outDir, "chunks");
+            while (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                if (p.HasExited) Assert.Fail($"the run ended (exit {p.ExitCode}) before it could be killed: {p.StandardError.ReadToEnd()}");
+                if (Directory.Exists(chunks) && Directory.EnumerateFiles(chunks, "u*.parquet", SearchOption.AllDirectories).Count() >= 3) break;
+                Thread.Sleep(10);
+            }
+            p.Kill();
+            p.WaitForExit();
+        }
+        var store = StudyStore.Read(outDir);
+        int stored = store.DoneUnits().Count;
+        Assert.InRange(stored, 3, 47);
+        Assert.True(File.Exists(Path.Combine(outDir, "locks", "shard-0-of-1.lock")), "a killed run leaves its stale lock");
+        var (code, stdout, err) = CliRunner.Run("study", "run", study, "--out", outDir);
+        Assert.True(code == 0, err);
+        Assert.Contains($"(resumed: {stored} of 48 units already done)", stdout);
+        Assert.Equal(0, CliRunner.Run("study", "merge", outDir).Code);
+        Assert.Equal(StudyTestKit.Rows(Path.Combine(reference, "scores.parquet")), StudyTestKit.Rows(Path.Combine(outDir, "scores.parquet")));
+    }
+
+    [Fact]
+    public void Slurm_scripts_are_a_job_array_of_shards_and_a_dependent_merge()
+    {
+        using var dir = new TempDir();
+        var study = WriteStudy(dir);
+        var (code, stdout, err) = CliRunner.Run("study", "slurm", study, "--out", dir.File("out"), "--shards", "4", "--partition", "gpu", "--time", "01:30:00", "--cpus", "2", "--sightline", "/shared/sightline");
+        Assert.True(code == 0, err);
+        Assert.Contains("4 array tasks over 16 units", stdout);
+        var array = File.ReadAllText(dir.File("out/slurm/study.sbatch"));
+        Assert.Contains("#SBATCH --array=0-3\n", array);
+        Assert.Contains("#SBATCH --partition=gpu\n", array);
+        Assert.Contains("#SBATCH --time=01:30:00\n", array);
+        Assert.Contains("#SBATCH --cpus-per-task=2\n", array);
+        Assert.Contains($"exec /shared/sightline study run '{study}' --out '{dir.File("out")}' --shard \"$SLURM_ARRAY_TASK_ID/4\" --threads 2\n", array);
+        Assert.Contains($"exec /shared/sightline study merge '{dir.File("out")}'", File.ReadAllText(dir.File("out/slurm/merge.sbatch")));
+        Assert.Contains("--dependency=afterok:$array", File.ReadAllText(dir.File("out/slurm/submit.sh")));
+        (code, _, err) = CliRunner.Run("study", "slurm", study, "--out", dir.File("out"), "--shards", "17");
+        Assert.Equal(2, code);
+        Assert.Contains("only 16 work units", err);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_three_task_slurm_array_and_its_merge_job_equal_the_single_process_run_row_for_row()
+    {
+        Assert.True(LocalSlurm.Missing() is null, LocalSlurm.Missing());
+        using var dir = new TempDir();
+        var study = WriteStudy(dir);
+        var reference = dir.File("ref");
+        Assert.Equal(0, CliRunner.Run("study", "run", study, "--out", reference).Code);
+        Assert.Equal(0, CliRunner.Run("study", "merge", reference).Code);
+
+        using var slurm = LocalSlurm.Start(TimeSpan.FromSeconds(30));
+        var outDir = dir.File("cluster");
+        // The test host's runtime settings must not reach the jobs (sbatch passes the submitting environment on).
+        var unset = string.Concat(Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COR", StringComparison.Ordinal)).Select(k => $" -u {k}"));
+        var sightline = $"/usr/bin/env{unset} dotnet '{Path.Combine(AppContext.BaseDirectory, "Sightline.Cli.dll")}'";
+        var previous = Environment.GetEnvironmentVariable("SLURM_CONF");
+        Environment.SetEnvironmentVariable("SLURM_CONF", slurm.Conf);
+        try
+        {
+            var (code, stdout, err) = CliRunner.Run("study", "slurm", study, "--out", outDir, "--shards", "3", "--submit", "--sightline", sightline);
+            Assert.True(code == 0, err + slurm.Logs());
+            Assert.Contains("Submitted array job", stdout);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SLURM_CONF", previous);
+        }
+        var scores = Path.Combine(outDir, "scores.parquet");
+        var last = Path.Combine(outDir, "aggregates", "accuracy.json"); // the merge job's last file
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(last))
+        {
+            var queue = slurm.Output("squeue", ["-h", "-o", "%i %T %r"]);
+            if (clock.Elapsed > TimeSpan.FromSeconds(90) || (queue.Trim().Length == 0 && clock.Elapsed > TimeSpan.FromSeconds(10) && !File.Exists(last)))
+            {
+                var logs = Directory.Exists(Path.Combine(outDir, "slurm", "logs"))
+                    ? string.Join("\n", Directory.EnumerateFiles(Path.Combine(outDir, "slurm", "logs")).Select(f => $"--- {Path.GetFileName(f)}\n{File.ReadAllText(f)}")) : "(no job logs)";
+                Assert.Fail($"the Slurm jobs did not produce {scores} (after {clock.Elapsed.TotalSeconds:0} s; queue: '{queue.Trim()}').\n{logs}\n{slurm.Logs()}");
+            }
+            Thread.Sleep(250);
+        }
+        Assert.Equal(3, Directory.EnumerateFiles(Path.Combine(outDir, "slurm", "logs"), "shard-*.out").Count());
+        Assert.Equal(StudyTestKit.Rows(Path.Combine(reference, "scores.parquet")), StudyTestKit.Rows(scores));
+        foreach (var table in StudyMerge.Tables)
+            Assert.Equal(File.ReadAllText(Path.Combine(reference, "aggregates", table + ".csv")), File.ReadAllText(Path.Combine(outDir, "aggregates", table + ".csv")));
+    }
+
+    [Theory]
+    [InlineData("run")]
+    [InlineData("merge")]
+    [InlineData("slurm")]
+    [InlineData("report")]
+    public void Study_help_matches_its_snapshot(string sub)
+    {
+        var (code, stdout, _) = CliRunner.Run("study", sub, "--help");
+        Assert.Equal(0, code);
+        Snapshot.Match($"study-{sub}-help.txt", stdout);
+    }
+}
