@@ -30,6 +30,8 @@ public sealed class CachedCaller(ICallCache cache)
         }
         var lazy = _inFlight.GetOrAdd(key, k => new Lazy<Task<string>>(async () =>
         {
+            // An identical call may have completed (and left the in-flight table) since the lookup above.
+            if (Cache.TryGet(k, out var late)) { Interlocked.Increment(ref _hits); return late; }
             Interlocked.Increment(ref _calls);
             var value = await call().ConfigureAwait(false);
             Cache.Put(k, value);

@@ -76,6 +76,8 @@ public static class AttributionsFile
     /// <summary>Reads an attributions CSV (<paramref name="option"/> names it in errors), grouped by prompt in file order.</summary>
     public static List<Entry> Read(string path, string option = "--attributions")
     {
+        if (!path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            throw new InputDataException($"{option} {path}: the evaluations read the CSV form of the attributions; run 'text explain' with --out NAME.csv.");
         var t = CsvTable.Read(path, option);
         int pi = t.Column("prompt_index"), ki = t.Column("player_index"), w = t.Column("player"), v = t.Column("value"), r = t.Column("reason");
         if (pi < 0 || ki < 0 || w < 0 || v < 0)

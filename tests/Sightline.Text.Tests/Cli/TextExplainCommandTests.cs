@@ -104,6 +104,38 @@ public sealed class TextExplainCommandTests
     }
 
     [Fact]
+    public void Semex_neutral_over_the_loopback_llm_asks_once_for_the_replacements_and_counts_the_calls()
+    {
+        using var server = new LoopbackOpenAiServer();
+        var systems = new System.Collections.Concurrent.ConcurrentBag<string>();
+        server.Model = (m, _) =>
+        {
+            systems.Add(m[0].Role == "system" ? m[0].Content : "");
+            return m[^1].Content.StartsWith("You neutralise", StringComparison.Ordinal) ? "```json\n[\"thing\", \"item\", \"do\"]\n```" : m[^1].Content;
+        };
+        using var dir = new TempFolder();
+        var (code, stdout, err) = TextCli.Run(["text", "explain", "--prompt", "Describe the ideal leader.", "--explainer", "semex-B-n", .. Llm(server), "--vectorizer", "tfidf", "--out", dir.File("a.csv")]);
+        Assert.True(code == 0, err);
+        // n = 3 concepts (Describe, ideal, leader): 1 baseline + 1 replacement list + 3 essentials + 3 random (the whole pool).
+        Assert.Contains("8 model calls", stdout);
+        Assert.All(systems, s => Assert.Equal("You are a helpful assistant", s));
+        var side = JsonDocument.Parse(File.ReadAllLines(dir.File("a.coalitions.jsonl")).Single()).RootElement;
+        Assert.Equal(["thing", "item", "do"], side.GetProperty("replacements").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains(side.GetProperty("coalitions").EnumerateArray(), c => c.GetProperty("content").GetString() == "thing the ideal leader");
+    }
+
+    [Fact]
+    public void The_openai_vectorizer_embeds_through_the_servers_embeddings_endpoint()
+    {
+        using var server = new LoopbackOpenAiServer();
+        using var dir = new TempFolder();
+        var (code, _, err) = TextCli.Run(["text", "explain", "--prompt", "red green blue", "--explainer", "tokenshap", .. Llm(server), "--vectorizer", "openai", "--out", dir.File("a.csv")]);
+        Assert.True(code == 0, err);
+        Assert.Equal("base64", server.LastEncodingFormat);
+        Assert.Equal(4, server.EmbeddedTexts); // the target and the three distinct replies
+    }
+
+    [Fact]
     public void A_classifier_probability_can_be_the_value()
     {
         using var dir = new TempFolder();

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using Sightline.Text.Calls;
+using Sightline.Text.Tests.Loopback;
+
+namespace Sightline.Text.Tests.Cli;
+
+/// <summary>A real <c>sightline text explain</c> process killed with SIGKILL mid-run, then resumed from its cache.</summary>
+public sealed class TextKillResumeTests
+{
+    [Fact]
+    public void A_killed_run_resumes_from_the_cache_without_losing_or_repeating_answered_calls()
+    {
+        using var server = new LoopbackOpenAiServer { Latency = TimeSpan.FromMilliseconds(30) };
+        using var dir = new TempFolder();
+        File.WriteAllLines(dir.File("p.txt"), Enumerable.Range(0, 6).Select(i => $"prompt {i} has exactly six words"));
+        string[] args = ["text", "explain", "--prompts", dir.File("p.txt"), "--explainer", "tokenshap", "--llm", server.Endpoint.ToString(), "--llm-model", "echo",
+                         "--concurrency", "1", "--cache", dir.File("cache"), "--out", dir.File("a.csv")];
+        // 6 prompts × (1 + 6) calls = 42 in all.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COR", StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(key);
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Sightline.Cli.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using (var p = Process.Start(start)!)
+        {
+            var clock = Stopwatch.StartNew();
+            while (server.ChatRequests.Count < 15 && clock.Elapsed < TimeSpan.FromMinutes(1))
+            {
+                if (p.HasExited) Assert.Fail($"the run ended (exit {p.ExitCode}) before it could be killed: {p.StandardError.ReadToEnd()}");
+                Thread.Sleep(5);
+            }
+            p.Kill();
+            p.WaitForExit();
+        }
+        Assert.False(File.Exists(dir.File("a.csv")));
+        int sentBeforeKill = server.ChatRequests.Count;
+        long saved;
+        using (var cache = new SqliteCallCache(dir.File("cache"))) saved = cache.Count;
+        // Every answered call was committed; at most the one in flight at the kill is lost.
+        Assert.InRange(saved, sentBeforeKill - 1, sentBeforeKill);
+        var (code, stdout, err) = TextCli.Run(args);
+        Assert.True(code == 0, err);
+        Assert.Contains($"{42 - saved} model calls, {saved} cache hits", stdout);
+        Assert.Equal(42 + (sentBeforeKill - saved), server.ChatRequests.Count);
+        // The same attributions as an uninterrupted run (6 prompts × 6 players + header).
+        var resumed = File.ReadAllLines(dir.File("a.csv"));
+        Assert.Equal(37, resumed.Length);
+        string[] clean = [.. args[..^4], "--cache", dir.File("clean-cache"), "--out", dir.File("b.csv")];
+        Assert.Equal(0, TextCli.Run(clean).Code);
+        Assert.Equal(File.ReadAllLines(dir.File("b.csv")), resumed);
+    }
+}
