@@ -173,7 +173,7 @@ internal sealed class ExplainOptionSet
     {
         Layer = parse.GetValue(Layer),
         SaliencyAbsolute = !parse.GetValue(NoAbs),
-        IntegratedGradients = new IntegratedGradientsOptions { Steps = Positive(parse.GetValue(Steps), "--steps"), Rule = ParseRule(parse.GetValue(Rule)!) },
+        IntegratedGradients = new IntegratedGradientsOptions { Steps = Positive(parse.GetValue(Steps), "--steps"), Rule = IntegrationRules.Parse(parse.GetValue(Rule)!) },
         SmoothGrad = new SmoothGradOptions(parse.GetValue(Noise), Positive(parse.GetValue(Samples), "--samples")),
         Occlusion = new OcclusionOptions(Positive(parse.GetValue(Window), "--window"), Positive(parse.GetValue(Stride), "--stride"), parse.GetValue(OccBaseline)),
         Rise = new RiseOptions(Positive(parse.GetValue(RiseMasks), "--rise-masks"), parse.GetValue(RiseP), Positive(parse.GetValue(RiseCell), "--rise-cell")),
@@ -287,15 +287,6 @@ internal sealed class ExplainOptionSet
 
     internal static int Positive(int v, string name) => v > 0 ? v : throw new InputDataException($"{name} must be a positive integer.");
 
-    private static IntegrationRule ParseRule(string s) => s switch
-    {
-        "riemann_right" => IntegrationRule.RiemannRight,
-        "riemann_left" => IntegrationRule.RiemannLeft,
-        "riemann_middle" => IntegrationRule.RiemannMiddle,
-        "riemann_trapezoid" => IntegrationRule.RiemannTrapezoid,
-        "riemann_trapezoid_captum" => IntegrationRule.RiemannTrapezoidCaptum,
-        _ => IntegrationRule.GaussLegendre,
-    };
 
     private static BaselineKind ParseBaseline(string s, out string? file)
     {

@@ -78,6 +78,21 @@ public sealed class InputXGradient : IExplainer
         Batched.GradientMaps(model, Name, inputs, batch, targets, output, settings, (x, g) => TensorPrimitives.Multiply(g, x, g));
 }
 
+/// <summary>The CLI and study-file names of <see cref="IntegrationRule"/> (Captum's <c>method</c> names).</summary>
+public static class IntegrationRules
+{
+    /// <summary>The rule named <paramref name="name"/>; anything else is Gauss–Legendre (Captum's default).</summary>
+    public static IntegrationRule Parse(string name) => name switch
+    {
+        "riemann_right" => IntegrationRule.RiemannRight,
+        "riemann_left" => IntegrationRule.RiemannLeft,
+        "riemann_middle" => IntegrationRule.RiemannMiddle,
+        "riemann_trapezoid" => IntegrationRule.RiemannTrapezoid,
+        "riemann_trapezoid_captum" => IntegrationRule.RiemannTrapezoidCaptum,
+        _ => IntegrationRule.GaussLegendre,
+    };
+}
+
 /// <summary>Integration rule of <see cref="IntegratedGradients"/>.</summary>
 public enum IntegrationRule
 {

@@ -80,15 +80,7 @@ public static class StudyMethods
             IntegratedGradients = new IntegratedGradientsOptions
             {
                 Steps = Int(m, "steps", 50),
-                Rule = Text(m, "rule", "gausslegendre") switch
-                {
-                    "riemann_right" => IntegrationRule.RiemannRight,
-                    "riemann_left" => IntegrationRule.RiemannLeft,
-                    "riemann_middle" => IntegrationRule.RiemannMiddle,
-                    "riemann_trapezoid" => IntegrationRule.RiemannTrapezoid,
-                    "riemann_trapezoid_captum" => IntegrationRule.RiemannTrapezoidCaptum,
-                    _ => IntegrationRule.GaussLegendre,
-                },
+                Rule = IntegrationRules.Parse(Text(m, "rule", "gausslegendre")),
                 Baseline = Text(m, "baseline", "zero") switch
                 {
                     "black" => BaselineKind.Black,
