@@ -67,11 +67,12 @@ min_seconds() {
   fi
 }
 
+# --force: every timed run computes (without it the warm-up completes --out and the timed runs only check it).
 evaluate_cmd() { # model n metric params...
   local m="$1" n="$2" metric="$3"; shift 3
   local params=()
   for p in "$@"; do params+=(--param "$p"); done
-  echo "$sl evaluate --model $cache/$m.onnx --inputs $out/$m.$n.x.npy --saliency $out/$m.$n.saliency.npy --metrics $metric ${params[*]} --out $out/$m.$metric.csv"
+  echo "$sl evaluate --model $cache/$m.onnx --inputs $out/$m.$n.x.npy --saliency $out/$m.$n.saliency.npy --metrics $metric ${params[*]} --out $out/$m.$metric.csv --force"
 }
 
 rows=()
