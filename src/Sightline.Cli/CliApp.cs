@@ -38,6 +38,8 @@ public static class CliApp
         root.Add(AlignCommand.Build(context));
         root.Add(ExplainCommand.Build(context));
         root.Add(EvaluateCommand.Build(context));
+        root.Add(QgeCheckCommand.Build(context));
+        root.Add(EvaluateSanityCommand.Build(context));
         root.Add(DemoCommand.Build(context));
         root.Add(NeuronsCommand.Build(context));
         root.Add(ReportCommand.Build(context));

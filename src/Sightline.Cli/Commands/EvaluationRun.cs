@@ -89,6 +89,9 @@ internal sealed record EvaluationRunSpec
     /// <summary>Settings the run signature covers beyond the data, the model, the method and the metrics.</summary>
     public IReadOnlyList<string> Signature { get; init; } = [];
 
+    /// <summary>The metrics need the model's gradients although their metadata does not say so (the sanity tests' extra-evidence test).</summary>
+    public bool Gradients { get; init; }
+
     /// <summary>Writes the further outputs from the complete rows (called inside the store's commit).</summary>
     public Action<EvaluationRunResult>? Write { get; init; }
 
@@ -139,10 +142,10 @@ internal static class EvaluationRun
         foreach (var (option, path) in spec.Outputs) plan.Output(option, path);
         var settings = o.ReadSettings(parse);
 
-        bool needGradients = explainer?.NeedsGradients == true || chosen.Any(m => m.Info.Needs.HasFlag(MetricNeeds.Gradients));
+        bool needGradients = spec.Gradients || explainer?.NeedsGradients == true || chosen.Any(m => m.Info.Needs.HasFlag(MetricNeeds.Gradients));
         var backend = parse.GetValue(o.Backend)!;
         if (backend == "onnxruntime" && needGradients)
-            throw new InputDataException($"--backend onnxruntime serves forward passes only; {(explainer?.NeedsGradients == true ? $"method '{explainer.Name}'" : $"metric '{chosen.First(m => m.Info.Needs.HasFlag(MetricNeeds.Gradients)).Name}'")} needs gradients: use --backend torch (or auto).");
+            throw new InputDataException($"--backend onnxruntime serves forward passes only; {(explainer?.NeedsGradients == true ? $"method '{explainer.Name}'" : spec.Gradients ? $"{spec.Command}" : $"metric '{chosen.First(m => m.Info.Needs.HasFlag(MetricNeeds.Gradients)).Name}'")} needs gradients: use --backend torch (or auto).");
         using var forward = ModelBackends.Open(modelPath, backend == "torch" ? "torch" : "onnxruntime", needGradients: false, modelConfig);
         using var gradient = backend != "torch" && needGradients ? ModelBackends.Open(modelPath, "torch", needGradients: true, modelConfig) : null;
         var layout = modelConfig.Layout ?? NhwcModel.Detect(forward.Model.InputShape);

@@ -56,7 +56,7 @@ internal sealed class QgeCliOptions
         return new QgeOptions { Method = inverse, NormaliseSign = normalise, RandomBaseline = k, Pool = pool, Ranking = ranking, Chunk = chunk };
     }
 
-    private static (RankingKind, int) ParseRanking(string text)
+    internal static (RankingKind, int) ParseRanking(string text)
     {
         var t = text.Trim().ToLowerInvariant();
         if (t == "random") return (RankingKind.Random, 1);

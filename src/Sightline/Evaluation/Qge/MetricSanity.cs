@@ -60,6 +60,18 @@ public static class MetricSanity
     /// <exception cref="InputDataException">The run has no gradient model (extra-evidence test).</exception>
     public static MetricSanityResult Run(IEvaluationMetric metric, EvaluationBatch batch, MetricSanityOptions options)
     {
+        var s = Scores(metric, batch, options);
+        return Summarise(metric.Name, metric.Info, s.Original, s.Missing, s.Extra, s.Inverse, s.PoolMean, options);
+    }
+
+    /// <summary>
+    /// The per-sample scores the tests compare: Ψ(e), Ψ(e without its top p %), Ψ(e with that mass moved to unused
+    /// pixels), Ψ(e_inv) (value swap) and the mean of Ψ over the random-ranking pool (NaN for metrics that re-explain,
+    /// which have no pool). Seeded per sample, so the scores do not depend on how samples are batched.
+    /// </summary>
+    /// <exception cref="InputDataException">A p outside (0, 100); no gradient model.</exception>
+    public static (double[] Original, double[] Missing, double[] Extra, double[] Inverse, double[] PoolMean) Scores(IEvaluationMetric metric, EvaluationBatch batch, MetricSanityOptions options)
+    {
         if (options.Percent <= 0 || options.Percent >= 100) throw new InputDataException("--percent takes a value in (0, 100).");
         var shape = batch.Shape;
         int n = batch.Count, d = shape.AttributionValues;
@@ -91,8 +103,34 @@ public static class MetricSanity
         var original = Score(metric, batch);
         var lost = Score(metric, batch.WithAttributions(missing, batch.Explainer));
         var added = Score(metric, batch.WithAttributions(extra, batch.Explainer));
-        double sign = metric.Info.Direction == ScoreDirection.HigherIsBetter ? 1 : -1;
-        double range = metric.Info.Maximum - metric.Info.Minimum;
+        var inverse = Score(metric, batch.WithAttributions(Inversion.InvertAll(InverseMethod.ValueSwap, batch.Attributions, n, d),
+            batch.Explainer is null ? null : new InvertingReexplainer(batch.Explainer, InverseMethod.ValueSwap, d)));
+        var poolMean = new double[n];
+        Array.Fill(poolMean, double.NaN);
+        if (!Reexplains(metric.Info))
+        {
+            var pool = new QualityGap(metric, new QgeOptions()).RankingScores(batch, options.Pool);
+            for (int i = 0; i < n; i++)
+            {
+                double sum = 0;
+                int c = 0;
+                for (int r = 0; r < options.Pool; r++) { double v = pool[(long)r * n + i]; if (double.IsFinite(v)) { sum += v; c++; } }
+                if (c > 0) poolMean[i] = sum / c;
+            }
+        }
+        return (original, lost, added, inverse, poolMean);
+    }
+
+    /// <summary>
+    /// The pass rates of the three tests from the per-sample scores of <see cref="Scores"/> (over any number of batches):
+    /// "worse" is s·(Ψ(e′) − Ψ(e))/range &lt; −ε; the inverse test counts the samples whose Ψ(e) beats the pool mean
+    /// (every sample with defined scores for metrics that re-explain, which have no pool).
+    /// </summary>
+    public static MetricSanityResult Summarise(string name, MetricAttribute info, double[] original, double[] lost, double[] added, double[] inverse, double[] poolMean, MetricSanityOptions options)
+    {
+        int n = original.Length;
+        double sign = info.Direction == ScoreDirection.HigherIsBetter ? 1 : -1;
+        double range = info.Maximum - info.Minimum;
         if (!double.IsFinite(range))
         {
             var defined = original.Where(double.IsFinite).ToArray();
@@ -106,29 +144,20 @@ public static class MetricSanity
             if (sign * (lost[i] - original[i]) / range < -options.Epsilon) missingWorse++;
             if (sign * (added[i] - original[i]) / range < -options.Epsilon) extraWorse++;
         }
-
-        var gap = new QualityGap(metric, new QgeOptions());
-        var pool = metric.Info.Needs.HasFlag(MetricNeeds.Reexplain) || metric.Info.Needs.HasFlag(MetricNeeds.RandomisedModels)
-            ? null : gap.RankingScores(batch, options.Pool);
-        var inverse = Score(metric, batch.WithAttributions(Inversion.InvertAll(InverseMethod.ValueSwap, batch.Attributions, n, d),
-            batch.Explainer is null ? null : new InvertingReexplainer(batch.Explainer, InverseMethod.ValueSwap, d)));
+        bool usesPool = !Reexplains(info);
         int eligible = 0, better = 0;
         for (int i = 0; i < n; i++)
         {
             if (!double.IsFinite(original[i]) || !double.IsFinite(inverse[i])) continue;
-            if (pool is not null)
-            {
-                double sum = 0;
-                int c = 0;
-                for (int r = 0; r < options.Pool; r++) { double v = pool[(long)r * n + i]; if (double.IsFinite(v)) { sum += v; c++; } }
-                if (c == 0 || sign * (original[i] - sum / c) <= 0) continue;
-            }
+            if (usesPool && (!double.IsFinite(poolMean[i]) || sign * (original[i] - poolMean[i]) <= 0)) continue;
             eligible++;
             if (sign * (original[i] - inverse[i]) > 0) better++;
         }
         double Pct(int a, int b) => b == 0 ? double.NaN : 100.0 * a / b;
-        return new MetricSanityResult(metric.Name, samples, Pct(missingWorse, samples), Pct(extraWorse, samples), eligible, Pct(better, eligible), options);
+        return new MetricSanityResult(name, samples, Pct(missingWorse, samples), Pct(extraWorse, samples), eligible, Pct(better, eligible), options);
     }
+
+    private static bool Reexplains(MetricAttribute info) => (info.Needs & (MetricNeeds.Reexplain | MetricNeeds.RandomisedModels)) != 0;
 
     private static double[] Score(IEvaluationMetric metric, EvaluationBatch batch)
     {
@@ -165,6 +194,59 @@ public static class MetricSanity
         {
             int j = rng.Next(i + 1);
             (a[i], a[j]) = (a[j], a[i]);
+        }
+    }
+}
+
+/// <summary>
+/// A metric scored for the sanity tests in the evaluation pipeline (the CLI's <c>evaluate-sanity</c>): per sample
+/// <c>m</c> = Ψ(e), <c>m_missing</c>, <c>m_extra</c>, <c>m_inverse</c> and <c>m_pool_mean</c> (<see cref="MetricSanity.Scores"/>);
+/// <see cref="MetricSanity.Summarise"/> turns the columns of all samples into the verdict.
+/// </summary>
+public sealed class SanityMetric(IEvaluationMetric inner, MetricSanityOptions options) : IEvaluationMetric
+{
+    /// <summary>The metric under test.</summary>
+    public IEvaluationMetric Inner => inner;
+
+    /// <summary>The test settings.</summary>
+    public MetricSanityOptions Settings => options;
+
+    /// <summary>The column suffixes after <c>m</c>, in order.</summary>
+    public static IReadOnlyList<string> Suffixes { get; } = ["", "_missing", "_extra", "_inverse", "_pool_mean"];
+
+    /// <inheritdoc/>
+    public MetricAttribute Info => inner.Info;
+
+    /// <inheritdoc/>
+    public string Name => inner.Name;
+
+    /// <inheritdoc/>
+    public MetricOptions Options => inner.Options;
+
+    /// <inheritdoc/>
+    public bool UsesAbsolute => inner.UsesAbsolute;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Columns(EvaluationShape shape, IModel? model)
+    {
+        var c = inner.Columns(shape, model)[0];
+        return [.. Suffixes.Select(s => c + s)];
+    }
+
+    /// <inheritdoc/>
+    public int CurveLength(EvaluationShape shape) => 0;
+
+    /// <inheritdoc/>
+    public void Evaluate(EvaluationBatch batch, MetricOutput output)
+    {
+        var (o, m, x, inv, pool) = MetricSanity.Scores(inner, batch, options);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            output.Set(i, 0, o[i]);
+            output.Set(i, 1, m[i]);
+            output.Set(i, 2, x[i]);
+            output.Set(i, 3, inv[i]);
+            output.Set(i, 4, pool[i]);
         }
     }
 }
