@@ -249,7 +249,8 @@ public sealed class QgeCheckMetric : IEvaluationMetric
             for (int j = 1; j <= k; j++) output.Set(i, 2 + j, sign * QgeProtocol.QBas(psi, baseline, j));
             for (int r = 0; r < Pool; r++) pool[r] = scores[(long)r * n + i];
             var (mean, sd) = MeanStd(pool);
-            output.Set(i, 3 + k, sd > 0 ? sign * (psi - mean) / sd : double.NaN);
+            // A pool without spread (up to rounding: e.g. a metric of the value multiset alone) has no z-score.
+            output.Set(i, 3 + k, sd > 1e-12 * Math.Max(1, Math.Abs(mean)) ? sign * (psi - mean) / sd : double.NaN);
             output.Set(i, 4 + k, mean);
             output.Set(i, 5 + k, sd);
             output.Reasons[i] = gap.Reasons[i];
