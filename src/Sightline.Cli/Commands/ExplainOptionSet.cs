@@ -216,8 +216,8 @@ internal sealed class ExplainOptionSet
     public ExplainSettings ReadSettings(ParseResult parse) => new()
     {
         BatchSize = parse.GetValue(BatchSize),
-        ChannelReduce = Enum.Parse<ChannelReduce>(parse.GetValue(ChannelReduce)!, ignoreCase: true),
-        CamStyle = parse.GetValue(CamStyle) switch { "captum" => Explainers.CamStyle.Captum, "seed" => Explainers.CamStyle.Seed, _ => Explainers.CamStyle.GradCam },
+        ChannelReduce = ExplainOptionValues.TryParseChannelReduce(parse.GetValue(ChannelReduce)!, out var reduce) ? reduce : throw new InputDataException($"--channel-reduce: use {ExplainOptionValues.ChannelReduceChoices}."),
+        CamStyle = ExplainOptionValues.TryParseCamStyle(parse.GetValue(CamStyle)!, out var style) ? style : throw new InputDataException($"--cam-style: use {ExplainOptionValues.CamStyleChoices}."),
         Seed = parse.GetValue(Seed),
     };
 
@@ -278,7 +278,7 @@ internal sealed class ExplainOptionSet
             loaded.Hashed.Add(ContentHash.OfFile(file));
         }
         if (igOptions.Baseline == BaselineKind.Black && loaded.Preprocessing is { } pre)
-            igOptions = igOptions with { BlackValues = [.. Enumerable.Range(0, m.InputShape[0]).Select(c => (0f - pre.Mean[Math.Min(c, pre.Mean.Length - 1)]) / pre.Std[Math.Min(c, pre.Std.Length - 1)])] };
+            igOptions = igOptions with { BlackValues = ExplainOptionValues.BlackValues(pre, m.InputShape[0]) };
         return new IntegratedGradients(igOptions);
     }
 
@@ -288,19 +288,8 @@ internal sealed class ExplainOptionSet
     internal static int Positive(int v, string name) => v > 0 ? v : throw new InputDataException($"{name} must be a positive integer.");
 
 
-    private static BaselineKind ParseBaseline(string s, out string? file)
-    {
-        file = null;
-        switch (s.ToLowerInvariant())
-        {
-            case "zero": return BaselineKind.Zero;
-            case "black": return BaselineKind.Black;
-            case "uniform": return BaselineKind.Uniform;
-            case "gaussian": return BaselineKind.Gaussian;
-        }
-        if (s.EndsWith(".npy", StringComparison.OrdinalIgnoreCase)) { file = s; return BaselineKind.File; }
-        throw new InputDataException($"--baseline '{s}': use zero, black, uniform, gaussian or a FILE.npy.");
-    }
+    private static BaselineKind ParseBaseline(string s, out string? file) =>
+        ExplainOptionValues.TryParseBaseline(s, out var kind, out file) ? kind : throw new InputDataException($"--baseline '{s}': use {ExplainOptionValues.BaselineChoices}.");
 
     private static Preprocessing Override(Preprocessing p, string? resize, string? crop, string? mean, string? std, string? order)
     {
@@ -345,17 +334,7 @@ internal sealed class ExplainOptionSet
     }
 
     /// <summary>Reads a baseline NPY: C×H×W (shared) or N×C×H×W (one per sample), checked against the model and the data.</summary>
-    private static float[] ReadBaseline(string file, IReadOnlyList<int> input, int samples)
-    {
-        if (!File.Exists(file)) throw new InputDataException($"--baseline {file}: file not found.");
-        using var r = Sightline.IO.NpyReader.Open(file);
-        var s = r.Shape;
-        bool chw = s.Length == 3 && s.SequenceEqual(input);
-        bool nchw = s.Length == 4 && s.Skip(1).SequenceEqual(input) && (s[0] == samples || s[0] == 1);
-        if (!chw && !nchw)
-            throw new InputDataException($"--baseline {file}: shape ({string.Join(", ", s)}); expected {string.Join("×", input)} (C×H×W) or {samples}×{string.Join("×", input)} (one per sample).");
-        return r.ReadAll<float>();
-    }
+    private static float[] ReadBaseline(string file, IReadOnlyList<int> input, int samples) => ExplainOptionValues.ReadBaselineFile(file, input, samples, "--baseline");
 
     /// <summary>The run signature of explain's settings and data (evaluate adds its own parts).</summary>
     internal static string Signature(string model, string method, ExplainerOptions o, ExplainSettings s, string target, string baseline, string data, Preprocessing? pre, IEnumerable<string?> hashed)

@@ -35,12 +35,13 @@ public static class StudyCommand
         throw new InputDataException($"--shard {text}: give I/N with 0 ≤ I < N (e.g. 0/4; a Slurm array task passes $SLURM_ARRAY_TASK_ID/N).");
     }
 
-    /// <summary>The inputs of a study for the path plan (study file, models, configs, data, masks).</summary>
+    /// <summary>The inputs of a study for the path plan (study file, models, configs, data, masks, baseline files).</summary>
     internal static PathPlan PlanInputs(StudyDefinition def, PathPlan plan)
     {
         plan.Input("study file", def.SourcePath).Input("data.images", def.Data.Images).Input("data.inputs", def.Data.Inputs).Input("data.labels", def.Data.Labels);
         foreach (var m in def.Models) plan.Input($"models.{m.Name}.path", m.Path).Input($"models.{m.Name}.config", m.Config ?? Sightline.Onnx.Runtime.ModelConfig.FindFor(m.Path));
         foreach (var m in def.Masks) plan.Input($"masks.{m.Name}.path", m.Path);
+        foreach (var m in def.Methods) plan.Input($"methods.{m.Name}.baseline", StudyMethods.BaselineFile(m));
         return plan;
     }
 

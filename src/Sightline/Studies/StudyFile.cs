@@ -181,6 +181,14 @@ public static class StudyFile
             var options = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var key in MethodOptionKeys)
                 if (o[key] is { } v) options[key] = r.Scalar(v, $"{at}.{key}");
+            // A baseline file (explain's --baseline FILE.npy) is resolved against the study file, like every path.
+            if (options.TryGetValue("baseline", out var bt) && ExplainOptionValues.TryParseBaseline(bt, out _, out var baselineFile) && baselineFile is not null)
+            {
+                if (method != "integrated_gradients") throw r.Error($"{at}.baseline", $"a baseline file applies to integrated_gradients, not '{method}'.");
+                var resolved = Resolve(baselineFile);
+                if (!File.Exists(resolved)) throw r.Error($"{at}.baseline", $"{resolved}: file not found.");
+                options["baseline"] = resolved;
+            }
             var built = new StudyMethod(label, method, layer, layers, options);
             StudyMethods.CheckOptions(built, (key, message) => r.Error($"{at}.{key}", message));
             methods.Add(built);

@@ -28,9 +28,9 @@ public static class StudyMethods
                 "occlusion_baseline" => float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && float.IsFinite(f),
                 "abs" => value is "true" or "false",
                 "rule" => value is "gausslegendre" or "riemann_right" or "riemann_left" or "riemann_middle" or "riemann_trapezoid" or "riemann_trapezoid_captum",
-                "baseline" => value is "zero" or "black" or "uniform" or "gaussian",
-                "channel_reduce" => value is "sum" or "max" or "mean",
-                "cam_style" => value is "gradcam" or "captum" or "seed",
+                "baseline" => ExplainOptionValues.TryParseBaseline(value, out _, out _),
+                "channel_reduce" => ExplainOptionValues.TryParseChannelReduce(value, out _),
+                "cam_style" => ExplainOptionValues.TryParseCamStyle(value, out _),
                 "normalise" => value is "none" or "minmax",
                 _ => false,
             };
@@ -47,9 +47,9 @@ public static class StudyMethods
         "occlusion_baseline" => "a finite number",
         "abs" => "true or false",
         "rule" => "gausslegendre, riemann_right, riemann_left, riemann_middle, riemann_trapezoid or riemann_trapezoid_captum",
-        "baseline" => "zero, black, uniform or gaussian",
-        "channel_reduce" => "sum, max or mean",
-        "cam_style" => "gradcam, captum or seed",
+        "baseline" => ExplainOptionValues.BaselineChoices + " (one C×H×W baseline, or N×C×H×W: one per sample in data order)",
+        "channel_reduce" => ExplainOptionValues.ChannelReduceChoices,
+        "cam_style" => ExplainOptionValues.CamStyleChoices,
         "normalise" => "none or minmax",
         _ => "a known option",
     };
@@ -60,6 +60,10 @@ public static class StudyMethods
 
     private static string Text(StudyMethod m, string key, string fallback) => m.Options.TryGetValue(key, out var v) ? v : fallback;
 
+    /// <summary>The integrated-gradients baseline file of the method (resolved against the study file), or null.</summary>
+    public static string? BaselineFile(StudyMethod m) =>
+        m.Options.TryGetValue("baseline", out var v) && ExplainOptionValues.TryParseBaseline(v, out _, out var file) ? file : null;
+
     /// <summary>True when the method's maps are min–max scaled per sample before scoring.</summary>
     public static bool ScalesMinMax(StudyMethod m) => Text(m, "normalise", "none") == "minmax";
 
@@ -69,10 +73,12 @@ public static class StudyMethods
     /// <summary>
     /// The explainer for <paramref name="layer"/> (CAM methods); <paramref name="preprocessing"/> (images only) gives the
     /// black baseline of integrated gradients, as <c>explain --baseline black</c> does; with ready tensors black is each
-    /// sample's minimum value.
+    /// sample's minimum value. A baseline file's values are <paramref name="baselineValues"/> (one C×H×W baseline, or one
+    /// per explained item in order), read by the caller.
     /// </summary>
-    public static IExplainer Create(StudyMethod m, string? layer, Preprocessing? preprocessing, int channels = 3)
+    public static IExplainer Create(StudyMethod m, string? layer, Preprocessing? preprocessing, int channels = 3, float[]? baselineValues = null)
     {
+        ExplainOptionValues.TryParseBaseline(Text(m, "baseline", "zero"), out var baseline, out _);
         var options = new ExplainerOptions
         {
             Layer = layer,
@@ -81,16 +87,9 @@ public static class StudyMethods
             {
                 Steps = Int(m, "steps", 50),
                 Rule = IntegrationRules.Parse(Text(m, "rule", "gausslegendre")),
-                Baseline = Text(m, "baseline", "zero") switch
-                {
-                    "black" => BaselineKind.Black,
-                    "uniform" => BaselineKind.Uniform,
-                    "gaussian" => BaselineKind.Gaussian,
-                    _ => BaselineKind.Zero,
-                },
-                BlackValues = Text(m, "baseline", "zero") == "black" && preprocessing is { } pre
-                    ? [.. Enumerable.Range(0, channels).Select(c => (0f - pre.Mean[Math.Min(c, pre.Mean.Length - 1)]) / pre.Std[Math.Min(c, pre.Std.Length - 1)])]
-                    : null,
+                Baseline = baseline,
+                BlackValues = baseline == BaselineKind.Black && preprocessing is { } pre ? ExplainOptionValues.BlackValues(pre, channels) : null,
+                BaselineValues = baseline == BaselineKind.File ? baselineValues : null,
             },
             SmoothGrad = new SmoothGradOptions(Double(m, "noise_level", 0.15), Int(m, "samples", 25)),
             Occlusion = new OcclusionOptions(Int(m, "window", 8), Int(m, "stride", 4), (float)Double(m, "occlusion_baseline", 0)),
@@ -103,8 +102,8 @@ public static class StudyMethods
     public static ExplainSettings Settings(StudyMethod m, int studySeed, int batchSize) => new()
     {
         BatchSize = batchSize,
-        ChannelReduce = Text(m, "channel_reduce", "sum") switch { "max" => ChannelReduce.Max, "mean" => ChannelReduce.Mean, _ => ChannelReduce.Sum },
-        CamStyle = Text(m, "cam_style", "gradcam") switch { "captum" => CamStyle.Captum, "seed" => CamStyle.Seed, _ => CamStyle.GradCam },
+        ChannelReduce = ExplainOptionValues.TryParseChannelReduce(Text(m, "channel_reduce", "sum"), out var reduce) ? reduce : ChannelReduce.Sum,
+        CamStyle = ExplainOptionValues.TryParseCamStyle(Text(m, "cam_style", "gradcam"), out var style) ? style : CamStyle.GradCam,
         Seed = Int(m, "seed", studySeed),
     };
 }

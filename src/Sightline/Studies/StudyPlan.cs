@@ -101,7 +101,8 @@ public sealed class StudyPlan
             {
                 ["name"] = m.Name, ["method"] = m.Method, ["layer"] = m.Layer,
                 ["layers"] = new JsonObject(m.Layers.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
-                ["options"] = new JsonObject(m.Options.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+                ["options"] = new JsonObject(m.Options.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)(kv.Key == "baseline" && StudyMethods.BaselineFile(m) is { } file ? Rel(file) : kv.Value)))),
             })]),
             ["metrics"] = new JsonArray([.. Metrics.Select(m => (JsonNode)new JsonObject
             {
@@ -125,13 +126,16 @@ public sealed class StudyPlan
 
     /// <summary>
     /// The run signature: the canonical study (without the statistics, which change only the merge) and the content of
-    /// every input: each model and its config (<paramref name="loader"/>), the data and every mask file. Two runs share
+    /// every input: each model and its config (<paramref name="loader"/>), the data, every mask file and every
+    /// integrated-gradients baseline file. Two runs share
     /// it only when they compute the same rows.
     /// </summary>
     public string Signature(IStudyModelLoader loader)
     {
         var parts = new List<string> { Canonical(withStatistics: false).ToJsonString(new JsonSerializerOptions { WriteIndented = false }), Data.Signature };
         parts.AddRange(Definition.Models.Select(loader.Signature));
+        foreach (var m in Definition.Methods)
+            if (StudyMethods.BaselineFile(m) is { } file) parts.Add($"baseline {m.Name}: {IO.ContentHash.OfFile(file)}");
         foreach (var set in Definition.Masks)
         {
             using var source = new StudyMaskSource(set);

@@ -120,6 +120,12 @@ public static class StudyRunner
             throw new InputDataException($"models.{model.Name}: the model takes {string.Join("×", ms)} inputs but the data are {string.Join("×", s)}.");
         if (session.Inputs.Count < plan.Data.Count)
             throw new InputDataException($"models.{model.Name}: the data hold {session.Inputs.Count} samples for this model, fewer than the study's {plan.Data.Count}.");
+        foreach (var method in plan.Definition.Methods)
+            if (StudyMethods.BaselineFile(method) is { } file)
+            {
+                using var r = NpyReader.Open(file);
+                ExplainOptionValues.CheckBaselineShape(r.Shape, s, plan.Data.Count, $"methods.{method.Name}.baseline (model '{model.Name}')", file, atLeast: true);
+            }
         if (plan.Definition.Targets.Kind == StudyTargetKind.Label)
             for (int i = 0; i < plan.Data.Count; i++)
             {
@@ -268,7 +274,25 @@ public static class StudyRunner
             int a = explainer.OutputChannels(c, settings);
             var maps = new float[count * a * pixels];
             long te = System.Diagnostics.Stopwatch.GetTimestamp();
-            explainer.Explain(session.Explain, xi, count, targets, maps, settings with { FirstIndex = start, BatchSize = def.BatchSize });
+            long firstIndex = start;
+            if (StudyMethods.BaselineFile(method) is { } baselineFile)
+            {
+                // Integrated gradients from a baseline file: one C×H×W baseline for all, or the explained items' rows of an
+                // N×C×H×W file (in data order). Items are then indexed from 0 (a file baseline draws nothing at random), as
+                // the metrics' re-explanations of the unit index them.
+                using var br = NpyReader.Open(baselineFile);
+                bool perSample = ExplainOptionValues.CheckBaselineShape(br.Shape, shape, plan.Data.Count, $"methods.{method.Name}.baseline", baselineFile, atLeast: true);
+                float[] values;
+                if (!perSample) values = br.ReadAll<float>();
+                else
+                {
+                    values = new float[(long)count * size];
+                    for (int j = 0; j < count; j++) br.Read((long)(start + items[j].Sample) * size, values.AsSpan(j * size, size));
+                    firstIndex = 0;
+                }
+                explainer = StudyMethods.Create(method, method.LayerFor(model.Name), session.Preprocessing, c, values);
+            }
+            explainer.Explain(session.Explain, xi, count, targets, maps, settings with { FirstIndex = firstIndex, BatchSize = def.BatchSize });
             if (StudyMethods.ScalesMinMax(method))
                 for (int j = 0; j < count; j++)
                     for (int ch = 0; ch < a; ch++) ExplainMath.ScaleMinMax(maps.AsSpan((j * a + ch) * pixels, pixels));

@@ -156,6 +156,36 @@ public sealed class StudyCommandTests
     }
 
     [Fact]
+    public void A_second_run_of_the_same_shard_is_refused_while_the_first_runs_and_takes_over_after_kill_9()
+    {
+        using var dir = new TempDir();
+        var study = WriteStudy(dir, chunk: 1, methods: "[saliency, integrated_gradients]");
+        var outDir = dir.File("run");
+        var lockFile = Path.Combine(outDir, "locks", "shard-0-of-1.lock");
+        int killed;
+        using (var p = Process.Start(Cli(["study", "run", study, "--out", outDir]))!)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(lockFile) && !p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(10);
+            Assert.False(p.HasExited, "the first run ended before the second could start");
+            var (code, _, err) = CliRunner.Run("study", "run", study, "--out", outDir);
+            Assert.Equal(2, code);
+            Assert.Contains($"another sightline run is writing {Path.Combine(outDir, "locks", "shard-0-of-1")} (pid {p.Id})", err);
+            Assert.Single(err.Trim().Split('\n'));
+            killed = p.Id;
+            p.Kill();
+            p.WaitForExit();
+        }
+        Assert.True(File.Exists(lockFile), "kill -9 leaves the lock file");
+        Assert.StartsWith($"{killed} ", File.ReadAllText(lockFile), StringComparison.Ordinal);
+        // Its process is gone: the lock is detectably stale and the next run takes it over, then removes it.
+        var (again, stdout, error) = CliRunner.Run("study", "run", study, "--out", outDir);
+        Assert.True(again == 0, error);
+        Assert.Contains("of 48 units", stdout);
+        Assert.False(File.Exists(lockFile));
+    }
+
+    [Fact]
     public void Slurm_scripts_are_a_job_array_of_shards_and_a_dependent_merge()
     {
         using var dir = new TempDir();
