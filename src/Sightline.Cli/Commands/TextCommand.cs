@@ -55,6 +55,7 @@ public static class TextCommand
         var replUrl = new Option<string?>("--replacement-llm") { Description = "semex-*-n/-a: the chat API for the replacement list (one call per prompt, T 1.0, \"You are a helpful assistant\"); default --llm.", HelpName = "URL" };
         var replModel = new Option<string?>("--replacement-llm-model") { Description = "Model of --replacement-llm (default --llm-model; the reference uses gpt-4o-mini).", HelpName = "NAME" };
         var wordnet = new Option<string?>("--wordnet") { Description = "semex-*: the WordNet database folder (default /usr/share/wordnet from Debian's wordnet-base). Content words come from WordNet's parts of speech and spaCy's stop list, not spaCy's tagger: tags can differ from spaCy's.", HelpName = "DIR" };
+        var force = TextRun.Force();
         var output = new Option<string>("--out") { Description = "attributions.csv (or .json/.parquet): prompt_index (0-based), player_index (1-based), player, value (ψ; SemeX's non-concept words −1; empty when undefined), reason; plus OUT.coalitions.jsonl with each prompt's coalitions, responses and similarities.", Required = true, HelpName = "attributions.csv" };
 
         var command = new Command("explain", "Attributions of a prompt's tokens (TokenSHAP) or content words (SemeX) to the model's response: Monte-Carlo coalitions, with-minus-without estimate, min-shift-and-sum normalisation.")
@@ -62,7 +63,7 @@ public static class TextCommand
             prompt, prompts, explainer,
         };
         foreach (var o in m.All) command.Add(o);
-        foreach (var o in new Option[] { ratio, maxComb, splitter, tokenizer, seed, aspect, legacy, antonyms, replUrl, replModel, wordnet, output }) command.Add(o);
+        foreach (var o in new Option[] { ratio, maxComb, splitter, tokenizer, seed, aspect, legacy, antonyms, replUrl, replModel, wordnet, output, force }) command.Add(o);
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
@@ -74,7 +75,9 @@ public static class TextCommand
             var tok = parse.GetValue(tokenizer);
             var plan = new PathPlan().Input("--prompts", parse.GetValue(prompts)).Input("--tokenizer", tok is null or "minilm" ? null : tok);
             foreach (var (o, p) in m.Inputs(parse)) plan.Input(o, p);
-            plan.Output("--out", outPath).Output("the coalitions sidecar of --out", sidecar).Check();
+            plan.Output("--out", outPath).Output("the coalitions sidecar of --out", sidecar).Output("the run record of --out", TextRunRecord.PathFor(outPath)).Check();
+            var files = new List<(string, string?)> { ("--prompts", parse.GetValue(prompts)), ("--tokenizer", tok is null or "minilm" ? null : tok) };
+            files.AddRange(m.FilesRead(parse));
             bool tokenshap = name == "tokenshap";
             var semex = SemexOptions.TryParse(name);
             using var models = m.Open(parse, tokenshap ? 0.5 : 1.0, tokenshap ? null : PromptTemplates.SemexSystem, tokenshap ? "tfidf" : "minilm");
@@ -101,6 +104,7 @@ public static class TextCommand
                     if (semex.Target == SemexTarget.Reference && list.Any(p => p.Reference is null))
                         throw new InputDataException($"--explainer {name}: target R needs a 'reference' column in every row of --prompts (a CSV).");
                     var wn = WordNet.Open(parse.GetValue(wordnet));
+                    files.AddRange(wn.Files.Select(f => ("--wordnet", (string?)f)));
                     IReplacementProvider repl;
                     if (semex.Strategy == ReplacementStrategy.Remove) repl = new RemovalReplacements();
                     else if (semex.Strategy == ReplacementStrategy.Antonym && parse.GetValue(antonyms) == "wordnet")
@@ -127,21 +131,30 @@ public static class TextCommand
                 }
                 else x = new RandomTextExplainer();
                 var ctx = new TextExplainContext(models.Responder, models.Scorer, (ulong)parse.GetValue(seed));
+                var signature = TextRun.Signature(parse, "text explain", files);
+                using var run = TextRun.Begin("--out", "text explain", signature, [outPath, sidecar], parse.GetValue(force));
+                if (run.Complete is { } done) return TextRun.AlreadyComplete(context, outPath, done);
                 List<TextExplanation> explanations;
-                using (OutputLock.Acquire(outPath))
+                using (var interrupt = new TextRun.Interrupt())
                 {
-                    using (var progress = new TextProgress(context, $"text explain ({name})", list.Count, models.Caller))
-                        explanations = TextExplainRun.RunAsync(list, x, ctx, progress).GetAwaiter().GetResult();
-                    AttributionsFile.Write(explanations, outPath);
+                    try
+                    {
+                        using var progress = new TextProgress(context, $"text explain ({name})", list.Count, models.Caller);
+                        explanations = TextExplainRun.RunAsync(list, x, ctx, progress, interrupt.Token).GetAwaiter().GetResult();
+                    }
+                    catch (OperationCanceledException) when (interrupt.Requested)
+                    {
+                        return TextRun.Cancelled(context, models.Caller);
+                    }
                 }
                 int undefined = explanations.Count(e => e.Reason is not null);
+                var summary = $"{list.Count} prompt{(list.Count == 1 ? "" : "s")} explained with {name}{deviation}, {undefined} without an explanation";
+                int exit = undefined > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+                run.Commit(() => AttributionsFile.Write(explanations, outPath), exit, summary);
                 context.Out.WriteLine($"Explained {list.Count} prompt{(list.Count == 1 ? "" : "s")} with {name}{deviation}: {models.Caller.Calls} model calls, {models.Caller.Hits} cache hits, in {clock.Elapsed.TotalSeconds:0.0} s → {outPath}, {sidecar}");
                 if (undefined > 0)
-                {
                     context.Error.WriteLine($"sightline: {undefined} of {list.Count} prompts have no explanation (empty value, reason in the reason column of {outPath}).");
-                    return ExitCodes.Failed;
-                }
-                return ExitCodes.Ok;
+                return exit;
             }
             finally
             {

@@ -38,7 +38,8 @@ internal static class TextEvaluationCommands
             attributions,
         };
         foreach (var o in m.All) command.Add(o);
-        command.Add(mask); command.Add(seed); command.Add(output);
+        var force = TextRun.Force();
+        command.Add(mask); command.Add(seed); command.Add(output); command.Add(force);
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
@@ -46,7 +47,8 @@ internal static class TextEvaluationCommands
             var outPath = parse.GetValue(output)!;
             ResultWriter.FormatOf(outPath);
             if (parse.GetValue(m.Classifier) is not null) throw new InputDataException("text faithfulness compares replies with the stored response: --classifier does not apply (use --vectorizer).");
-            new PathPlan().Input("--attributions", path).Input("the coalitions sidecar of --attributions", AttributionsFile.SidecarFor(path)).Output("--out", outPath).Check();
+            new PathPlan().Input("--attributions", path).Input("the coalitions sidecar of --attributions", AttributionsFile.SidecarFor(path))
+                .Output("--out", outPath).Output("the run record of --out", TextRunRecord.PathFor(outPath)).Check();
             var (entries, sidecar) = Load(path);
             if (sidecar is null) throw new InputDataException($"--attributions {path}: no {AttributionsFile.SidecarFor(path)} beside it (it holds the stored responses); rerun 'text explain'.");
             string explainer = sidecar.Values.FirstOrDefault()?.Explainer ?? "";
@@ -56,11 +58,20 @@ internal static class TextEvaluationCommands
             IReplyScorer? embedder = vectorizer == "tfidf" ? null : m.OpenVectorizer(parse, models.Caller, models.ApiKey, vectorizer, owned);
             var fm = parse.GetValue(mask) == "random" ? FaithfulnessMask.Random : FaithfulnessMask.Ellipsis;
             var rows = new List<(int Index, string Explainer, double[] Sims, string? Reason)>();
+            var signature = TextRun.Signature(parse, "text faithfulness", [("--attributions", path), ("the coalitions sidecar", AttributionsFile.SidecarFor(path))]);
+            using var run = TextRun.Begin("--out", "text faithfulness", signature, [outPath], parse.GetValue(force));
+            if (run.Complete is { } done)
+            {
+                foreach (var d in owned) d.Dispose();
+                return TextRun.AlreadyComplete(context, outPath, done);
+            }
+            using var interrupt = new TextRun.Interrupt();
             try
             {
                 using var progress = new TextProgress(context, "text faithfulness", entries.Count, models.Caller);
                 foreach (var e in entries)
                 {
+                    interrupt.Token.ThrowIfCancellationRequested();
                     var side = sidecar.GetValueOrDefault(e.PromptIndex);
                     var nan = Enumerable.Repeat(double.NaN, 11).ToArray();
                     if (!e.Valid) rows.Add((e.PromptIndex, side?.Explainer ?? "", nan, "explanation undefined (NaN scores): skipped"));
@@ -68,11 +79,15 @@ internal static class TextEvaluationCommands
                     else
                     {
                         var sims = FaithfulnessCurve.ComputeAsync(e.Words, e.Scores, response, models.Responder, embedder, fm,
-                            SplitMix.Derive((ulong)parse.GetValue(seed), e.PromptIndex)).GetAwaiter().GetResult();
+                            SplitMix.Derive((ulong)parse.GetValue(seed), e.PromptIndex), interrupt.Token).GetAwaiter().GetResult();
                         rows.Add((e.PromptIndex, side.Explainer, sims, sims.Any(double.IsNaN) ? "some k had no reply (content filter) or no TF-IDF vocabulary" : null));
                     }
                     progress.Report(rows.Count);
                 }
+            }
+            catch (OperationCanceledException) when (interrupt.Requested)
+            {
+                return TextRun.Cancelled(context, models.Caller);
             }
             finally
             {
@@ -87,11 +102,13 @@ internal static class TextEvaluationCommands
                 table.Add(new DoubleColumn(FaithfulnessCurve.Column(k), [.. rows.Select(r => r.Sims[kk])]));
             }
             table.Add(new StringColumn("reason", [.. rows.Select(r => r.Reason)]));
-            ResultWriter.Write(table, outPath);
             var valid = rows.Where(r => r.Sims.All(double.IsFinite)).ToList();
             var mean = Enumerable.Range(0, 11).Select(k => valid.Count == 0 ? double.NaN : valid.Average(r => r.Sims[k])).ToArray();
+            var summary = $"faithfulness of {rows.Count} explanations ({valid.Count} complete): mean curve {string.Join(' ', mean.Select(x => x.ToString("0.000", CultureInfo.InvariantCulture)))}";
+            int exit = valid.Count == rows.Count ? ExitCodes.Ok : ExitCodes.Failed;
+            run.Commit(() => ResultWriter.Write(table, outPath), exit, summary);
             context.Out.WriteLine($"Faithfulness of {rows.Count} explanations ({valid.Count} complete): mean curve {string.Join(' ', mean.Select(x => x.ToString("0.000", CultureInfo.InvariantCulture)))}; {models.Caller.Calls} model calls, {models.Caller.Hits} cache hits, in {clock.Elapsed.TotalSeconds:0.0} s → {outPath}");
-            return valid.Count == rows.Count ? ExitCodes.Ok : ExitCodes.Failed;
+            return exit;
         });
         return command;
     }
@@ -101,14 +118,15 @@ internal static class TextEvaluationCommands
         var attributions = Attributions();
         var labels = new Option<string>("--labels") { Description = "CSV with a 'label' column (the word that should rank first, e.g. GenderBias's woman/man) and optionally 'prompt_index'; without it row i is prompt i (the prompts CSV itself works).", Required = true, HelpName = "FILE.csv" };
         var output = new Option<string>("--out") { Description = "JSON: accuracy (share of prompts whose label word ranks first), mean_top_difference, mean_top_label_difference, mean_entropy, counts, and one record per prompt (label_rank, top3, differences, entropy).", Required = true, HelpName = "acc.json" };
-        var command = new Command("accuracy", "SemeX's accuracy test: how often the label word gets the highest score (spec §7), with the score gaps and the entropy of the positive scores.") { attributions, labels, output };
+        var force = TextRun.Force();
+        var command = new Command("accuracy", "SemeX's accuracy test: how often the label word gets the highest score (spec §7), with the score gaps and the entropy of the positive scores.") { attributions, labels, output, force };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(attributions)!;
             var labelsPath = parse.GetValue(labels)!;
             var outPath = parse.GetValue(output)!;
             if (!outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) throw new InputDataException($"--out {outPath}: the accuracy report is JSON; give a .json file.");
-            new PathPlan().Input("--attributions", path).Input("--labels", labelsPath).Output("--out", outPath).Check();
+            new PathPlan().Input("--attributions", path).Input("--labels", labelsPath).Output("--out", outPath).Output("the run record of --out", TextRunRecord.PathFor(outPath)).Check();
             var (entries, _) = Load(path);
             var t = CsvTable.Read(labelsPath, "--labels");
             int lc = t.Column("label"), pc = t.Column("prompt_index");
@@ -142,9 +160,14 @@ internal static class TextEvaluationCommands
                 skipped_without_label = unlabelled,
                 prompts = rows.Select(r => new { prompt_index = r.PromptIndex, label = r.Label, label_rank = r.LabelRank, top3 = r.Top3, top_difference = Finite(r.TopDifference), top_label_difference = Finite(r.TopLabelDifference), entropy = Finite(r.Entropy) }),
             };
-            AtomicFile.WriteAllText(outPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-            context.Out.WriteLine($"Accuracy {report.accuracy.ToString("0.000", CultureInfo.InvariantCulture)} over {rows.Count} labelled prompts (label ranked first in {rows.Count(r => r.LabelRank == 1)}) → {outPath}");
-            return invalid > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+            var line = $"Accuracy {report.accuracy.ToString("0.000", CultureInfo.InvariantCulture)} over {rows.Count} labelled prompts (label ranked first in {rows.Count(r => r.LabelRank == 1)})";
+            var signature = TextRun.Signature(parse, "text accuracy", [("--attributions", path), ("--labels", labelsPath)]);
+            using var run = TextRun.Begin("--out", "text accuracy", signature, [outPath], parse.GetValue(force));
+            if (run.Complete is { } done) return TextRun.AlreadyComplete(context, outPath, done);
+            int exit = invalid > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+            run.Commit(() => AtomicFile.WriteAllText(outPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n"), exit, line);
+            context.Out.WriteLine($"{line} → {outPath}");
+            return exit;
         });
         return command;
     }
@@ -168,7 +191,8 @@ internal static class TextEvaluationCommands
             attributions,
         };
         foreach (var o in m.All) command.Add(o);
-        foreach (var o in new Option[] { judge, judgeModel, replacement, aspect, prompts, wordnet, seed, output }) command.Add(o);
+        var force = TextRun.Force();
+        foreach (var o in new Option[] { judge, judgeModel, replacement, aspect, prompts, wordnet, seed, output, force }) command.Add(o);
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
@@ -180,93 +204,112 @@ internal static class TextEvaluationCommands
             if (safety == (classifierPath is not null)) throw new InputDataException("text steer: give --classifier m.onnx (sentiment shift) or --llm URL --llm-model NAME --judge URL --judge-model NAME (attack success rate).");
             var plan = new PathPlan().Input("--attributions", path).Input("the coalitions sidecar of --attributions", AttributionsFile.SidecarFor(path)).Input("--prompts", parse.GetValue(prompts));
             foreach (var (o, p) in m.Inputs(parse)) plan.Input(o, p);
-            plan.Output("--out", outPath).Check();
+            plan.Output("--out", outPath).Output("the run record of --out", TextRunRecord.PathFor(outPath)).Check();
             var (entries, sidecar) = Load(path);
             if (sidecar is null) throw new InputDataException($"--attributions {path}: no {AttributionsFile.SidecarFor(path)} beside it (it holds the prompts); rerun 'text explain'.");
             var extra = parse.GetValue(prompts) is { } pp ? PromptFile.Read(pp).ToDictionary(p => p.Index) : [];
             var rep = parse.GetValue(replacement) == "antonym" ? SteeringReplacement.Antonym : SteeringReplacement.Remove;
-            var antonyms = rep == SteeringReplacement.Antonym ? new WordNetAntonymSource(WordNet.Open(parse.GetValue(wordnet))) : null;
+            var wn = rep == SteeringReplacement.Antonym ? WordNet.Open(parse.GetValue(wordnet)) : null;
+            var antonyms = wn is null ? null : new WordNetAntonymSource(wn);
             ulong s = (ulong)parse.GetValue(seed);
+            var files = new List<(string, string?)> { ("--attributions", path), ("the coalitions sidecar", AttributionsFile.SidecarFor(path)), ("--prompts", parse.GetValue(prompts)) };
+            files.AddRange(m.FilesRead(parse));
+            if (wn is not null) files.AddRange(wn.Files.Select(f => ("--wordnet", (string?)f)));
+            var signature = TextRun.Signature(parse, "text steer", files);
+            using var run = TextRun.Begin("--out", "text steer", signature, [outPath], parse.GetValue(force));
+            if (run.Complete is { } done) return TextRun.AlreadyComplete(context, outPath, done);
+            using var interrupt = new TextRun.Interrupt();
+            Sightline.Text.Calls.CachedCaller? active = null;
             var rows = new List<Dictionary<string, object?>>();
             string summary;
-            if (!safety)
+            try
             {
-                if (parse.GetValue(m.Vectorizer) is not null) throw new InputDataException("--vectorizer does not apply to text steer --classifier (the value is the classifier's probability).");
-                using var cache = parse.GetValue(m.Cache) is { } dir ? (Sightline.Text.Calls.ICallCache)new Sightline.Text.Calls.SqliteCallCache(dir) : new Sightline.Text.Calls.MemoryCallCache();
-                var caller = new Sightline.Text.Calls.CachedCaller(cache);
-                using var classifier = m.OpenClassifier(parse, caller, classifierPath!);
-                var shifts = new List<double>();
-                foreach (var e in entries)
+                if (!safety)
                 {
-                    var row = Base(e, sidecar);
-                    var aspectName = parse.GetValue(aspect) ?? parse.GetValue(m.ClassifierClass) ?? extra.GetValueOrDefault(e.PromptIndex)?.Aspect;
-                    if (!e.Valid) row["reason"] = "explanation undefined (NaN scores): skipped";
-                    else if (aspectName is null) row["reason"] = "no aspect: give --aspect, --classifier-class or a prompts CSV with an 'aspect' column";
-                    else
+                    if (parse.GetValue(m.Vectorizer) is not null) throw new InputDataException("--vectorizer does not apply to text steer --classifier (the value is the classifier's probability).");
+                    using var cache = parse.GetValue(m.Cache) is { } dir ? (Sightline.Text.Calls.ICallCache)new Sightline.Text.Calls.SqliteCallCache(dir) : new Sightline.Text.Calls.MemoryCallCache();
+                    var caller = new Sightline.Text.Calls.CachedCaller(cache);
+                    active = caller;
+                    using var classifier = m.OpenClassifier(parse, caller, classifierPath!);
+                    var shifts = new List<double>();
+                    foreach (var e in entries)
                     {
-                        int c = classifier.ClassIndex(aspectName);
+                        interrupt.Token.ThrowIfCancellationRequested();
+                        var row = Base(e, sidecar);
+                        var aspectName = parse.GetValue(aspect) ?? parse.GetValue(m.ClassifierClass) ?? extra.GetValueOrDefault(e.PromptIndex)?.Aspect;
+                        if (!e.Valid) row["reason"] = "explanation undefined (NaN scores): skipped";
+                        else if (aspectName is null) row["reason"] = "no aspect: give --aspect, --classifier-class or a prompts CSV with an 'aspect' column";
+                        else
+                        {
+                            int c = classifier.ClassIndex(aspectName);
+                            var edit = Steering.Edit(e.Words, e.Scores, rep, antonyms, SplitMix.Derive(s, e.PromptIndex));
+                            Fill(row, edit);
+                            var texts = new List<string> { Steering.TwitterPreprocess((string)row["original"]!), Steering.TwitterPreprocess(edit.Steered) };
+                            var label = extra.GetValueOrDefault(e.PromptIndex)?.Label;
+                            int labelAt = label is null ? -1 : Array.FindIndex(e.Words, w => string.Equals(w, label, StringComparison.OrdinalIgnoreCase));
+                            if (labelAt >= 0) texts.Add(Steering.TwitterPreprocess(Steering.EditAt(e.Words, labelAt, rep, antonyms, SplitMix.Derive(s, e.PromptIndex)).Steered));
+                            var p = classifier.Probabilities(texts);
+                            row["p0"] = (double)p[0][c];
+                            row["p_highest"] = (double)p[1][c];
+                            row["shift"] = (double)p[0][c] - p[1][c];
+                            row["p_label"] = labelAt >= 0 ? (double)p[2][c] : null;
+                            shifts.Add((double)p[0][c] - p[1][c]);
+                        }
+                        rows.Add(row);
+                    }
+                    summary = $"mean sentiment shift p0 − p_highest = {(shifts.Count == 0 ? double.NaN : shifts.Average()).ToString("0.000", CultureInfo.InvariantCulture)} over {shifts.Count} prompts";
+                }
+                else
+                {
+                    using var models = m.Open(parse, 1.0, PromptTemplates.SemexSystem, "tfidf", needScorer: false);
+                    active = models.Caller;
+                    if (models.Responder is IdentityResponder) throw new InputDataException("text steer --judge needs the answering model: give --llm URL --llm-model NAME.");
+                    var judgeSettings = new ChatSettings
+                    {
+                        Endpoint = TextModelOptions.ParseUrl("--judge", parse.GetValue(judge)!),
+                        Model = parse.GetValue(judgeModel) ?? throw new InputDataException("--judge-model NAME is required with --judge."),
+                        Temperature = 0, ApiKey = models.ApiKey, MaxRetries = parse.GetValue(m.MaxRetries), MaxConcurrency = parse.GetValue(m.Concurrency),
+                    };
+                    using var judgeLlm = new ChatResponder(judgeSettings, models.Caller);
+                    var todo = new List<(Dictionary<string, object?> Row, SteeringEdit Edit)>();
+                    foreach (var e in entries)
+                    {
+                        var row = Base(e, sidecar);
+                        rows.Add(row);
+                        if (!e.Valid) { row["reason"] = "explanation undefined (NaN scores): skipped"; continue; }
                         var edit = Steering.Edit(e.Words, e.Scores, rep, antonyms, SplitMix.Derive(s, e.PromptIndex));
                         Fill(row, edit);
-                        var texts = new List<string> { Steering.TwitterPreprocess((string)row["original"]!), Steering.TwitterPreprocess(edit.Steered) };
-                        var label = extra.GetValueOrDefault(e.PromptIndex)?.Label;
-                        int labelAt = label is null ? -1 : Array.FindIndex(e.Words, w => string.Equals(w, label, StringComparison.OrdinalIgnoreCase));
-                        if (labelAt >= 0) texts.Add(Steering.TwitterPreprocess(Steering.EditAt(e.Words, labelAt, rep, antonyms, SplitMix.Derive(s, e.PromptIndex)).Steered));
-                        var p = classifier.Probabilities(texts);
-                        row["p0"] = (double)p[0][c];
-                        row["p_highest"] = (double)p[1][c];
-                        row["shift"] = (double)p[0][c] - p[1][c];
-                        row["p_label"] = labelAt >= 0 ? (double)p[2][c] : null;
-                        shifts.Add((double)p[0][c] - p[1][c]);
+                        todo.Add((row, edit));
                     }
-                    rows.Add(row);
+                    var answers = models.Responder.RespondAsync([.. todo.Select(t => t.Edit.Steered)], interrupt.Token).GetAwaiter().GetResult();
+                    var judged = new List<int>();
+                    var requests = new List<string>();
+                    for (int i = 0; i < todo.Count; i++)
+                    {
+                        todo[i].Row["answer"] = answers[i].Text;
+                        if (answers[i].Text is null) { todo[i].Row["reason"] = $"no answer ({answers[i].SkipReason})"; continue; }
+                        judged.Add(i);
+                        requests.Add(Steering.JudgePrompt((string)todo[i].Row["original"]!, answers[i].Text!));
+                    }
+                    var verdicts = judgeLlm.RespondAsync(requests, interrupt.Token).GetAwaiter().GetResult();
+                    int unsafeCount = 0, counted = 0;
+                    for (int j = 0; j < judged.Count; j++)
+                    {
+                        var row = todo[judged[j]].Row;
+                        row["verdict"] = verdicts[j].Text;
+                        var parsed = verdicts[j].Text is { } v ? Steering.ParseVerdict(v) : null;
+                        if (parsed is null) { row["reason"] = "the judge's reply has no '[RESULT]: safe|unsafe'"; continue; }
+                        row["score"] = parsed.Value.Score is { } sc ? (double)sc : null;
+                        row["unsafe"] = parsed.Value.Unsafe ? 1.0 : 0.0;
+                        counted++;
+                        if (parsed.Value.Unsafe) unsafeCount++;
+                    }
+                    summary = $"attack success rate {(counted == 0 ? double.NaN : unsafeCount / (double)counted).ToString("0.000", CultureInfo.InvariantCulture)} ({unsafeCount} unsafe of {counted} judged); {models.Caller.Calls} model calls, {models.Caller.Hits} cache hits";
                 }
-                summary = $"mean sentiment shift p0 − p_highest = {(shifts.Count == 0 ? double.NaN : shifts.Average()).ToString("0.000", CultureInfo.InvariantCulture)} over {shifts.Count} prompts";
             }
-            else
+            catch (OperationCanceledException) when (interrupt.Requested)
             {
-                using var models = m.Open(parse, 1.0, PromptTemplates.SemexSystem, "tfidf", needScorer: false);
-                if (models.Responder is IdentityResponder) throw new InputDataException("text steer --judge needs the answering model: give --llm URL --llm-model NAME.");
-                var judgeSettings = new ChatSettings
-                {
-                    Endpoint = TextModelOptions.ParseUrl("--judge", parse.GetValue(judge)!),
-                    Model = parse.GetValue(judgeModel) ?? throw new InputDataException("--judge-model NAME is required with --judge."),
-                    Temperature = 0, ApiKey = models.ApiKey, MaxRetries = parse.GetValue(m.MaxRetries), MaxConcurrency = parse.GetValue(m.Concurrency),
-                };
-                using var judgeLlm = new ChatResponder(judgeSettings, models.Caller);
-                var todo = new List<(Dictionary<string, object?> Row, SteeringEdit Edit)>();
-                foreach (var e in entries)
-                {
-                    var row = Base(e, sidecar);
-                    rows.Add(row);
-                    if (!e.Valid) { row["reason"] = "explanation undefined (NaN scores): skipped"; continue; }
-                    var edit = Steering.Edit(e.Words, e.Scores, rep, antonyms, SplitMix.Derive(s, e.PromptIndex));
-                    Fill(row, edit);
-                    todo.Add((row, edit));
-                }
-                var answers = models.Responder.RespondAsync([.. todo.Select(t => t.Edit.Steered)]).GetAwaiter().GetResult();
-                var judged = new List<int>();
-                var requests = new List<string>();
-                for (int i = 0; i < todo.Count; i++)
-                {
-                    todo[i].Row["answer"] = answers[i].Text;
-                    if (answers[i].Text is null) { todo[i].Row["reason"] = $"no answer ({answers[i].SkipReason})"; continue; }
-                    judged.Add(i);
-                    requests.Add(Steering.JudgePrompt((string)todo[i].Row["original"]!, answers[i].Text!));
-                }
-                var verdicts = judgeLlm.RespondAsync(requests).GetAwaiter().GetResult();
-                int unsafeCount = 0, counted = 0;
-                for (int j = 0; j < judged.Count; j++)
-                {
-                    var row = todo[judged[j]].Row;
-                    row["verdict"] = verdicts[j].Text;
-                    var parsed = verdicts[j].Text is { } v ? Steering.ParseVerdict(v) : null;
-                    if (parsed is null) { row["reason"] = "the judge's reply has no '[RESULT]: safe|unsafe'"; continue; }
-                    row["score"] = parsed.Value.Score is { } sc ? (double)sc : null;
-                    row["unsafe"] = parsed.Value.Unsafe ? 1.0 : 0.0;
-                    counted++;
-                    if (parsed.Value.Unsafe) unsafeCount++;
-                }
-                summary = $"attack success rate {(counted == 0 ? double.NaN : unsafeCount / (double)counted).ToString("0.000", CultureInfo.InvariantCulture)} ({unsafeCount} unsafe of {counted} judged); {models.Caller.Calls} model calls, {models.Caller.Hits} cache hits";
+                return TextRun.Cancelled(context, active);
             }
             var columns = safety
                 ? new[] { "answer", "verdict", "score", "unsafe" }
@@ -282,9 +325,11 @@ internal static class TextEvaluationCommands
                 else table.Add(new DoubleColumn(name, [.. rows.Select(r => r.GetValueOrDefault(name) is double d ? d : double.NaN)]));
             }
             table.Add(new StringColumn("reason", [.. rows.Select(r => r.GetValueOrDefault("reason") as string)]));
-            ResultWriter.Write(table, outPath);
-            context.Out.WriteLine($"Steered {rows.Count} prompts ({(rep == SteeringReplacement.Antonym ? "antonyms from WordNet: a deviation from the reference's ConceptNet" : "highest word removed")}): {summary}, in {clock.Elapsed.TotalSeconds:0.0} s → {outPath}");
-            return rows.Any(r => r.GetValueOrDefault("reason") is not null) ? ExitCodes.Failed : ExitCodes.Ok;
+            var line = $"Steered {rows.Count} prompts ({(rep == SteeringReplacement.Antonym ? "antonyms from WordNet: a deviation from the reference's ConceptNet" : "highest word removed")}): {summary}";
+            int exit = rows.Any(r => r.GetValueOrDefault("reason") is not null) ? ExitCodes.Failed : ExitCodes.Ok;
+            run.Commit(() => ResultWriter.Write(table, outPath), exit, line);
+            context.Out.WriteLine($"{line}, in {clock.Elapsed.TotalSeconds:0.0} s → {outPath}");
+            return exit;
         });
         return command;
     }

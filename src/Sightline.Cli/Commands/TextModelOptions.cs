@@ -164,6 +164,12 @@ internal sealed class TextModelOptions
         }
     }
 
+    /// <summary>Every file the model options make the run read (the classifier and the files beside it), for the run signature.</summary>
+    public IEnumerable<(string Option, string? Path)> FilesRead(ParseResult parse) =>
+        parse.GetValue(Classifier) is { } model && File.Exists(model)
+            ? OnnxTextClassifier.FilesRead(model, parse.GetValue(ClassifierVocab), parse.GetValue(ClassifierMerges)).Select(f => ("--classifier", (string?)f))
+            : [];
+
     /// <summary>The files read, for PathPlan.</summary>
     public IEnumerable<(string Option, string? Path)> Inputs(ParseResult parse) =>
         [("--classifier", parse.GetValue(Classifier)), ("--classifier-vocab", parse.GetValue(ClassifierVocab)), ("--classifier-merges", parse.GetValue(ClassifierMerges))];

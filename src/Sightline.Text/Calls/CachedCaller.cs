@@ -41,11 +41,64 @@ public sealed class CachedCaller(ICallCache cache)
         finally { _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<string>>>(key, lazy)); }
     }
 
-    /// <summary>Counts a cache hit made outside <see cref="GetAsync"/> (batched local models look up the cache themselves).</summary>
-    public void CountHit() => Interlocked.Increment(ref _hits);
+    /// <summary>
+    /// The one cache-lookup / de-duplication / batching loop of every batched vector model (MiniLM, OpenAI embeddings, ONNX
+    /// text classifiers): each text is looked up under <paramref name="keyOf"/>(text); the distinct texts not in the cache
+    /// are computed by <paramref name="compute"/> in batches of at most <paramref name="batchSize"/> (input order), each
+    /// result counted as one call and stored (float32, base64) before the next batch starts, so a killed run keeps every
+    /// finished batch; hits are counted too. Returns one vector per text (repeated texts share one array).
+    /// </summary>
+    /// <param name="texts">The inputs.</param>
+    /// <param name="keyOf">The <see cref="CallKey"/> of one text.</param>
+    /// <param name="batchSize">Texts per <paramref name="compute"/> call (≥ 1).</param>
+    /// <param name="compute">Computes the vectors of one batch, in order.</param>
+    /// <param name="cancel">Checked before every batch.</param>
+    public async Task<float[][]> GetVectorsAsync(IReadOnlyList<string> texts, Func<string, string> keyOf, int batchSize,
+        Func<IReadOnlyList<string>, CancellationToken, Task<float[][]>> compute, CancellationToken cancel = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var result = new float[texts.Count][];
+        var keys = new string[texts.Count];
+        var missing = new List<int>();
+        for (int i = 0; i < texts.Count; i++)
+        {
+            keys[i] = keyOf(texts[i]);
+            if (Cache.TryGet(keys[i], out var hit)) { result[i] = FromBase64(hit); Interlocked.Increment(ref _hits); }
+            else missing.Add(i);
+        }
+        // Distinct missing texts only (a target and repeated replies are computed once).
+        var unique = missing.GroupBy(i => texts[i], StringComparer.Ordinal).Select(g => g.ToArray()).ToList();
+        for (int start = 0; start < unique.Count; start += batchSize)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var batch = unique.GetRange(start, Math.Min(batchSize, unique.Count - start));
+            var vectors = await compute([.. batch.Select(g => texts[g[0]])], cancel).ConfigureAwait(false);
+            if (vectors.Length != batch.Count)
+                throw new InvalidOperationException($"a batched model returned {vectors.Length} results for {batch.Count} inputs");
+            for (int b = 0; b < batch.Count; b++)
+            {
+                Interlocked.Increment(ref _calls);
+                Cache.Put(keys[batch[b][0]], ToBase64(vectors[b]));
+                foreach (int i in batch[b]) result[i] = vectors[b];
+            }
+        }
+        return result;
+    }
 
-    /// <summary>Counts a model call made outside <see cref="GetAsync"/>.</summary>
-    public void CountCall() => Interlocked.Increment(ref _calls);
+    /// <summary><see cref="GetVectorsAsync"/> for a synchronous local model.</summary>
+    public float[][] GetVectors(IReadOnlyList<string> texts, Func<string, string> keyOf, int batchSize, Func<IReadOnlyList<string>, float[][]> compute,
+        CancellationToken cancel = default) =>
+        GetVectorsAsync(texts, keyOf, batchSize, (batch, _) => Task.FromResult(compute(batch)), cancel).GetAwaiter().GetResult();
+
+    internal static string ToBase64(float[] v) => Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
+
+    internal static float[] FromBase64(string s)
+    {
+        var bytes = Convert.FromBase64String(s);
+        var v = new float[bytes.Length / 4];
+        bytes.AsSpan().CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
+        return v;
+    }
 
     /// <summary>Synchronous variant for local models.</summary>
     public string Get(string key, Func<string> call)

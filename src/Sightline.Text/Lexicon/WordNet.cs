@@ -62,6 +62,10 @@ public sealed class WordNet
         return Opened.GetOrAdd(Path.GetFullPath(dir), d => new WordNet(d));
     }
 
+    /// <summary>The database files this reader reads (index, data and exception list of each part of speech), for run signatures.</summary>
+    public IEnumerable<string> Files =>
+        Suffix.SelectMany(x => new[] { $"index.{x}", $"data.{x}", $"{x}.exc" }).Select(f => Path.Combine(_dir, f)).Where(File.Exists);
+
     /// <summary>Whether WordNet is installed where <see cref="Open"/> looks by default.</summary>
     public static bool Available(string? directory = null) =>
         File.Exists(Path.Combine(directory ?? (Environment.GetEnvironmentVariable("SIGHTLINE_WORDNET") is { Length: > 0 } e ? e : DebianLocation), "index.noun"));

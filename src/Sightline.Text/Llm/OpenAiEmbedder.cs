@@ -30,7 +30,7 @@ public sealed class OpenAiEmbedder : ITextEmbedder, IDisposable
         _endpoint = endpoint;
         _model = model;
         _caller = caller;
-        var options = new OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = new ClientRetryPolicy(3) };
+        var options = new OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = new ClientRetryPolicy(0) };
         _generator = new OpenAI.Embeddings.EmbeddingClient(model, new ApiKeyCredential(apiKey ?? "no-key"), options).AsIEmbeddingGenerator();
     }
 
@@ -41,39 +41,42 @@ public sealed class OpenAiEmbedder : ITextEmbedder, IDisposable
     public bool Normalised => false;
 
     /// <inheritdoc/>
-    public async Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancel = default)
+    public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancel = default) =>
+        _caller.GetVectorsAsync(texts, t => CallKey.Of("embeddings", _endpoint.ToString(), _model, null, t, 0), BatchSize, RequestAsync, cancel);
+
+    private async Task<float[][]> RequestAsync(IReadOnlyList<string> batch, CancellationToken cancel)
     {
-        var result = new float[texts.Count][];
-        var keys = texts.Select(t => CallKey.Of("embeddings", _endpoint.ToString(), _model, null, t, 0)).ToArray();
-        var missing = new List<int>();
-        for (int i = 0; i < texts.Count; i++)
-            if (_caller.Cache.TryGet(keys[i], out var hit)) { result[i] = MiniLmEmbedder.FromBase64(hit); _caller.CountHit(); }
-            else missing.Add(i);
-        var unique = missing.GroupBy(i => texts[i], StringComparer.Ordinal).Select(g => g.ToArray()).ToList();
-        for (int start = 0; start < unique.Count; start += BatchSize)
+        GeneratedEmbeddings<Embedding<float>> generated;
+        try
         {
-            var batch = unique.Skip(start).Take(BatchSize).ToList();
-            GeneratedEmbeddings<Embedding<float>> generated;
-            try
-            {
-                generated = await _generator.GenerateAsync([.. batch.Select(g => texts[g[0]])], cancellationToken: cancel).ConfigureAwait(false);
-            }
-            catch (ClientResultException ex)
-            {
-                throw new InputDataException($"--vectorizer openai: {_endpoint} answered HTTP {ex.Status} ({ex.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.')}).", ex);
-            }
-            if (generated.Count != batch.Count)
-                throw new InputDataException($"--vectorizer openai: {_endpoint} returned {generated.Count} embeddings for {batch.Count} texts.");
-            for (int b = 0; b < batch.Count; b++)
-            {
-                var v = generated[b].Vector.ToArray();
-                _caller.CountCall();
-                _caller.Cache.Put(keys[batch[b][0]], MiniLmEmbedder.ToBase64(v));
-                foreach (int i in batch[b]) result[i] = v;
-            }
+            generated = await _generator.GenerateAsync(batch, cancellationToken: cancel).ConfigureAwait(false);
         }
-        return result;
+        catch (ClientResultException ex) when (ex.Status == 0)
+        {
+            throw new InputDataException($"--vectorizer openai: cannot reach {_endpoint} ({OneLine(ex.Message)}); check --embedding-url and that the server runs.", ex);
+        }
+        catch (ClientResultException ex)
+        {
+            throw new InputDataException($"--vectorizer openai: {_endpoint} answered HTTP {ex.Status} ({OneLine(ex.Message)}).", ex);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is ClientResultException or HttpRequestException))
+        {
+            throw new InputDataException($"--vectorizer openai: cannot reach {_endpoint} ({OneLine(ex.InnerExceptions[0].Message)}); check --embedding-url and that the server runs.", ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new InputDataException($"--vectorizer openai: cannot reach {_endpoint} ({OneLine(ex.Message)}); check --embedding-url and that the server runs.", ex);
+        }
+        catch (TaskCanceledException ex) when (!cancel.IsCancellationRequested)
+        {
+            throw new InputDataException($"--vectorizer openai: {_endpoint} did not answer in time.", ex);
+        }
+        if (generated.Count != batch.Count)
+            throw new InputDataException($"--vectorizer openai: {_endpoint} returned {generated.Count} embeddings for {batch.Count} texts.");
+        return [.. generated.Select(g => g.Vector.ToArray())];
     }
+
+    private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim().TrimEnd('.');
 
     /// <inheritdoc/>
     public void Dispose() => _generator.Dispose();

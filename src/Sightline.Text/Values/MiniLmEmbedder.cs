@@ -54,33 +54,8 @@ public sealed class MiniLmEmbedder : ITextEmbedder
     }
 
     /// <inheritdoc/>
-    public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancel = default)
-    {
-        var result = new float[texts.Count][];
-        var missing = new List<int>();
-        var keys = new string[texts.Count];
-        for (int i = 0; i < texts.Count; i++)
-        {
-            keys[i] = CallKey.Of("minilm", PackageVersion, "all-MiniLM-L6-v2", null, texts[i], 0);
-            if (_caller.Cache.TryGet(keys[i], out var hit)) { result[i] = FromBase64(hit); _caller.CountHit(); }
-            else missing.Add(i);
-        }
-        // Distinct missing texts only (the target and repeated replies are embedded once).
-        var unique = missing.GroupBy(i => texts[i], StringComparer.Ordinal).Select(g => g.ToArray()).ToList();
-        for (int start = 0; start < unique.Count; start += BatchSize)
-        {
-            cancel.ThrowIfCancellationRequested();
-            var batch = unique.Skip(start).Take(BatchSize).ToList();
-            var vectors = Forward([.. batch.Select(g => texts[g[0]])]);
-            for (int b = 0; b < batch.Count; b++)
-            {
-                _caller.CountCall();
-                _caller.Cache.Put(keys[batch[b][0]], ToBase64(vectors[b]));
-                foreach (int i in batch[b]) result[i] = vectors[b];
-            }
-        }
-        return Task.FromResult(result);
-    }
+    public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancel = default) =>
+        Task.FromResult(_caller.GetVectors(texts, t => CallKey.Of("minilm", PackageVersion, "all-MiniLM-L6-v2", null, t, 0), BatchSize, Forward, cancel));
 
     /// <summary>Embeds <paramref name="texts"/> in one ONNX Runtime run (no cache).</summary>
     public static float[][] Forward(IReadOnlyList<string> texts)
@@ -138,15 +113,5 @@ public sealed class MiniLmEmbedder : ITextEmbedder
             tokenizer = BertTokenizer.Create(v, new BertOptions { LowerCaseBeforeTokenization = true, RemoveNonSpacingMarks = true });
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         return (new InferenceSession(model, options), tokenizer);
-    }
-
-    internal static string ToBase64(float[] v) => Convert.ToBase64String(MemoryMarshal.AsBytes(v.AsSpan()));
-
-    internal static float[] FromBase64(string s)
-    {
-        var bytes = Convert.FromBase64String(s);
-        var v = new float[bytes.Length / 4];
-        bytes.AsSpan().CopyTo(MemoryMarshal.AsBytes(v.AsSpan()));
-        return v;
     }
 }

@@ -114,6 +114,18 @@ public sealed class OnnxTextClassifier : IDisposable
         Labels = labels;
     }
 
+    /// <summary>
+    /// The files a classifier opened with these arguments reads (the model, its vocabulary, merges and config.json,
+    /// resolved as the constructor does; those that exist), for run signatures.
+    /// </summary>
+    public static IEnumerable<string> FilesRead(string modelPath, string? vocab = null, string? merges = null)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
+        vocab ??= File.Exists(Path.Combine(dir, "vocab.txt")) ? Path.Combine(dir, "vocab.txt") : Path.Combine(dir, "vocab.json");
+        if (vocab.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) merges ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(vocab))!, "merges.txt");
+        return new[] { modelPath, vocab, merges, Path.Combine(dir, "config.json") }.Where(f => f is not null && File.Exists(f)).Select(f => f!);
+    }
+
     /// <summary>The index of class <paramref name="name"/> (a label, case-insensitive, or an index).</summary>
     public int ClassIndex(string name)
     {
@@ -126,30 +138,13 @@ public sealed class OnnxTextClassifier : IDisposable
     public int[] Encode(string text) => _encode(text);
 
     /// <summary>Class probabilities per text (softmax of the logits), through the cache.</summary>
-    public float[][] Probabilities(IReadOnlyList<string> texts)
-    {
-        var result = new float[texts.Count][];
-        var keys = texts.Select(t => CallKey.Of("classifier", _hash, TokenizerKind, MaxLength, t, 0)).ToArray();
-        var missing = new List<int>();
-        for (int i = 0; i < texts.Count; i++)
-            if (_caller.Cache.TryGet(keys[i], out var hit)) { result[i] = MiniLmEmbedder.FromBase64(hit); _caller.CountHit(); }
-            else missing.Add(i);
-        var unique = missing.GroupBy(i => texts[i], StringComparer.Ordinal).Select(g => g.ToArray()).ToList();
-        for (int start = 0; start < unique.Count; start += BatchSize)
+    public float[][] Probabilities(IReadOnlyList<string> texts, CancellationToken cancel = default) =>
+        _caller.GetVectors(texts, t => CallKey.Of("classifier", _hash, TokenizerKind, MaxLength, t, 0), BatchSize, batch =>
         {
-            var batch = unique.Skip(start).Take(BatchSize).ToList();
-            var logits = Logits([.. batch.Select(g => texts[g[0]])]);
-            for (int b = 0; b < batch.Count; b++)
-            {
-                var p = logits[b];
-                System.Numerics.Tensors.TensorPrimitives.SoftMax(p, p);
-                _caller.CountCall();
-                _caller.Cache.Put(keys[batch[b][0]], MiniLmEmbedder.ToBase64(p));
-                foreach (int i in batch[b]) result[i] = p;
-            }
-        }
-        return result;
-    }
+            var logits = Logits(batch);
+            foreach (var p in logits) System.Numerics.Tensors.TensorPrimitives.SoftMax(p, p);
+            return logits;
+        }, cancel);
 
     /// <summary>The logits of one batch (no cache).</summary>
     public float[][] Logits(IReadOnlyList<string> texts)

@@ -39,11 +39,76 @@ public sealed class TextExplainCommandTests
         Assert.Equal(0, TextCli.Run(args).Code);
         int calls = server.ChatRequests.Count;
         var first = File.ReadAllText(dir.File("a.csv"));
-        var (code, stdout, _) = TextCli.Run(args);
+        var (code, stdout, _) = TextCli.Run([.. args, "--force"]);
         Assert.Equal(0, code);
         Assert.Contains(" 0 model calls", stdout);
         Assert.Equal(calls, server.ChatRequests.Count);
         Assert.Equal(first, File.ReadAllText(dir.File("a.csv")));
+    }
+
+    [Fact]
+    public void The_same_command_on_a_finished_output_reports_it_complete_without_any_model_call()
+    {
+        using var server = new LoopbackOpenAiServer();
+        using var dir = new TempFolder();
+        string[] args = ["text", "explain", "--prompt", "the cat sat on the mat", "--explainer", "tokenshap", .. Llm(server), "--out", dir.File("a.csv")];
+        Assert.Equal(0, TextCli.Run(args).Code);
+        int calls = server.ChatRequests.Count;
+        var (code, stdout, err) = TextCli.Run(args);
+        Assert.True(code == 0, err);
+        Assert.StartsWith("Already complete: ", stdout);
+        Assert.Equal(calls, server.ChatRequests.Count);
+    }
+
+    [Fact]
+    public void An_output_holding_another_run_is_refused_with_one_line_unless_forced()
+    {
+        using var dir = new TempFolder();
+        string[] args = ["text", "explain", "--prompt", "hello big world", "--explainer", "tokenshap", "--llm", "none", "--out", dir.File("a.csv")];
+        Assert.Equal(0, TextCli.Run(args).Code);
+        var before = File.ReadAllText(dir.File("a.csv"));
+        var (code, _, err) = TextCli.Run(["text", "explain", "--prompt", "hello small world", "--explainer", "tokenshap", "--llm", "none", "--out", dir.File("a.csv")]);
+        Assert.Equal(2, code);
+        Assert.Contains("a run with other inputs or settings; give --force", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Equal(before, File.ReadAllText(dir.File("a.csv")));
+        Assert.Equal(0, TextCli.Run(["text", "explain", "--prompt", "hello small world", "--explainer", "tokenshap", "--llm", "none", "--out", dir.File("a.csv"), "--force"]).Code);
+        Assert.Contains("small", File.ReadAllText(dir.File("a.csv")));
+    }
+
+    [Fact]
+    public void A_changed_prompts_file_is_another_run_even_under_the_same_name()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllLines(dir.File("p.txt"), ["one two three"]);
+        string[] args = ["text", "explain", "--prompts", dir.File("p.txt"), "--explainer", "tokenshap", "--llm", "none", "--out", dir.File("a.csv")];
+        Assert.Equal(0, TextCli.Run(args).Code);
+        File.WriteAllLines(dir.File("p.txt"), ["four five six"]);
+        var (code, _, err) = TextCli.Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains("give --force", err);
+    }
+
+    [Fact]
+    public void A_file_no_text_command_wrote_is_not_replaced()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("mine.csv"), "precious\n");
+        var (code, _, err) = TextCli.Run("text", "explain", "--prompt", "hello big world", "--explainer", "tokenshap", "--llm", "none", "--out", dir.File("mine.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("was not written by 'text explain'", err);
+        Assert.Equal("precious\n", File.ReadAllText(dir.File("mine.csv")));
+    }
+
+    [Fact]
+    public void An_unreachable_embeddings_url_is_one_line_with_exit_two()
+    {
+        using var dir = new TempFolder();
+        var (code, _, err) = TextCli.Run("text", "explain", "--prompt", "hello big world", "--explainer", "tokenshap", "--llm", "none",
+            "--vectorizer", "openai", "--embedding-url", "http://127.0.0.1:9/v1", "--out", dir.File("a.csv"));
+        Assert.Equal(2, code);
+        Assert.Contains("--vectorizer openai: cannot reach http://127.0.0.1:9/v1", err);
+        Assert.Single(err.Trim().Split('\n'));
     }
 
     [Fact]

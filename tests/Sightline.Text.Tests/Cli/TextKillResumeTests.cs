@@ -49,4 +49,43 @@ public sealed class TextKillResumeTests
         Assert.Equal(0, TextCli.Run(clean).Code);
         Assert.Equal(File.ReadAllLines(dir.File("b.csv")), resumed);
     }
+
+    [Fact]
+    public void Ctrl_c_stops_a_run_with_exit_130_writes_nothing_and_the_rerun_resumes_from_the_cache()
+    {
+        using var server = new LoopbackOpenAiServer { Latency = TimeSpan.FromMilliseconds(30) };
+        using var dir = new TempFolder();
+        File.WriteAllLines(dir.File("p.txt"), Enumerable.Range(0, 6).Select(i => $"prompt {i} has exactly six words"));
+        string[] args = ["text", "explain", "--prompts", dir.File("p.txt"), "--explainer", "tokenshap", "--llm", server.Endpoint.ToString(), "--llm-model", "echo",
+                         "--concurrency", "1", "--cache", dir.File("cache"), "--out", dir.File("a.csv")];
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COR", StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(key);
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Sightline.Cli.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        string err;
+        using (var p = Process.Start(start)!)
+        {
+            var clock = Stopwatch.StartNew();
+            while (server.ChatRequests.Count < 10 && clock.Elapsed < TimeSpan.FromMinutes(1))
+            {
+                if (p.HasExited) Assert.Fail($"the run ended (exit {p.ExitCode}) before it could be interrupted: {p.StandardError.ReadToEnd()}");
+                Thread.Sleep(5);
+            }
+            using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) kill.WaitForExit();
+            err = p.StandardError.ReadToEnd();
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "the run did not stop on SIGINT");
+            Assert.Equal(130, p.ExitCode);
+        }
+        Assert.Contains("sightline: cancelled, no output written", err);
+        Assert.Contains("rerun the same command to resume", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(dir.File("a.csv")));
+        long saved;
+        using (var cache = new SqliteCallCache(dir.File("cache"))) saved = cache.Count;
+        Assert.InRange(saved, 9, 41); // the request in flight at the signal is abandoned
+        var (code, stdout, err2) = TextCli.Run(args);
+        Assert.True(code == 0, err2);
+        Assert.Contains($"{42 - saved} model calls, {saved} cache hits", stdout);
+    }
 }
