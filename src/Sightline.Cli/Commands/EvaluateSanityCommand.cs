@@ -23,7 +23,7 @@ public static class EvaluateSanityCommand
         var passPercent = new Option<double>("--pass-percent") { Description = "A test passes when at least this percentage of its samples gets worse (as the neuron-metric sanity tests, 90).", DefaultValueFactory = _ => 90, HelpName = "%" };
         var pool = new Option<int>("--pool") { Description = "Random rankings per sample that decide which samples the inverse test counts (those whose e beats the pool mean). N evaluations of Ψ per sample.", DefaultValueFactory = _ => 100, HelpName = "N" };
         var output = new Option<string?>("--out") { Description = "The verdicts, one row per metric: metric, samples, missing_evidence_worse, extra_evidence_worse (percent of samples), inverse_eligible, inverse_better (percent), missing_evidence_pass, extra_evidence_pass, inverse_pass, verdict: .csv, .json or .parquet.", HelpName = "sanity.csv" };
-        var samples = new Option<string?>("--samples") { Description = "The per-sample scores (resumable): m, m_missing, m_extra, m_inverse, m_pool_mean per metric. Default: beside --out, named <out>.samples.<ext>.", HelpName = "s.csv" };
+        var samples = new Option<string?>("--rows") { Description = "The per-sample scores (resumable): m, m_missing, m_extra, m_inverse, m_pool_mean per metric. Default: beside --out, named <out>.samples.<ext>.", HelpName = "s.csv" };
 
         var command = new Command("evaluate-sanity", string.Join(" ",
             "Sanity tests for explanation metrics. Oikarinen, Yan and Weng (ICML 2025) showed that many metrics of neuron explanations fail two necessary conditions: a metric must score an explanation worse when it misses evidence and when it adds evidence that is not there. The same holds for saliency metrics, and no toolkit checks it.",
@@ -51,7 +51,7 @@ public static class EvaluateSanityCommand
                 Command = "evaluate-sanity",
                 Metrics = chosen,
                 Gradients = true,
-                RowsOption = "--samples",
+                RowsOption = "--rows",
                 RowsPath = samplesPath,
                 Outputs = [("--out", outPath)],
                 Signature = [string.Create(CultureInfo.InvariantCulture, $"evaluate-sanity;p={p};pool={n}")],

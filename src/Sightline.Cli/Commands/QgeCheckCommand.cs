@@ -26,7 +26,7 @@ public static class QgeCheckCommand
         var inverse = new Option<string>("--qge") { Description = "The inverse of QGE: value_swap (reverse the order of the values, keep them) or sign_flip (−e; refused for metrics that take |a|).", DefaultValueFactory = _ => "value_swap", HelpName = "value_swap|sign_flip" };
         var ranking = new Option<string>("--random-ranking") { Description = "The random rankings of the pool and q_bas: random (a permutation of 0..d−1 over d−1) or chunky:C (one value per C×C cell).", DefaultValueFactory = _ => "random", HelpName = "random|chunky:C" };
         var output = new Option<string?>("--out") { Description = "The estimator table: per metric and estimator (psi, qge, qbas_1..qbas_10) its cost in evaluations, n, kendall_tau, spearman_rho, correct_pairs, auc_z_<stratum> (exceptional cases of the z-stratum against z < 0.5) with n_z_<stratum>, and delta_tau = τ − τ(qbas_1): .csv, .json or .parquet.", HelpName = "r.csv" };
-        var samples = new Option<string?>("--samples") { Description = "The per-sample rows (resumable: a killed run continues here): m, m_inverse, m_qge, m_qbas_1..10, m_z, m_pool_mean, m_pool_std per metric, signed so that higher is better except m, m_inverse and the pool's mean and std. Default: beside --out, named <out>.samples.<ext>.", HelpName = "s.csv" };
+        var samples = new Option<string?>("--rows") { Description = "The per-sample rows (resumable: a killed run continues here): m, m_inverse, m_qge, m_qbas_1..10, m_z, m_pool_mean, m_pool_std per metric, signed so that higher is better except m, m_inverse and the pool's mean and std. Default: beside --out, named <out>.samples.<ext>.", HelpName = "s.csv" };
 
         var command = new Command("qge-check", "Check QGE against the expensive ground truth on your model (Eiras-Franco, Hedström, Höhne, AAAI 2025): per sample and metric Ψ(e), QGE = Ψ(e) − Ψ(e_inv), q_bas^K = Ψ(e) − mean Ψ over K random rankings (K = 1..10) and z, the z-score of Ψ(e) among N random rankings; then per metric Kendall τ and Spearman ρ of each estimator with z, the share of correctly ordered random pairs, ROC-AUC for exceptional explanations per z-stratum [0.5,1) … [2.5,∞), and Δτ = τ(QGE) − τ(q_bas^1). QGE costs 2 evaluations, q_bas^K 1+K.");
         foreach (var option in e.Head) command.Add(option);
@@ -47,7 +47,7 @@ public static class QgeCheckCommand
             {
                 Command = "qge-check",
                 Metrics = chosen,
-                RowsOption = "--samples",
+                RowsOption = "--rows",
                 RowsPath = samplesPath,
                 Outputs = [("--out", outPath)],
                 Signature = [$"qge-check;pool={n};inverse={method};ranking={kind}:{chunk}"],
