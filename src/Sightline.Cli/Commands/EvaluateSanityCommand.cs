@@ -46,6 +46,7 @@ public static class EvaluateSanityCommand
             if (n < 1) throw new InputDataException($"--pool {n}: give at least 1 random ranking per sample (default 100).");
             var settings = new MetricSanityOptions { Percent = p, Epsilon = eps, PassPercent = pass, Pool = n };
             var chosen = e.ReadMetrics(parse).Select(m => (IEvaluationMetric)new SanityMetric(m, settings)).ToList();
+            IReadOnlyList<MetricSanityResult>? verdicts = null; // computed once, when the rows are complete: written, then reported
             return EvaluationRun.Execute(context, parse, e, new EvaluationRunSpec
             {
                 Command = "evaluate-sanity",
@@ -55,8 +56,8 @@ public static class EvaluateSanityCommand
                 RowsPath = samplesPath,
                 Outputs = [("--out", outPath)],
                 Signature = [string.Create(CultureInfo.InvariantCulture, $"evaluate-sanity;p={p};pool={n}")],
-                Write = r => ResultWriter.Write(VerdictTable(Results(r, settings)), outPath),
-                Report = r => Report(Results(r, settings), outPath),
+                Write = r => ResultWriter.Write(VerdictTable(verdicts = Results(r, settings)), outPath),
+                Report = r => Report(verdicts ?? Results(r, settings), outPath),
             });
         });
         return command;

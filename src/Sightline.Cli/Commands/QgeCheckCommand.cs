@@ -43,6 +43,7 @@ public static class QgeCheckCommand
             var method = ParseInverse(parse.GetValue(inverse)!);
             var (kind, chunk) = QgeCliOptions.ParseRanking(parse.GetValue(ranking)!);
             var chosen = e.ReadMetrics(parse).Select(m => (IEvaluationMetric)new QgeCheckMetric(m, n, method, kind, chunk)).ToList();
+            ResultTable? estimators = null; // computed once, when the rows are complete: written, then reported
             return EvaluationRun.Execute(context, parse, e, new EvaluationRunSpec
             {
                 Command = "qge-check",
@@ -51,8 +52,8 @@ public static class QgeCheckCommand
                 RowsPath = samplesPath,
                 Outputs = [("--out", outPath)],
                 Signature = [$"qge-check;pool={n};inverse={method};ranking={kind}:{chunk}"],
-                Write = r => ResultWriter.Write(EstimatorTable(r, (int)parse.GetValue(e.Explain.Seed)), outPath),
-                Report = r => Report(EstimatorTable(r, (int)parse.GetValue(e.Explain.Seed)), outPath),
+                Write = r => ResultWriter.Write(estimators = EstimatorTable(r, parse.GetValue(e.Explain.Seed)), outPath),
+                Report = r => Report(estimators ?? EstimatorTable(r, parse.GetValue(e.Explain.Seed)), outPath),
             });
         });
         return command;
