@@ -97,6 +97,7 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
         var square = testMatch.SquareMask();
         var squareMasks = Enumerable.Range(0, n).SelectMany(_ => square).Select(b => (float)b).ToArray();
         var labels = testMatch.Labels.Take(n).ToArray();
+        WriteData(inputs, labels, objectMasks, squareMasks, n, size);
 
         var rows = new List<(string Model, string Method, string Mask, AlignmentResult Result, int[] Predicted)>();
         var maps = new Dictionary<(string, string), float[]>();
@@ -274,7 +275,25 @@ public sealed class DemoPipeline(DemoOptions options, CliContext context)
             Sightline.IO.AtomicFile.WriteAllText(keyPath, key);
             Say($"{name,-8} model trained in {sw.Elapsed.TotalSeconds:0.0} s (final loss {loss:0.000})");
         }
+        // The same network as ONNX, so that every --model command (explain, evaluate, qge-check, evaluate-sanity,
+        // study) runs on the demo's models: weights are the ones just trained or loaded.
+        net.SaveOnnx(Path.Combine(dir, name + ".onnx"), shape);
         return new SmallCnnModel(net, name, shape, 10);
+    }
+
+    /// <summary>
+    /// Writes the explained test images as ready tensors for the other commands: <c>data/inputs.npy</c> (N×3×28×28
+    /// float32, the model's input), <c>data/labels.npy</c> (N int64), <c>data/object_masks.npy</c> and
+    /// <c>data/square_masks.npy</c> (N×28×28 uint8 0/1), in the order of scores.csv's <c>index</c>.
+    /// </summary>
+    private void WriteData(float[] inputs, int[] labels, float[] objectMasks, float[] squareMasks, int n, int size)
+    {
+        var dir = Path.Combine(options.OutDir, "data");
+        Directory.CreateDirectory(dir);
+        Sightline.IO.AtomicFile.Write(Path.Combine(dir, "inputs.npy"), s => Sightline.IO.Npy.Write<float>(s, inputs, n, 3, size, size));
+        Sightline.IO.AtomicFile.Write(Path.Combine(dir, "labels.npy"), s => Sightline.IO.Npy.Write<long>(s, labels.Select(l => (long)l).ToArray(), n));
+        foreach (var (name, mask) in new[] { ("object_masks", objectMasks), ("square_masks", squareMasks) })
+            Sightline.IO.AtomicFile.Write(Path.Combine(dir, name + ".npy"), s => Sightline.IO.Npy.Write<byte>(s, mask.Select(v => v != 0 ? (byte)1 : (byte)0).ToArray(), n, size, size));
     }
 
     private double Accuracy(SmallCnnModel model, SpuriousCueData data, string label)

@@ -34,6 +34,40 @@ public sealed class SmallCnn : Module<Tensor, Tensor>
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input) => head.call(features.call(input));
+
+    /// <summary>
+    /// Writes the network as an ONNX model (opset 13) for inputs of <paramref name="inputShape"/> = [C, H, W]: input
+    /// <c>input</c> (N×C×H×W), output <c>logits</c> (N×K), the CAM layer's ReLU output named <see cref="FeatureLayer"/>
+    /// so that <c>--layer features</c> selects it, as in-process. The graph is Conv → Relu → MaxPool → Conv → Relu →
+    /// MaxPool → Flatten → Gemm → Relu → Gemm, with the trained weights as float32 initializers; its logits equal the
+    /// TorchSharp forward pass to float rounding (tested). Written atomically.
+    /// </summary>
+    public void SaveOnnx(string path, int[] inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        if (inputShape.Length != 3) throw new ArgumentException("The input shape is [C, H, W].", nameof(inputShape));
+        var weights = new Dictionary<string, (long[] Dims, float[] Values)>(StringComparer.Ordinal);
+        foreach (var (name, p) in named_parameters())
+            weights[name] = (p.shape, p.detach().cpu().data<float>().ToArray());
+        var classes = weights["head.fc2.weight"].Dims[0];
+        var w = new Sightline.Onnx.Graph.OnnxModelWriter(nameof(SmallCnn));
+        w.Input("input", -1, inputShape[0], inputShape[1], inputShape[2]);
+        foreach (var (name, (dims, values)) in weights) w.Initializer(name, dims, values);
+        (string, object)[] conv = [("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 1, 1, 1 }), ("strides", new long[] { 1, 1 })];
+        (string, object)[] pool = [("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 })];
+        w.Node("Conv", ["input", "features.conv1.weight", "features.conv1.bias"], ["conv1"], conv)
+         .Node("Relu", ["conv1"], ["relu1"])
+         .Node("MaxPool", ["relu1"], ["pool1"], pool)
+         .Node("Conv", ["pool1", "features.conv2.weight", "features.conv2.bias"], ["conv2"], conv)
+         .Node("Relu", ["conv2"], [FeatureLayer])
+         .Node("MaxPool", [FeatureLayer], ["pool2"], pool)
+         .Node("Flatten", ["pool2"], ["flatten"], ("axis", 1L))
+         .Node("Gemm", ["flatten", "head.fc1.weight", "head.fc1.bias"], ["fc1"], ("transB", 1L))
+         .Node("Relu", ["fc1"], ["relu3"])
+         .Node("Gemm", ["relu3", "head.fc2.weight", "head.fc2.bias"], ["logits"], ("transB", 1L))
+         .Output("logits", -1, classes);
+        w.Save(path);
+    }
 }
 
 /// <summary>Options of <see cref="Trainer.Train"/>.</summary>
@@ -111,11 +145,15 @@ public sealed class SmallCnnModel : IGradientModel
     /// <exception cref="ArgumentException">The network does not have <paramref name="classes"/> outputs.</exception>
     public SmallCnnModel(SmallCnn net, string name, int[] inputShape, int classes)
     {
+        Network = net;
         _model = new TorchModuleModel(net, inputShape, name, ownsModule: true);
         if (_model.OutputCount != classes)
             throw new ArgumentException($"The network has {_model.OutputCount} outputs, not {classes}.", nameof(classes));
         _layer = new LayerInfo(SmallCnn.FeatureLayer, _model.LayerShape(SmallCnn.FeatureLayer), "Relu");
     }
+
+    /// <summary>The wrapped network (owned by this model: disposed with it).</summary>
+    public SmallCnn Network { get; }
 
     /// <inheritdoc/>
     public string Name => _model.Name;

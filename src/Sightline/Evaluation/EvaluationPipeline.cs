@@ -369,7 +369,8 @@ public static class EvaluationPipeline
             {
                 int k = model.OutputCount;
                 var logits = new float[m * k];
-                StepBatcher.Forward(model, m, (r, dst) => x.AsSpan((int)r * x.Length / m, x.Length / m).CopyTo(dst),
+                int size = x.Length / m;
+                StepBatcher.Forward(model, m, (r, dst) => x.AsSpan((int)r * size, size).CopyTo(dst),
                     (r, y) => y.CopyTo(logits.AsSpan((int)r * k, k)), request.Budget);
                 predicted = [.. Enumerable.Range(0, m).Select(i => TensorPrimitives.IndexOfMax(logits.AsSpan(i * k, k)))];
             }

@@ -10,6 +10,28 @@ public sealed class DemoCommandTests
 {
     private const string FashionMnist = "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>
+    /// The demo writes its models as ONNX and its explained images as ready tensors, so that the other commands run on
+    /// them: <c>evaluate</c> on <c>models/spurious.onnx</c> with saliency must give the demo's own pointing game against the
+    /// square (the same maps from the same weights, computed on the lowered ONNX graph instead of in-process).
+    /// </summary>
+    private static void AssertTheExportedModelsAndDataReproduceTheDemosScores(TempDir dir, List<string> lines, int n)
+    {
+        using (var x = Sightline.IO.NpyReader.Open(dir.File("data/inputs.npy"))) Assert.Equal([n, 3, 28, 28], x.Shape);
+        using (var y = Sightline.IO.NpyReader.Open(dir.File("data/labels.npy"))) Assert.Equal([n], y.Shape);
+        using (var m = Sightline.IO.NpyReader.Open(dir.File("data/square_masks.npy"))) Assert.Equal([n, 28, 28], m.Shape);
+        var (code, stdout, stderr) = CliRunner.Run("evaluate", "--model", dir.File("models/spurious.onnx"), "--inputs", dir.File("data/inputs.npy"),
+            "--target", "predicted", "--method", "saliency", "--masks", dir.File("data/square_masks.npy"), "--metrics", "pointing_game",
+            "--out", dir.File("check/pg.csv"));
+        Assert.True(code == 0, stdout + stderr);
+        var ours = File.ReadLines(dir.File("check/pg.csv")).Skip(1).Select(l => l.Split(',')).ToArray();
+        var demo = lines.Skip(1).Select(l => l.Split(',')).Where(c => c[0] == "spurious" && c[1] == "saliency" && c[2] == "square").ToArray();
+        Assert.Equal(n, ours.Length);
+        Assert.Equal(demo.Select(c => c[10]), ours.Select(c => c[1]));
+        int same = Enumerable.Range(0, n).Count(i => ours[i][2] == demo[i][8]);
+        Assert.True(same >= n - 2, $"pointing game agrees on {same} of {n} samples");
+    }
+
     [Fact]
     public async Task Demo_on_the_builtin_shapes_finds_the_separation_and_writes_every_artefact()
     {
@@ -19,7 +41,7 @@ public sealed class DemoCommandTests
         Assert.True(code == 0, stdout + stderr);
         Assert.Contains("apt-get install dataset-fashion-mnist", stderr);
         Assert.Contains("VERDICT: Sightline tells the models apart", stdout);
-        foreach (var file in new[] { "scores.csv", "scores.parquet", "comparison.json", "examples.json", "report.html", "models/clean.weights", "models/spurious.weights", "summaries/spurious_saliency_square.json" })
+        foreach (var file in new[] { "scores.csv", "scores.parquet", "comparison.json", "examples.json", "report.html", "models/clean.weights", "models/spurious.weights", "models/clean.onnx", "models/spurious.onnx", "data/object_masks.npy", "summaries/spurious_saliency_square.json" })
             Assert.True(File.Exists(dir.File(file)), $"missing {file}");
         var lines = File.ReadLines(dir.File("scores.csv")).ToList();
         Assert.Equal("model,method,mask,index,sss,iou,gtc,sc,pointing_game,label,predicted,si_case,reason", lines[0]);
@@ -39,6 +61,7 @@ public sealed class DemoCommandTests
             Assert.Equal("disc", summary.RootElement.GetProperty("class_names")[0].GetString());
         }
         AssertExamplesAreTheBestAndWorstOfAllSamples(dir, lines, 200);
+        AssertTheExportedModelsAndDataReproduceTheDemosScores(dir, lines, 200);
         // Long score names carry <wbr> line-break opportunities after underscores (they wrap inside their tile).
         var report = File.ReadAllText(dir.File("report.html")).Replace("<wbr>", "");
         Assert.Contains("id=\"headline-table\"", report);

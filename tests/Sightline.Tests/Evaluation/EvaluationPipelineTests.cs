@@ -84,6 +84,24 @@ public sealed class EvaluationPipelineTests
     }
 
     [Fact]
+    public void Predicted_targets_of_a_chunk_larger_than_two_billion_values_over_its_size_are_the_argmax()
+    {
+        // 1,024 samples of 3×28×28 in one chunk: sample index × chunk values passes int.MaxValue (the demo's chunk;
+        // an int product there once overflowed into a negative offset).
+        const int n = 1024, c = 3, h = 28, w = 28;
+        var rng = new Random(2);
+        var x = new float[n * c * h * w];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        var inputs = new ArrayInputSource("x", x, n, [c, h, w], new int[n]);
+        var model = AffineModel.Random(c, h, w, 3, 7);
+        var rows = new EvaluationRows();
+        EvaluationPipeline.Run(Request(inputs, new float[n * h * w], model, n, MetricCatalogue.GetEvaluate("sparseness").Create()) with { Target = new TargetRule("predicted") }, rows);
+        var logits = new float[n * 3];
+        model.Forward(x, n, logits);
+        Assert.Equal(Enumerable.Range(0, n).Select(i => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits.AsSpan(i * 3, 3))), rows.Targets);
+    }
+
+    [Fact]
     public void Curves_are_written_as_one_array_per_curve_metric_named_by_it()
     {
         using var dir = new Cli.TempDir();
