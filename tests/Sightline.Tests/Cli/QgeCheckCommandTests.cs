@@ -2,12 +2,23 @@ using System.Globalization;
 
 namespace Sightline.Tests.Cli;
 
+/// <summary><c>qge-check</c> and <c>evaluate-sanity</c> on a real ONNX model: tables, per-sample rows, refusals, help.</summary>
 public sealed class QgeCheckCommandTests
 {
     private static string F(string name) => Path.Combine(AlignCommandTests.RepoRoot(), "tests", "fixtures", "models", name);
 
     private static string[] Common(string command) => [command, "--model", F("resnet_tiny.onnx"), "--inputs", F("inputs.npy"), "--saliency", F("resnet_tiny.grad.npy"),
         "--metrics", "sparseness,pixel_flipping", "--param", "pixel_flipping.features_in_step=64"];
+
+    [Theory]
+    [InlineData("qge-check")]
+    [InlineData("evaluate-sanity")]
+    public void Help_matches_the_snapshot(string command)
+    {
+        var (code, stdout, _) = CliRunner.Run(command, "--help");
+        Assert.Equal(0, code);
+        Snapshot.Match($"{command}-help.txt", stdout);
+    }
 
     [Fact]
     public void Qge_check_writes_per_sample_estimators_and_the_estimator_table_and_refuses_a_pool_of_one()
