@@ -164,7 +164,13 @@ public static class TextCommand
         return command;
     }
 
-    internal static void ResultWriter(string path) => Sightline.Results.ResultWriter.FormatOf(path);
+    /// <summary>Checks that <c>--out</c> names a result file (.csv, .json, .parquet), not a folder or another extension.</summary>
+    internal static void ResultWriter(string path)
+    {
+        if (Directory.Exists(path)) throw new InputDataException($"--out {path}: is a folder; give a file name ending in .csv, .json or .parquet.");
+        try { Sightline.Results.ResultWriter.FormatOf(path); }
+        catch (InputDataException e) { throw new InputDataException($"--out {e.Message}"); }
+    }
 
     /// <summary>--prompt or --prompts (exactly one).</summary>
     internal static List<TextPrompt> ReadPrompts(string? prompt, string? file)
