@@ -132,7 +132,7 @@ public static class TextCommand
                 else x = new RandomTextExplainer();
                 var ctx = new TextExplainContext(models.Responder, models.Scorer, (ulong)parse.GetValue(seed));
                 var signature = TextRun.Signature(parse, "text explain", files);
-                using var run = TextRun.Begin("--out", "text explain", signature, [outPath, sidecar], parse.GetValue(force));
+                using var run = TextRun.Begin(parse, "--out", "text explain", signature, [outPath, sidecar]);
                 if (run.Complete is { } done) return TextRun.AlreadyComplete(context, outPath, done);
                 List<TextExplanation> explanations;
                 using (var interrupt = new TextRun.Interrupt())

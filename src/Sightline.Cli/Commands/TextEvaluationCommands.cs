@@ -59,7 +59,7 @@ internal static class TextEvaluationCommands
             var fm = parse.GetValue(mask) == "random" ? FaithfulnessMask.Random : FaithfulnessMask.Ellipsis;
             var rows = new List<(int Index, string Explainer, double[] Sims, string? Reason)>();
             var signature = TextRun.Signature(parse, "text faithfulness", [("--attributions", path), ("the coalitions sidecar", AttributionsFile.SidecarFor(path))]);
-            using var run = TextRun.Begin("--out", "text faithfulness", signature, [outPath], parse.GetValue(force));
+            using var run = TextRun.Begin(parse, "--out", "text faithfulness", signature, [outPath]);
             if (run.Complete is { } done)
             {
                 foreach (var d in owned) d.Dispose();
@@ -162,7 +162,7 @@ internal static class TextEvaluationCommands
             };
             var line = $"Accuracy {report.accuracy.ToString("0.000", CultureInfo.InvariantCulture)} over {rows.Count} labelled prompts (label ranked first in {rows.Count(r => r.LabelRank == 1)})";
             var signature = TextRun.Signature(parse, "text accuracy", [("--attributions", path), ("--labels", labelsPath)]);
-            using var run = TextRun.Begin("--out", "text accuracy", signature, [outPath], parse.GetValue(force));
+            using var run = TextRun.Begin(parse, "--out", "text accuracy", signature, [outPath]);
             if (run.Complete is { } done) return TextRun.AlreadyComplete(context, outPath, done);
             int exit = invalid > 0 ? ExitCodes.Failed : ExitCodes.Ok;
             run.Commit(() => AtomicFile.WriteAllText(outPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n"), exit, line);
@@ -216,7 +216,7 @@ internal static class TextEvaluationCommands
             files.AddRange(m.FilesRead(parse));
             if (wn is not null) files.AddRange(wn.Files.Select(f => ("--wordnet", (string?)f)));
             var signature = TextRun.Signature(parse, "text steer", files);
-            using var run = TextRun.Begin("--out", "text steer", signature, [outPath], parse.GetValue(force));
+            using var run = TextRun.Begin(parse, "--out", "text steer", signature, [outPath]);
             if (run.Complete is { } done) return TextRun.AlreadyComplete(context, outPath, done);
             using var interrupt = new TextRun.Interrupt();
             Sightline.Text.Calls.CachedCaller? active = null;

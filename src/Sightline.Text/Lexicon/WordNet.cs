@@ -64,6 +64,9 @@ public sealed class WordNet
         return Opened.GetOrAdd(Path.GetFullPath(dir), d => new WordNet(d));
     }
 
+    /// <summary>The database folder.</summary>
+    public string Folder => _dir;
+
     /// <summary>The database files this reader reads (index, data and exception list of each part of speech), for run signatures.</summary>
     public IEnumerable<string> Files =>
         Suffix.SelectMany(x => new[] { $"index.{x}", $"data.{x}", $"{x}.exc" }).Select(f => Path.Combine(_dir, f)).Where(File.Exists);
