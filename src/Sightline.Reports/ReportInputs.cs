@@ -142,13 +142,22 @@ public sealed record AlignMaps(string Saliency, string Masks, ScoreGroup Scores)
 /// <param name="ExplainOutputs">Explain runs.</param>
 /// <param name="AlignMaps">Align runs whose maps and masks could be found.</param>
 /// <param name="Skipped">Files that looked relevant but could not be read, with the reason.</param>
+/// <param name="TextRuns">Text explanation runs (<c>sightline text explain</c> / <c>text demo</c> attributions).</param>
+/// <param name="TextCurves">Faithfulness curves of text explanations (<c>sightline text faithfulness</c> / <c>text demo</c>).</param>
 public sealed record ReportInputs(
     string Root, IReadOnlyList<ScoreGroup> ScoreGroups, IReadOnlyList<SummaryFile> Summaries, ComparisonFile? Comparison,
     IReadOnlyList<ExampleSet> ExampleSets, IReadOnlyList<ExplainOutput> ExplainOutputs, IReadOnlyList<AlignMaps> AlignMaps,
-    IReadOnlyList<string> Skipped)
+    IReadOnlyList<string> Skipped, IReadOnlyList<TextAttributions>? TextRuns = null, IReadOnlyList<TextCurve>? TextCurves = null)
 {
+    /// <summary>Text runs found (never null).</summary>
+    public IReadOnlyList<TextAttributions> Texts => TextRuns ?? [];
+
+    /// <summary>Faithfulness curves found (never null).</summary>
+    public IReadOnlyList<TextCurve> Curves => TextCurves ?? [];
+
     /// <summary>True when nothing reportable was found.</summary>
-    public bool IsEmpty => ScoreGroups.Count == 0 && Summaries.Count == 0 && Comparison is null && ExampleSets.Count == 0 && ExplainOutputs.Count == 0;
+    public bool IsEmpty => ScoreGroups.Count == 0 && Summaries.Count == 0 && Comparison is null && ExampleSets.Count == 0 && ExplainOutputs.Count == 0
+        && Texts.Count == 0 && Curves.Count == 0;
 }
 
 /// <summary>What <see cref="HtmlReport.Write"/> found and what the page warns about.</summary>

@@ -8,7 +8,9 @@ namespace Sightline.Reports;
 /// Finds reportable files in an <c>align</c>, <c>explain</c> or <c>demo</c> output folder (recursively, up to
 /// <see cref="MaxDepth"/> levels below it): per-sample score tables (CSV, Parquet or a JSON array of rows with an
 /// <c>index</c> column and registered metric columns), summary JSON files (a top-level <c>metrics</c> object),
-/// <c>comparison.json</c>, <c>examples.json</c>, and an explain run's <c>predictions.csv</c> with its <c>overlays/</c>.
+/// <c>comparison.json</c>, <c>examples.json</c>, an explain run's <c>predictions.csv</c> with its <c>overlays/</c>, and
+/// the outputs of <c>sightline text</c>: attributions tables (with their <c>.coalitions.jsonl</c> sidecar and run record)
+/// and faithfulness curves.
 /// Files that cannot be read are listed in <see cref="ReportInputs.Skipped"/> instead of failing the report.
 /// </summary>
 public static class ResultsScanner
@@ -23,7 +25,8 @@ public static class ResultsScanner
     public const string ExpectedFiles =
         "per-sample scores (*.csv, *.parquet or a *.json array of rows, with an 'index' column and metric columns such as iou, sss, pointing_game), " +
         "summaries (*.json with a top-level 'metrics' object, from 'sightline align --summary'), comparison.json, examples.json, " +
-        "or an explain run's predictions.csv (with overlays/NNNNNN.png)";
+        "an explain run's predictions.csv (with overlays/NNNNNN.png), " +
+        "or a text run's attributions.csv (prompt_index, player_index, player, value; 'sightline text explain') and faithfulness curves (prompt_index, sim_0.0 … sim_1.0; 'sightline text faithfulness')";
 
     /// <summary>Scans <paramref name="root"/>.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
@@ -37,6 +40,8 @@ public static class ResultsScanner
         var summaries = new List<SummaryFile>();
         var exampleSets = new List<ExampleSet>();
         var explains = new List<ExplainOutput>();
+        var texts = new List<TextAttributions>();
+        var curves = new List<TextCurve>();
         ComparisonFile? comparison = null;
         var metricNames = MetricRegistry.MapMask.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
 
@@ -53,6 +58,8 @@ public static class ResultsScanner
                     case ".csv":
                         var table = CsvTable.Read(file);
                         if (IsPredictions(table)) explains.Add(ReadExplain(file, table));
+                        else if (TextResultsReader.IsAttributions(table)) texts.Add(TextResultsReader.ReadAttributions(file, table, skipped, root));
+                        else if (TextResultsReader.IsCurve(table)) curves.Add(TextResultsReader.ReadCurve(file, table));
                         else if (ScoreTable.Recognise(table.Columns, metricNames)) groups.AddRange(ScoreTable.Groups(file, table.ToColumns(), metricNames));
                         break;
                     case ".parquet" or ".pq":
@@ -73,7 +80,7 @@ public static class ResultsScanner
         NameGroups(root, groups);
         NameSummaries(root, summaries);
         var alignMaps = FindAlignMaps(root, summaries, groups, skipped);
-        return new ReportInputs(root, groups, summaries, comparison, exampleSets, explains, alignMaps, skipped);
+        return new ReportInputs(root, groups, summaries, comparison, exampleSets, explains, alignMaps, skipped, texts, curves);
     }
 
     private static bool IsAncestor(string ancestor, string path) =>

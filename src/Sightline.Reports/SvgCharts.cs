@@ -144,6 +144,60 @@ public static class SvgCharts
         return sb.Append("</svg>").ToString();
     }
 
+    /// <summary>
+    /// A line chart of curves over x ∈ [0, 1] (e.g. a faithfulness curve: the similarity sim_k against the share k of
+    /// words kept): each <paramref name="lines"/> entry is drawn with its points marked and a hover title per point;
+    /// <paramref name="faint"/> curves (single prompts) are drawn thin and light behind them, without markers or legend.
+    /// NaN points break a line. The y axis spans [0, 1] unless a value lies outside.
+    /// </summary>
+    public static string Lines(string title, string xLabel, string yLabel, IReadOnlyList<(ChartSeries Series, double[] X, double[] Y)> lines,
+        IReadOnlyList<(double[] X, double[] Y)>? faint = null)
+    {
+        faint ??= [];
+        var ys = lines.SelectMany(l => l.Y).Concat(faint.SelectMany(f => f.Y)).Where(double.IsFinite).DefaultIfEmpty(0).ToList();
+        double lo = Math.Min(0, ys.Min()), hi = Math.Max(1, ys.Max());
+        if (hi > 1) hi = NiceMax(hi);
+        if (lo < 0) lo = -NiceMax(-lo);
+        var sb = Begin(title);
+        YAxis(sb, lo, hi, yLabel);
+        double X(double x) => Left + Math.Clamp(x, 0, 1) * (Right - Left);
+        double Y(double y) => Bottom - (y - lo) / (hi - lo) * (Bottom - Top);
+        static IEnumerable<List<int>> Runs(double[] x, double[] y)
+        {
+            var run = new List<int>();
+            for (int i = 0; i < Math.Min(x.Length, y.Length); i++)
+            {
+                if (double.IsFinite(x[i]) && double.IsFinite(y[i])) { run.Add(i); continue; }
+                if (run.Count > 0) yield return run;
+                run = [];
+            }
+            if (run.Count > 0) yield return run;
+        }
+        string Path(double[] x, double[] y, List<int> run) => "M" + string.Join("L", run.Select(i => $"{Coord(X(x[i]))} {Coord(Y(y[i]))}"));
+        foreach (var (x, y) in faint)
+            foreach (var run in Runs(x, y))
+                sb.Append($"<path d=\"{Path(x, y, run)}\" fill=\"none\" stroke=\"#9aa5b1\" stroke-width=\"1\" stroke-opacity=\"0.6\"/>");
+        foreach (var (series, x, y) in lines)
+        {
+            foreach (var run in Runs(x, y))
+            {
+                sb.Append($"<path d=\"{Path(x, y, run)}\" fill=\"none\" stroke=\"{series.Color}\" stroke-width=\"2.2\"/>");
+                foreach (var i in run)
+                    sb.Append($"<circle cx=\"{Coord(X(x[i]))}\" cy=\"{Coord(Y(y[i]))}\" r=\"3\" fill=\"{series.Color}\"><title>{Html(series.Name)}: {Html(xLabel)} = {Tick(x[i])}, {Number(y[i])}</title></circle>");
+            }
+        }
+        for (int t = 0; t <= 5; t++)
+        {
+            double x = Left + t / 5.0 * (Right - Left);
+            sb.Append($"<line x1=\"{Coord(x)}\" y1=\"{Bottom}\" x2=\"{Coord(x)}\" y2=\"{Bottom + 4}\" stroke=\"#333\"/>")
+              .Append($"<text x=\"{Coord(x)}\" y=\"{Bottom + 16}\" text-anchor=\"middle\">{Tick(t / 5.0)}</text>");
+        }
+        sb.Append($"<line x1=\"{Left}\" y1=\"{Coord(Y(Math.Max(0, lo)))}\" x2=\"{Right}\" y2=\"{Coord(Y(Math.Max(0, lo)))}\" stroke=\"#333\"/>");
+        sb.Append($"<text x=\"{(Left + Right) / 2}\" y=\"{Bottom + 34}\" text-anchor=\"middle\" class=\"axis-label\">{Html(xLabel)}</text>");
+        Legend(sb, [.. lines.Select(l => l.Series)]);
+        return sb.Append("</svg>").ToString();
+    }
+
     /// <summary>The narrowest cluster of <see cref="GroupedBars"/>: neighbouring 45° labels then lie ≥ 14 px apart (an 11 px font's line).</summary>
     internal const double MinClusterWidth = 20;
 

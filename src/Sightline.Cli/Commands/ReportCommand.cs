@@ -10,11 +10,11 @@ public static class ReportCommand
     /// <summary>Builds the command.</summary>
     public static Command Build(CliContext context)
     {
-        var results = new Argument<string>("RESULTS_DIR") { Description = "Output folder of 'align', 'explain' or 'demo' (searched 3 levels deep)." };
+        var results = new Argument<string>("RESULTS_DIR") { Description = "Output folder of 'align', 'explain', 'demo' or 'text' (searched 3 levels deep)." };
         var output = new Option<string>("--out") { Description = "The HTML file to write (images embedded; no network, scripts or external files).", Required = true, HelpName = "report.html" };
         var title = new Option<string?>("--title") { Description = "Report title. Default: 'Sightline report: <folder name>'.", HelpName = "T" };
         var examples = new Option<int>("--examples") { Description = "Examples shown per example set: half the best, half the worst by the first metric.", DefaultValueFactory = _ => 8, HelpName = "N" };
-        var command = new Command("report", "Build one self-contained HTML report (headline table, per-class means, score distributions, model comparison, heat-map examples) from a results folder.")
+        var command = new Command("report", "Build one self-contained HTML report (headline table, per-class means, score distributions, model comparison, heat-map examples, text explanations with their faithfulness curves) from a results folder.")
         {
             results, output, title, examples,
         };
@@ -35,6 +35,8 @@ public static class ReportCommand
             if (inputs.Comparison is not null) found.Add("comparison");
             if (inputs.ExampleSets.Count > 0) found.Add($"{inputs.ExampleSets.Sum(e => e.Examples.Count)} examples");
             if (inputs.ExplainOutputs.Count > 0) found.Add($"{inputs.ExplainOutputs.Count} explain runs");
+            if (inputs.Texts.Count > 0) found.Add($"{inputs.Texts.Count} text run{(inputs.Texts.Count == 1 ? "" : "s")}");
+            if (inputs.Curves.Count > 0) found.Add($"{inputs.Curves.Count} faithfulness curve{(inputs.Curves.Count == 1 ? "" : "s")}");
             // The same lines open the page (section "warnings"): nothing is left out silently.
             foreach (var w in warnings) context.Error.WriteLine($"sightline: warning: {w}");
             context.Out.WriteLine($"Report ({string.Join(", ", found)}) in {clock.Elapsed.TotalSeconds:0.00} s → {outPath}");

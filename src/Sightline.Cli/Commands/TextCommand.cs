@@ -132,7 +132,7 @@ public static class TextCommand
                 else x = new RandomTextExplainer();
                 var ctx = new TextExplainContext(models.Responder, models.Scorer, (ulong)parse.GetValue(seed));
                 var signature = TextRun.Signature(parse, "text explain", files);
-                using var run = TextRun.Begin("--out", "text explain", signature, [outPath, sidecar], parse.GetValue(force));
+                using var run = TextRun.Begin(parse, "--out", "text explain", signature, [outPath, sidecar]);
                 if (run.Complete is { } done) return TextRun.AlreadyComplete(context, outPath, done);
                 List<TextExplanation> explanations;
                 using (var interrupt = new TextRun.Interrupt())
@@ -164,7 +164,13 @@ public static class TextCommand
         return command;
     }
 
-    internal static void ResultWriter(string path) => Sightline.Results.ResultWriter.FormatOf(path);
+    /// <summary>Checks that <c>--out</c> names a result file (.csv, .json, .parquet), not a folder or another extension.</summary>
+    internal static void ResultWriter(string path)
+    {
+        if (Directory.Exists(path)) throw new InputDataException($"--out {path}: is a folder; give a file name ending in .csv, .json or .parquet.");
+        try { Sightline.Results.ResultWriter.FormatOf(path); }
+        catch (InputDataException e) { throw new InputDataException($"--out {e.Message}"); }
+    }
 
     /// <summary>--prompt or --prompts (exactly one).</summary>
     internal static List<TextPrompt> ReadPrompts(string? prompt, string? file)

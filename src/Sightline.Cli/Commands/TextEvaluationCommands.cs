@@ -45,7 +45,7 @@ internal static class TextEvaluationCommands
             var clock = Stopwatch.StartNew();
             var path = parse.GetValue(attributions)!;
             var outPath = parse.GetValue(output)!;
-            ResultWriter.FormatOf(outPath);
+            TextCommand.ResultWriter(outPath);
             if (parse.GetValue(m.Classifier) is not null) throw new InputDataException("text faithfulness compares replies with the stored response: --classifier does not apply (use --vectorizer).");
             new PathPlan().Input("--attributions", path).Input("the coalitions sidecar of --attributions", AttributionsFile.SidecarFor(path))
                 .Output("--out", outPath).Output("the run record of --out", TextRunRecord.PathFor(outPath)).Check();
@@ -59,7 +59,7 @@ internal static class TextEvaluationCommands
             var fm = parse.GetValue(mask) == "random" ? FaithfulnessMask.Random : FaithfulnessMask.Ellipsis;
             var rows = new List<(int Index, string Explainer, double[] Sims, string? Reason)>();
             var signature = TextRun.Signature(parse, "text faithfulness", [("--attributions", path), ("the coalitions sidecar", AttributionsFile.SidecarFor(path))]);
-            using var run = TextRun.Begin("--out", "text faithfulness", signature, [outPath], parse.GetValue(force));
+            using var run = TextRun.Begin(parse, "--out", "text faithfulness", signature, [outPath]);
             if (run.Complete is { } done)
             {
                 foreach (var d in owned) d.Dispose();
@@ -128,9 +128,9 @@ internal static class TextEvaluationCommands
             if (!outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) throw new InputDataException($"--out {outPath}: the accuracy report is JSON; give a .json file.");
             new PathPlan().Input("--attributions", path).Input("--labels", labelsPath).Output("--out", outPath).Output("the run record of --out", TextRunRecord.PathFor(outPath)).Check();
             var (entries, _) = Load(path);
-            var t = CsvTable.Read(labelsPath, "--labels");
+            var t = CsvTable.Read(labelsPath, "--labels", "a .csv file with a 'label' column");
             int lc = t.Column("label"), pc = t.Column("prompt_index");
-            if (lc < 0) throw new InputDataException($"--labels {labelsPath}: no 'label' column (columns: {string.Join(", ", t.Header)}).");
+            if (lc < 0) throw new InputDataException($"--labels {labelsPath}: no 'label' column (columns: {t.HeaderText}); give a .csv file with a 'label' column (the prompts CSV itself works).");
             var byPrompt = new Dictionary<int, string>();
             for (int r = 0; r < t.Rows.Count; r++)
             {
@@ -162,7 +162,7 @@ internal static class TextEvaluationCommands
             };
             var line = $"Accuracy {report.accuracy.ToString("0.000", CultureInfo.InvariantCulture)} over {rows.Count} labelled prompts (label ranked first in {rows.Count(r => r.LabelRank == 1)})";
             var signature = TextRun.Signature(parse, "text accuracy", [("--attributions", path), ("--labels", labelsPath)]);
-            using var run = TextRun.Begin("--out", "text accuracy", signature, [outPath], parse.GetValue(force));
+            using var run = TextRun.Begin(parse, "--out", "text accuracy", signature, [outPath]);
             if (run.Complete is { } done) return TextRun.AlreadyComplete(context, outPath, done);
             int exit = invalid > 0 ? ExitCodes.Failed : ExitCodes.Ok;
             run.Commit(() => AtomicFile.WriteAllText(outPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n"), exit, line);
@@ -198,7 +198,7 @@ internal static class TextEvaluationCommands
             var clock = Stopwatch.StartNew();
             var path = parse.GetValue(attributions)!;
             var outPath = parse.GetValue(output)!;
-            ResultWriter.FormatOf(outPath);
+            TextCommand.ResultWriter(outPath);
             bool safety = parse.GetValue(judge) is not null;
             var classifierPath = parse.GetValue(m.Classifier);
             if (safety == (classifierPath is not null)) throw new InputDataException("text steer: give --classifier m.onnx (sentiment shift) or --llm URL --llm-model NAME --judge URL --judge-model NAME (attack success rate).");
@@ -216,7 +216,7 @@ internal static class TextEvaluationCommands
             files.AddRange(m.FilesRead(parse));
             if (wn is not null) files.AddRange(wn.Files.Select(f => ("--wordnet", (string?)f)));
             var signature = TextRun.Signature(parse, "text steer", files);
-            using var run = TextRun.Begin("--out", "text steer", signature, [outPath], parse.GetValue(force));
+            using var run = TextRun.Begin(parse, "--out", "text steer", signature, [outPath]);
             if (run.Complete is { } done) return TextRun.AlreadyComplete(context, outPath, done);
             using var interrupt = new TextRun.Interrupt();
             Sightline.Text.Calls.CachedCaller? active = null;

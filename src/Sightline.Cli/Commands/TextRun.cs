@@ -44,6 +44,22 @@ internal static class TextRun
         return TextRunRecord.Signature(command, settings, files);
     }
 
+    /// <summary>
+    /// Every option of the command as given or defaulted (name → value as text, null when unset; --help and --force left
+    /// out), kept in the run record for <c>sightline report</c>.
+    /// </summary>
+    public static List<(string Name, string? Value)> Settings(ParseResult parse)
+    {
+        var settings = new List<(string, string?)>();
+        foreach (var o in parse.CommandResult.Command.Options)
+        {
+            if (o.Name is "--force" or "--help" || o.Name.StartsWith("-h", StringComparison.Ordinal) || o.Name.StartsWith("-?", StringComparison.Ordinal)) continue;
+            var v = parse.GetValue<object?>(o.Name);
+            settings.Add((o.Name, v is string s ? s : Format(v)));
+        }
+        return settings;
+    }
+
     private static string? Format(object? v) => v switch
     {
         null => null,
@@ -55,10 +71,10 @@ internal static class TextRun
 
     /// <summary>
     /// Checks <paramref name="outputs"/> against the run record and takes the output lock (see
-    /// <see cref="TextRunRecord.Begin"/>).
+    /// <see cref="TextRunRecord.Begin"/>); <c>--force</c> and the settings kept in the record come from <paramref name="parse"/>.
     /// </summary>
-    public static TextRunRecord Begin(string option, string command, string signature, IReadOnlyList<string> outputs, bool force) =>
-        TextRunRecord.Begin(option, command, signature, outputs, force);
+    public static TextRunRecord Begin(ParseResult parse, string option, string command, string signature, IReadOnlyList<string> outputs) =>
+        TextRunRecord.Begin(option, command, signature, outputs, parse.GetValue<bool>("--force"), Settings(parse));
 
     /// <summary>"Already complete: …" for a finished run of the same signature; returns its recorded exit code.</summary>
     public static int AlreadyComplete(CliContext context, string output, TextRunRecord.Stored stored)

@@ -17,6 +17,8 @@ public sealed class SqliteCallCache : ICallCache
     /// <summary>Opens (creating if needed) the cache in folder <paramref name="directory"/>.</summary>
     public SqliteCallCache(string directory)
     {
+        if (File.Exists(directory))
+            throw new InputDataException($"--cache {directory}: is a file, not a folder; give a folder (calls.sqlite is created in it).");
         try
         {
             Directory.CreateDirectory(directory);

@@ -31,8 +31,13 @@ public sealed class WordPieceSplitter(Microsoft.ML.Tokenizers.BertTokenizer toke
     public static WordPieceSplitter Open(string name)
     {
         if (name == "minilm") return new WordPieceSplitter(Values.MiniLmEmbedder.Tokenizer);
-        if (!File.Exists(name)) throw new InputDataException($"--tokenizer {name}: file not found; give 'minilm' or a BERT vocab.txt.");
-        using var s = File.OpenRead(name);
+        const string expected = "'minilm' or a BERT vocab.txt (one word piece per line, with [UNK], [CLS] and [SEP])";
+        var text = IO.TextInputFile.ReadAllText(name, "--tokenizer", expected);
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToHashSet(StringComparer.Ordinal);
+        // BertTokenizer.Create throws ArgumentException on a vocabulary without its special tokens.
+        if (new[] { "[UNK]", "[CLS]", "[SEP]" }.FirstOrDefault(t => !lines.Contains(t)) is { } missing)
+            throw new InputDataException($"--tokenizer {name}: not a BERT vocab.txt (no {missing} line); give {expected}.");
+        using var s = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
         return new WordPieceSplitter(Microsoft.ML.Tokenizers.BertTokenizer.Create(s, new Microsoft.ML.Tokenizers.BertOptions { LowerCaseBeforeTokenization = true }));
     }
 

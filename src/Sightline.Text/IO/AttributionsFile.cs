@@ -73,15 +73,19 @@ public static class AttributionsFile
     /// <param name="Response">The stored full-prompt response.</param>
     public sealed record Sidecar(string Prompt, string Explainer, string? Response);
 
+    /// <summary>What <c>--attributions</c> takes, for messages.</summary>
+    public const string AttributionsExpected = "the attributions .csv that 'sightline text explain --out' wrote";
+
     /// <summary>Reads an attributions CSV (<paramref name="option"/> names it in errors), grouped by prompt in file order.</summary>
     public static List<Entry> Read(string path, string option = "--attributions")
     {
+        TextInputFile.CheckFile(path, option, AttributionsExpected);
         if (!path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             throw new InputDataException($"{option} {path}: the evaluations read the CSV form of the attributions; run 'text explain' with --out NAME.csv.");
-        var t = CsvTable.Read(path, option);
+        var t = CsvTable.Read(path, option, AttributionsExpected);
         int pi = t.Column("prompt_index"), ki = t.Column("player_index"), w = t.Column("player"), v = t.Column("value"), r = t.Column("reason");
         if (pi < 0 || ki < 0 || w < 0 || v < 0)
-            throw new InputDataException($"{option} {path}: not an attributions table (needs prompt_index, player_index, player, value; has {string.Join(", ", t.Header)}).");
+            throw new InputDataException($"{option} {path}: not an attributions table (needs prompt_index, player_index, player, value; has {t.HeaderText}); give {AttributionsExpected}.");
         var groups = new List<Entry>();
         foreach (var g in t.Rows.GroupBy(row => ParseInt(row[pi], path, option)))
         {

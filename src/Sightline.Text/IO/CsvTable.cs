@@ -14,15 +14,26 @@ public sealed class CsvTable
     /// <summary>The index of column <paramref name="name"/> (case-insensitive), or −1.</summary>
     public int Column(string name) => Array.FindIndex(Header, h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>Reads <paramref name="path"/>; <paramref name="option"/> names it in errors.</summary>
-    public static CsvTable Read(string path, string option)
+    /// <summary>The header for messages: the column names joined, cut at 120 characters.</summary>
+    public string HeaderText
     {
-        string text;
-        try { text = File.ReadAllText(path, Encoding.UTF8); }
-        catch (FileNotFoundException) { throw new InputDataException($"{option} {path}: file not found."); }
-        catch (DirectoryNotFoundException) { throw new InputDataException($"{option} {path}: file not found."); }
+        get
+        {
+            var text = string.Join(", ", Header);
+            return text.Length <= 120 ? text : text[..119] + "…";
+        }
+    }
+
+    /// <summary>
+    /// Reads <paramref name="path"/>; <paramref name="option"/> names it in errors, <paramref name="expected"/> says what
+    /// the option takes (a folder, a missing, empty or binary file are refused by <see cref="TextInputFile"/>).
+    /// </summary>
+    public static CsvTable Read(string path, string option, string expected = "a CSV file")
+    {
+        var text = TextInputFile.ReadAllText(path, option, expected);
         var records = Parse(text, path, option);
-        if (records.Count == 0) throw new InputDataException($"{option} {path}: empty CSV (a header row is needed).");
+        if (records.Count == 0 || records.All(r => r.Length == 1 && r[0].Trim().Length == 0))
+            throw new InputDataException($"{option} {path}: empty CSV (a header row is needed); give {expected}.");
         var header = records[0];
         var rows = new List<string[]>(records.Count - 1);
         for (int r = 1; r < records.Count; r++)

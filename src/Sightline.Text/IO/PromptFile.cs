@@ -8,23 +8,25 @@ namespace Sightline.Text.IO;
 /// </summary>
 public static class PromptFile
 {
+    /// <summary>What <c>--prompts</c> takes, for messages.</summary>
+    public const string Expected = "a .txt file (one prompt per line) or a .csv file (a 'prompt' column)";
+
     /// <summary>Reads <paramref name="path"/> (<c>--prompts</c>).</summary>
     public static List<TextPrompt> Read(string path)
     {
         if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
         {
-            var t = CsvTable.Read(path, "--prompts");
+            var t = CsvTable.Read(path, "--prompts", Expected);
             int p = t.Column("prompt");
-            if (p < 0) throw new InputDataException($"--prompts {path}: no 'prompt' column (columns: {string.Join(", ", t.Header)}).");
+            if (p < 0) throw new InputDataException($"--prompts {path}: no 'prompt' column (columns: {t.HeaderText}); a .csv needs a header row with 'prompt' (optional 'aspect', 'reference', 'label').");
             int a = t.Column("aspect"), r = t.Column("reference"), l = t.Column("label");
+            if (t.Rows.Count == 0) throw new InputDataException($"--prompts {path}: no prompts (a header row but no rows under it).");
             return [.. t.Rows.Select((row, i) => new TextPrompt(i, row[p], Cell(row, a), Cell(row, r), Cell(row, l)))];
         }
-        string[] lines;
-        try { lines = File.ReadAllLines(path); }
-        catch (FileNotFoundException) { throw new InputDataException($"--prompts {path}: file not found."); }
-        catch (DirectoryNotFoundException) { throw new InputDataException($"--prompts {path}: file not found."); }
+        var text = TextInputFile.ReadAllText(path, "--prompts", Expected);
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r'));
         var prompts = lines.Where(l => l.Trim().Length > 0).Select((l, i) => new TextPrompt(i, l)).ToList();
-        if (prompts.Count == 0) throw new InputDataException($"--prompts {path}: no prompts (one per line).");
+        if (prompts.Count == 0) throw new InputDataException($"--prompts {path}: no prompts (only blank lines; a .txt has one prompt per line).");
         return prompts;
     }
 

@@ -21,9 +21,12 @@ public sealed class TextRunRecord : IDisposable
     private readonly string _command;
     private readonly string _signature;
     private readonly IReadOnlyList<string> _outputs;
+    private readonly IReadOnlyList<(string Name, string? Value)> _settings;
 
-    private TextRunRecord(OutputLock held, string recordPath, string command, string signature, IReadOnlyList<string> outputs, Stored? complete)
+    private TextRunRecord(OutputLock held, string recordPath, string command, string signature, IReadOnlyList<string> outputs, Stored? complete,
+        IReadOnlyList<(string Name, string? Value)> settings)
     {
+        _settings = settings;
         _lock = held;
         _recordPath = recordPath;
         _command = command;
@@ -38,7 +41,9 @@ public sealed class TextRunRecord : IDisposable
     /// <param name="Finished">Whether the outputs were all written.</param>
     /// <param name="Exit">Its exit code (0, or 1 when some prompts have no result).</param>
     /// <param name="Summary">Its summary line.</param>
-    public sealed record Stored(string Command, string Signature, bool Finished, int Exit, string? Summary);
+    /// <param name="Settings">The run's settings as given or defaulted (option name → value, null when unset), in
+    /// command order, for readers such as <c>sightline report</c>; empty in records written before they were kept.</param>
+    public sealed record Stored(string Command, string Signature, bool Finished, int Exit, string? Summary, IReadOnlyList<KeyValuePair<string, string?>>? Settings = null);
 
     /// <summary>The finished run of the same signature, when the outputs already hold it (nothing to compute); else null.</summary>
     public Stored? Complete { get; }
@@ -69,8 +74,11 @@ public sealed class TextRunRecord : IDisposable
     /// <param name="signature">The run's <see cref="Signature"/>.</param>
     /// <param name="outputs">Every file the run writes, the main one first (its path names the record and the lock).</param>
     /// <param name="force">Recompute and replace whatever the outputs hold.</param>
-    public static TextRunRecord Begin(string option, string command, string signature, IReadOnlyList<string> outputs, bool force)
+    /// <param name="settings">The settings to keep in the finished record (shown by <c>sightline report</c>; not part of the check).</param>
+    public static TextRunRecord Begin(string option, string command, string signature, IReadOnlyList<string> outputs, bool force,
+        IReadOnlyList<(string Name, string? Value)>? settings = null)
     {
+        settings ??= [];
         var main = outputs[0];
         AtomicFile.EnsureFolder(main);
         var held = OutputLock.Acquire(main);
@@ -80,7 +88,7 @@ public sealed class TextRunRecord : IDisposable
             var stored = Read(recordPath);
             var existing = outputs.Where(File.Exists).ToList();
             if (!force && stored is { Finished: true } s && s.Signature == signature && s.Command == command && existing.Count == outputs.Count)
-                return new TextRunRecord(held, recordPath, command, signature, outputs, s);
+                return new TextRunRecord(held, recordPath, command, signature, outputs, s, settings);
             if (!force && existing.Count > 0 && (stored is null || stored.Signature != signature || stored.Command != command))
             {
                 var what = stored is null
@@ -90,7 +98,7 @@ public sealed class TextRunRecord : IDisposable
                         : $"{(existing.Count == 1 ? "holds" : "hold")} a run with other inputs or settings";
                 throw new InputDataException($"{option} {main}: {(existing.Count == 1 && existing[0] == main ? "the file" : string.Join(" and ", existing))} {what}; give --force to replace {(existing.Count == 1 ? "it" : "them")}, or choose another {option}.");
             }
-            return new TextRunRecord(held, recordPath, command, signature, outputs, null);
+            return new TextRunRecord(held, recordPath, command, signature, outputs, null, settings);
         }
         catch
         {
@@ -110,7 +118,7 @@ public sealed class TextRunRecord : IDisposable
         writeOutputs();
         foreach (var o in _outputs)
             if (!File.Exists(o)) throw new InvalidOperationException($"{o} was not written; the run cannot be recorded as finished.");
-        Save(_recordPath, new Stored(_command, _signature, Finished: true, exit, summary));
+        Save(_recordPath, new Stored(_command, _signature, Finished: true, exit, summary, [.. _settings.Select(x => KeyValuePair.Create(x.Name, x.Value))]));
     }
 
     private static void Save(string path, Stored s) =>
@@ -121,7 +129,8 @@ public sealed class TextRunRecord : IDisposable
             finished = s.Finished,
             exit = s.Exit,
             summary = s.Summary,
-        }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            settings = (s.Settings ?? []).ToDictionary(x => x.Key, x => x.Value),
+        }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
 
     /// <summary>The record at <paramref name="path"/>, or null when there is none or it cannot be read (treated as none).</summary>
     public static Stored? Read(string path)
@@ -132,7 +141,10 @@ public sealed class TextRunRecord : IDisposable
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var r = doc.RootElement;
             return new Stored(r.GetProperty("command").GetString()!, r.GetProperty("signature").GetString()!, r.GetProperty("finished").GetBoolean(),
-                r.GetProperty("exit").GetInt32(), r.TryGetProperty("summary", out var sm) && sm.ValueKind == JsonValueKind.String ? sm.GetString() : null);
+                r.GetProperty("exit").GetInt32(), r.TryGetProperty("summary", out var sm) && sm.ValueKind == JsonValueKind.String ? sm.GetString() : null,
+                r.TryGetProperty("settings", out var st) && st.ValueKind == JsonValueKind.Object
+                    ? [.. st.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.ValueKind == JsonValueKind.Null ? null : p.Value.GetRawText()))]
+                    : null);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {

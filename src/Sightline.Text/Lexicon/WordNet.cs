@@ -57,10 +57,15 @@ public sealed class WordNet
     public static WordNet Open(string? directory = null)
     {
         var dir = directory ?? (Environment.GetEnvironmentVariable("SIGHTLINE_WORDNET") is { Length: > 0 } e ? e : DebianLocation);
+        if (File.Exists(dir))
+            throw new InputDataException($"--wordnet {dir}: is a file, not a folder; give the WordNet database folder (the one holding index.noun, e.g. /usr/share/wordnet).");
         if (!File.Exists(Path.Combine(dir, "index.noun")))
             throw new InputDataException($"WordNet not found in {dir} (no index.noun): install the Debian package wordnet-base (apt-get install wordnet-base), or give --wordnet DIR or SIGHTLINE_WORDNET.");
         return Opened.GetOrAdd(Path.GetFullPath(dir), d => new WordNet(d));
     }
+
+    /// <summary>The database folder.</summary>
+    public string Folder => _dir;
 
     /// <summary>The database files this reader reads (index, data and exception list of each part of speech), for run signatures.</summary>
     public IEnumerable<string> Files =>

@@ -26,6 +26,16 @@ public sealed class ChatResponder : ITextResponder, IDisposable
     private readonly Dictionary<string, int> _draws = new(StringComparer.Ordinal);
     private readonly Lock _rateLock = new();
     private DateTime _nextSlot = DateTime.MinValue;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(DateTime Slot, DateTime Sent)> _rateLog = new();
+
+    /// <summary>How many limiter decisions <see cref="RateLimitLog"/> keeps (the first ones of the run).</summary>
+    internal const int RateLogCapacity = 4096;
+
+    /// <summary>
+    /// The client-side limiter's decisions, for tests: per request (up to <see cref="RateLogCapacity"/>) the slot it was
+    /// given (slots are <c>1 / RequestsPerMinute</c> minutes apart) and the UTC time it was let through after waiting.
+    /// </summary>
+    internal IReadOnlyList<(DateTime Slot, DateTime Sent)> RateLimitLog => [.. _rateLog];
     private readonly Random _jitter = new();
 
     /// <summary>A responder calling <paramref name="settings"/>' endpoint through <paramref name="caller"/>.</summary>
@@ -146,14 +156,16 @@ public sealed class ChatResponder : ITextResponder, IDisposable
         if (_settings.RequestsPerMinute <= 0) return;
         var interval = TimeSpan.FromMinutes(1 / _settings.RequestsPerMinute);
         TimeSpan wait;
+        DateTime slot;
         lock (_rateLock)
         {
             var now = DateTime.UtcNow;
-            var slot = _nextSlot > now ? _nextSlot : now;
+            slot = _nextSlot > now ? _nextSlot : now;
             _nextSlot = slot + interval;
             wait = slot - now;
         }
         if (wait > TimeSpan.Zero) await Task.Delay(wait, cancel).ConfigureAwait(false);
+        if (_rateLog.Count < RateLogCapacity) _rateLog.Enqueue((slot, DateTime.UtcNow));
     }
 
     private static bool IsContentFilter(ClientResultException ex)

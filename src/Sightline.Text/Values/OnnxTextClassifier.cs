@@ -44,7 +44,7 @@ public sealed class OnnxTextClassifier : IDisposable
     /// <param name="maxLength">Token limit (default 512).</param>
     public OnnxTextClassifier(string modelPath, CachedCaller caller, string? vocab = null, string? merges = null, IReadOnlyList<string>? labels = null, int maxLength = 512)
     {
-        if (!File.Exists(modelPath)) throw new InputDataException($"--classifier {modelPath}: file not found.");
+        IO.TextInputFile.CheckFile(modelPath, "--classifier", "an ONNX text classifier (m.onnx)");
         _caller = caller;
         MaxLength = maxLength;
         _hash = ContentHash.OfFile(modelPath);
@@ -52,13 +52,13 @@ public sealed class OnnxTextClassifier : IDisposable
         vocab ??= File.Exists(Path.Combine(dir, "vocab.txt")) ? Path.Combine(dir, "vocab.txt")
                 : File.Exists(Path.Combine(dir, "vocab.json")) ? Path.Combine(dir, "vocab.json")
                 : throw new InputDataException($"--classifier {modelPath}: no vocab.txt (BERT) or vocab.json + merges.txt (RoBERTa) beside it; give --classifier-vocab.");
-        if (!File.Exists(vocab)) throw new InputDataException($"--classifier-vocab {vocab}: file not found.");
+        IO.TextInputFile.CheckFile(vocab, "--classifier-vocab", "a vocab.txt (BERT) or vocab.json (RoBERTa)");
         try
         {
             if (vocab.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             {
                 merges ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(vocab))!, "merges.txt");
-                if (!File.Exists(merges)) throw new InputDataException($"--classifier-merges {merges}: file not found (a RoBERTa tokenizer needs vocab.json and merges.txt).");
+                IO.TextInputFile.CheckFile(merges, "--classifier-merges", "the merges.txt of a RoBERTa tokenizer (it needs vocab.json and merges.txt)");
                 var ids = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocab))!;
                 int Id(string t) => ids.TryGetValue(t, out var i) ? i : throw new InputDataException($"--classifier-vocab {vocab}: no '{t}' token; a RoBERTa vocabulary has <s>, </s> and <pad>.");
                 int bos = Id("<s>"), eos = Id("</s>");

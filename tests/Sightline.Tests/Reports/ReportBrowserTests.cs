@@ -91,7 +91,7 @@ public sealed class ReportBrowserTests(ITestOutputHelper output)
     /// (x labels smeared into each other) or a text outside its chart; text (a long metric name) that runs out of its
     /// example tile into the next; a table whose header is aligned differently from the values under it.
     /// </summary>
-    private const string LayoutProblems = """
+    internal const string LayoutProblems = """
         (() => {
           const problems = [];
           const quad = t => {

@@ -72,10 +72,65 @@ public sealed class ShapleyEstimatorTests
             Assert.Equal((1 << n) - 2, coalitions.Count);
             var values = coalitions.Select(c => (double?)Enumerable.Range(0, n).Where(i => c.Present[i]).Sum(i => w[i])).ToArray();
             var psi = ShapleyEstimator.Normalise(ShapleyEstimator.Phi(n, [.. coalitions.Select(c => c.Present)], values));
-            // The exact Shapley value of an additive game is wᵢ itself, so ψ must be its min-shift-and-sum normalisation.
+            // The exact Shapley value of an additive game is wᵢ itself, so ψ must be its min-shift-and-sum normalisation:
+            // the weights' ranking, and the §2 closed form on the leave-one-out values sⱼ = W − wⱼ.
             var expected = ShapleyEstimator.Normalise(w);
             Assert.Equal(expected, psi, new Tolerance(1e-9));
+            var s = w.Select(x => w.Sum() - x).ToArray();
+            Assert.Equal(ShapleyEstimator.Normalise(ShapleyEstimator.LeaveOneOutPhi(s)), psi, new Tolerance(1e-9));
+            var order = Enumerable.Range(0, n).OrderBy(i => w[i]).ThenBy(i => i).ToArray();
+            for (int j = 1; j < n; j++) Assert.True(psi[order[j]] >= psi[order[j - 1]] - 1e-12);
         });
+
+    [Fact]
+    public void The_leave_one_out_psi_is_the_gap_to_the_largest_s_over_the_sum_of_gaps() =>
+        // Spec §2 closed form: ψᵢ = (s_max − sᵢ)/Σₖ(s_max − sₖ), from the estimator over the essentials alone.
+        Gen.Double[0, 1].Array[2, 12].Where(s => s.Distinct().Count() > 1).Sample(s =>
+        {
+            int n = s.Length;
+            var phi = ShapleyEstimator.Phi(n, [.. CoalitionSampler.Essentials(n).Select(c => c.Present)], [.. s.Select(v => (double?)v)]);
+            double max = s.Max(), gaps = s.Sum(v => max - v);
+            Assert.Equal(s.Select(v => (max - v) / gaps).ToArray(), ShapleyEstimator.Normalise(phi), new Tolerance(1e-9));
+        });
+
+    [Fact]
+    public void An_additive_game_over_any_symmetric_coalition_multiset_gives_the_normalised_weights() =>
+        // Spec §12.3 "any symmetric coalition multiset": every coalition of the chosen sizes, each size layer complete
+        // (and a layer may be taken twice). Over a complete layer of size k, with-minus-without is
+        // wᵢ − (W − wᵢ)/(n − 1), an increasing affine map of wᵢ, so ψᵢ = (wᵢ − w_min)/Σₖ(wₖ − w_min) whatever the layers.
+        // Weights on a 0.01 grid, not all equal: near-ties would make ψ a ratio of rounding errors.
+        Gen.Select(Gen.Int[0, 100].Array[3, 8].Where(a => a.Distinct().Count() > 1).Select(a => a.Select(x => x / 100.0).ToArray()), Gen.Int[1, 255], Gen.Int[0, 255]).Sample((w, layers, twice) =>
+        {
+            int n = w.Length;
+            var sizes = Enumerable.Range(1, n - 1).Where(k => (layers >> (k - 1) & 1) == 1).ToList();
+            if (sizes.Count == 0) sizes.Add(n - 1);
+            var coalitions = new List<bool[]>();
+            foreach (var k in sizes)
+                for (int mask = 1; mask < (1 << n) - 1; mask++)
+                    if (System.Numerics.BitOperations.PopCount((uint)mask) == k)
+                    {
+                        var c = Enumerable.Range(0, n).Select(i => (mask >> i & 1) == 1).ToArray();
+                        coalitions.Add(c);
+                        if ((twice >> (k - 1) & 1) == 1) coalitions.Add(c);
+                    }
+            var values = coalitions.Select(c => (double?)Enumerable.Range(0, n).Where(i => c[i]).Sum(i => w[i])).ToArray();
+            var psi = ShapleyEstimator.Normalise(ShapleyEstimator.Phi(n, coalitions, values));
+            double min = w.Min(), total = w.Sum(x => x - min);
+            Assert.Equal(w.Select(x => (x - min) / total).ToArray(), psi, new Tolerance(1e-9));
+        });
+
+    [Fact]
+    public void An_asymmetric_multiset_breaks_the_additive_recovery()
+    {
+        // The control of the test above: the oracle is not vacuous. Drop one coalition of a complete layer and the
+        // with-minus-without difference is no longer an affine map of the weights.
+        double[] w = [.1, .3, .6, .2];
+        var coalitions = new List<bool[]> { new[] { true, true, false, false }, new[] { true, false, true, false }, new[] { true, false, false, true },
+            new[] { false, true, true, false }, new[] { false, true, false, true } }; // size 2 without {2, 3}
+        var values = coalitions.Select(c => (double?)Enumerable.Range(0, 4).Where(i => c[i]).Sum(i => w[i])).ToArray();
+        var psi = ShapleyEstimator.Normalise(ShapleyEstimator.Phi(4, coalitions, values));
+        Assert.NotEqual(ShapleyEstimator.Normalise(w), psi, new Tolerance(1e-6));
+    }
 
     [Fact]
     public void Skipped_coalitions_count_on_neither_side()

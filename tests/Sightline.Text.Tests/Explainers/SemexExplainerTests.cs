@@ -37,6 +37,23 @@ public sealed class SemexExplainerTests
     }
 
     [Fact]
+    public async Task A_repeated_concept_is_one_player_at_its_first_position_and_its_later_occurrence_scores_minus_one_and_stays()
+    {
+        // Spec §4.2 / §12.6: "cats" is one concept at position 0; the second "cats" is never replaced and scores −1.
+        var weights = new Dictionary<string, double> { ["cats"] = .4, ["chase"] = .1 };
+        var explainer = new SemexExplainer(new SemexOptions { Target = SemexTarget.Base, Strategy = ReplacementStrategy.Remove }, Tagger, new RemovalReplacements());
+        var e = await explainer.ExplainAsync(new TextPrompt(0, "cats chase cats"), new TextExplainContext(new IdentityResponder(), new WordWeightScorer(weights), 0));
+        Assert.Equal(["cats", "chase", "cats"], e.Players.Select(p => p.Text));
+        Assert.Equal([true, true, false], e.Players.Select(p => p.IsConcept));
+        Assert.Equal(-1.0, e.Players[2].Score);
+        // n = 2, pool 0: the two essentials only; removing concept 0 keeps the later "cats".
+        Assert.Equal(["chase cats", "cats cats"], e.Coalitions.Select(c => c.Content));
+        // v(without cats₀) = .4 + .1 = .5 ("chase cats"), v(without chase) = .8: the closed form gives ψ(cats) = 1, ψ(chase) = 0.
+        Assert.Equal(1.0, e.Players[0].Score, 12);
+        Assert.Equal(0.0, e.Players[1].Score, 12);
+    }
+
+    [Fact]
     public async Task Neutral_replacements_come_from_one_llm_call_with_the_spec_prompt_and_a_robustly_parsed_list()
     {
         using var server = new LoopbackOpenAiServer();

@@ -96,9 +96,19 @@ public sealed class ChatResponderTests
         using var server = new LoopbackOpenAiServer();
         using var llm = new ChatResponder(Settings(server) with { RequestsPerMinute = 1200 }, new CachedCaller(new MemoryCallCache()));
         await llm.RespondAsync(["a", "b", "c", "d", "e"]);
-        var times = server.ChatTimes.OrderBy(t => t).ToArray();
-        // 1200/min = one request per 50 ms: five requests span at least 4 intervals (a little timer slack allowed).
-        Assert.True((times[^1] - times[0]).TotalMilliseconds >= 180, $"{(times[^1] - times[0]).TotalMilliseconds} ms");
+        Assert.Equal(5, server.ChatTimes.Count);
+        // Asserted on the limiter's own decisions, not on arrival times at the server (a slow first connection under
+        // machine load lets later requests arrive bunched behind it although they were spaced when sent).
+        // 1200/min = one slot per 50 ms: consecutive slots are at least 50 ms apart (exactly 50 when the requests queue up;
+        // more when one reaches the limiter late), each request left no earlier than its slot (load only delays it
+        // further), so the last left at least 4 intervals after the first slot.
+        var log = llm.RateLimitLog.OrderBy(e => e.Slot).ToList();
+        Assert.Equal(5, log.Count);
+        var interval = TimeSpan.FromMilliseconds(50);
+        for (int i = 1; i < log.Count; i++) Assert.True(log[i].Slot - log[i - 1].Slot >= interval, $"slots {i - 1} and {i} are {(log[i].Slot - log[i - 1].Slot).TotalMilliseconds} ms apart");
+        // Timers may fire up to a clock tick early: 2 ms of slack, far below the 50 ms spacing under test.
+        Assert.All(log, e => Assert.True(e.Sent >= e.Slot - TimeSpan.FromMilliseconds(2), $"sent {(e.Slot - e.Sent).TotalMilliseconds} ms before its slot"));
+        Assert.True(log.Max(e => e.Sent) - log[0].Slot >= 4 * interval - TimeSpan.FromMilliseconds(2));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Sightline.Text.Values;
 
 namespace Sightline.Text.Tests.Values;
@@ -19,6 +20,36 @@ public sealed class TfidfVectorizerTests
         var sims = TfidfVectorizer.Similarities("a cat sat", ["a cat", "dog"]);
         Assert.Equal(0.6053485081062916, sims[0], 15);
         Assert.Equal(0.0, sims[1]);
+    }
+
+    /// <summary>
+    /// scikit-learn 1.2.1's own TfidfVectorizer() and cosine_similarity on TokenSHAP-style calls (target first, replies
+    /// after), written by tools/fixtures/tfidf_sklearn.py: the vocabulary, the target's tf-idf row (idf and L2 norm) and every similarity agree to
+    /// a few ulps (case, apostrophes, one-character tokens, duplicates, raw counts, Unicode, underscores, digits, a reply
+    /// without tokens).
+    /// </summary>
+    [Fact]
+    public void Idf_rows_and_similarities_match_scikit_learn_on_the_fixture_cases()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "fixtures", "text", "tfidf_sklearn.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var cases = doc.RootElement.GetProperty("cases").EnumerateArray().ToList();
+        Assert.Equal(6, cases.Count);
+        foreach (var c in cases)
+        {
+            var texts = c.GetProperty("texts").EnumerateArray().Select(t => t.GetString()!).ToArray();
+            var vocabulary = c.GetProperty("vocabulary").EnumerateArray().Select(t => t.GetString()!).ToArray();
+            var rows = TfidfVectorizer.Fit(texts, out int size);
+            Assert.Equal(vocabulary.Length, size);
+            Assert.Equal(vocabulary.Order(StringComparer.Ordinal), rows.SelectMany(r => r.Keys).Distinct().Order(StringComparer.Ordinal));
+            var target = c.GetProperty("target_row").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            for (int t = 0; t < vocabulary.Length; t++)
+                Assert.Equal(target[t], rows[0].GetValueOrDefault(vocabulary[t]), 1e-15);
+            var expected = c.GetProperty("similarities").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            var sims = TfidfVectorizer.Similarities(texts[0], texts[1..]);
+            Assert.Equal(expected.Length, sims.Length);
+            for (int i = 0; i < sims.Length; i++) Assert.Equal(expected[i], sims[i], 1e-14);
+        }
     }
 
     [Fact]
