@@ -3,7 +3,7 @@
 # Usage: examples/demo-evaluate-sanity.sh [DEMO_DIR] [OUT_DIR]   (DEMO_DIR from './sightline demo --samples 50 --out DEMO_DIR')
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-demo="${1:-sightline-demo-50}"
+demo="${1:-out/demo-50}"
 out="${2:-out/demo-evaluate-sanity}"
 mkdir -p "$out"
 metrics=pixel_flipping,faithfulness_correlation,faithfulness_estimate,monotonicity,region_perturbation,selectivity,irof,road,sensitivity_n

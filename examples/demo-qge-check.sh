@@ -4,7 +4,7 @@
 #   DEMO_DIR: from './sightline demo --samples 50 --out DEMO_DIR' (cost grows with samples × pool)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-demo="${1:-sightline-demo-50}"
+demo="${1:-out/demo-50}"
 out="${2:-out/demo-qge-check}"
 pool="${3:-200}"
 mkdir -p "$out"
