@@ -78,6 +78,25 @@ public sealed class StudyCommandTests
         Assert.Single(err.Trim().Split('\n'));
     }
 
+    [Fact]
+    public void A_forward_only_method_gives_the_same_rows_whether_or_not_a_gradient_method_shares_the_study()
+    {
+        // With saliency beside it the loader opens the gradient back end too; Eigen-CAM still runs on ONNX Runtime
+        // (explain --backend auto's choice), so its rows equal those of a study of Eigen-CAM alone, bit for bit.
+        const string eigencam = "{name: eigencam, layers: {resnet: /features/features.5/relu_1/Relu_output_0, vgg: /features/features.9/Relu_output_0}}";
+        using var mixed = new TempDir();
+        using var alone = new TempDir();
+        var a = WriteStudy(mixed, chunk: 6, methods: $"[saliency, {eigencam}]");
+        var b = WriteStudy(alone, chunk: 6, methods: $"[{eigencam}]");
+        Assert.Equal(0, CliRunner.Run("study", "run", a, "--out", mixed.File("out")).Code);
+        Assert.Equal(0, CliRunner.Run("study", "run", b, "--out", alone.File("out")).Code);
+        Assert.Equal(0, CliRunner.Run("study", "merge", mixed.File("out")).Code);
+        Assert.Equal(0, CliRunner.Run("study", "merge", alone.File("out")).Code);
+        var fromMixed = StudyTestKit.Rows(mixed.File("out/scores.parquet")).Where(r => r.Split('|')[2] == "eigencam").ToList();
+        Assert.Equal(144, fromMixed.Count); // 2 models × 12 samples × 2 masks × 3 metrics
+        Assert.Equal(StudyTestKit.Rows(alone.File("out/scores.parquet")), fromMixed);
+    }
+
     [Theory]
     [InlineData("--shard", "3/3", "--shard 3/3: give I/N with 0 ≤ I < N")]
     [InlineData("--shard", "x", "--shard x: give I/N")]
