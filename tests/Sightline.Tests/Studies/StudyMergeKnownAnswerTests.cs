@@ -17,13 +17,13 @@ public sealed class StudyMergeKnownAnswerTests
     private const string Signature = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     /// <summary>One row of a study chunk (the columns of <see cref="StudyRunner.ColumnNames"/> after study, model, method).</summary>
-    private sealed record Row(string Mask, long Sample, long Target, long Label, long Predicted, string Metric, double Value, string? Reason = null);
+    internal sealed record Row(string Mask, long Sample, long Target, long Label, long Predicted, string Metric, double Value, string? Reason = null);
 
     /// <summary>
     /// Writes a store by hand: the manifest (format 1) and one chunk per model (a single method, one unit per model,
     /// so unit id = model index).
     /// </summary>
-    private static string WriteStore(TempDir dir, string targets, string[] models, string method, string[] maskSets, string[] roles, string[] metrics,
+    internal static string WriteStore(TempDir dir, string targets, string[] models, string method, string[] maskSets, string[] roles, string[] metrics,
         int samples, int classRank, Func<string, IEnumerable<Row>> rowsOf)
     {
         var outDir = dir.File("store");
@@ -147,16 +147,16 @@ public sealed class StudyMergeKnownAnswerTests
         Assert.Equal((0.5 + 0.25) / 2, D(s["pia"]), 15);
     }
 
-    [Fact]
-    public void Model_comparisons_and_the_feature_ranking_equal_their_hand_computed_values()
+    /// <summary>
+    /// Three models on 12 samples (predicted targets), IoU against three object-role mask sets and one spurious cue.
+    /// a: v_i = 0.6 + 0.025·i on "object", v_i − 0.2 on "hair" and on "mouth", v_i − 0.5 on "cue";
+    /// b: a − 0.1 everywhere, but sample 11 undefined, and samples 0–2 mispredicted; c: equal to a.
+    /// </summary>
+    internal static string ComparisonStore(TempDir dir)
     {
-        // Three models on 12 samples (predicted targets), IoU against three object-role mask sets and one spurious cue.
-        // a: v_i = 0.6 + 0.025·i on "object", v_i − 0.2 on "hair" and on "mouth", v_i − 0.5 on "cue";
-        // b: a − 0.1 everywhere, but sample 11 undefined; c: equal to a.
-        using var dir = new TempDir();
         string[] sets = ["object", "hair", "mouth", "cue"];
         double[] offset = [0, -0.2, -0.2, -0.5];
-        var store = WriteStore(dir, "Predicted", ["a", "b", "c"], "saliency", sets, ["object", "object", "object", "spurious"], ["iou"], 12, 5, model =>
+        return WriteStore(dir, "Predicted", ["a", "b", "c"], "saliency", sets, ["object", "object", "object", "spurious"], ["iou"], 12, 5, model =>
             Enumerable.Range(0, 12).SelectMany(i => sets.Select((set, k) =>
             {
                 double v = 0.6 + 0.025 * i + offset[k];
@@ -168,6 +168,14 @@ public sealed class StudyMergeKnownAnswerTests
                     _ => new Row(set, i, predicted, label, predicted, "iou", v),
                 };
             })));
+    }
+
+    [Fact]
+    public void Model_comparisons_and_the_feature_ranking_equal_their_hand_computed_values()
+    {
+        using var dir = new TempDir();
+        string[] sets = ["object", "hair", "mouth", "cue"];
+        var store = ComparisonStore(dir);
         StudyMerge.Run(store);
 
         var comparisons = Csv(store, "comparisons");
