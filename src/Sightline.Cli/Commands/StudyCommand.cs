@@ -81,7 +81,8 @@ public static class StudyCommand
             $"#SBATCH --array=0-{shards - 1}\n" +
             $"#SBATCH --cpus-per-task={cpus}\n" +
             "# One task per shard: shard I of N computes the work units whose id is I mod N. A failed task can be\n" +
-            $"# resubmitted alone (sbatch --array=I {Path.Combine(dir, "slurm", "study.sbatch")}) and fills in only its own units.\n" +
+            $"# resubmitted alone (sbatch --array=I {Path.Combine(dir, "slurm", "study.sbatch")}) and fills in only its own units;\n" +
+            $"# the merge job it held back then waits forever: scancel it and submit sbatch --dependency=afterok:JOB {Path.Combine(dir, "slurm", "merge.sbatch")}.\n" +
             "set -euo pipefail\n" +
             $"exec {sightline} study run {ShellQuote(def.SourcePath)} --out {ShellQuote(dir)} --shard \"$SLURM_ARRAY_TASK_ID/{shards}\" --threads {cpus}\n";
         var merge = Header(job + "-merge", Path.Combine(logs, "merge.out")) +

@@ -292,7 +292,8 @@ public static class StudyRunner
                 }
                 explainer = StudyMethods.Create(method, method.LayerFor(model.Name), session.Preprocessing, c, values);
             }
-            explainer.Explain(session.Explain, xi, count, targets, maps, settings with { FirstIndex = firstIndex, BatchSize = def.BatchSize });
+            var explainModel = ExplainModel(plan, session, explainer);
+            explainer.Explain(explainModel, xi, count, targets, maps, settings with { FirstIndex = firstIndex, BatchSize = def.BatchSize });
             if (StudyMethods.ScalesMinMax(method))
                 for (int j = 0; j < count; j++)
                     for (int ch = 0; ch < a; ch++) ExplainMath.ScaleMinMax(maps.AsSpan((j * a + ch) * pixels, pixels));
@@ -328,7 +329,7 @@ public static class StudyRunner
                     ExplainSettings = settings,
                     Masks = maskSource,
                     Model = session.Forward,
-                    ExplainModel = session.Explain,
+                    ExplainModel = explainModel,
                     Target = new TargetRule("label"),
                     Seed = seed,
                     Budget = budget,
@@ -357,6 +358,18 @@ public static class StudyRunner
         }
         return (rows.Table(def.Name, model.Name, method.Name), failed);
     }
+
+    /// <summary>
+    /// The model a unit's method explains with: a method that needs no gradients (Score-CAM, Eigen-CAM, occlusion,
+    /// RISE) runs on the forward back end (ONNX Runtime), as <c>explain --backend auto</c> runs it, even when another
+    /// method or the study's metrics made the loader open the gradient back end too (Score-CAM's masked forward passes
+    /// are about 11× faster there: bench/README.md), unless a metric differentiates or randomises the model the method
+    /// explains with. So a method's rows do not depend on which other methods share the study.
+    /// </summary>
+    private static IModel ExplainModel(StudyPlan plan, StudySession session, IExplainer explainer) =>
+        !explainer.NeedsGradients && session.Forward is IActivationModel
+        && !plan.Metrics.Any(m => (m.Info.Needs & (Metrics.MetricNeeds.Gradients | Metrics.MetricNeeds.RandomisedModels)) != 0)
+            ? session.Forward : session.Explain;
 
     /// <summary>The mask groups of a study: each mask set for the metrics that need masks, and "" for the others.</summary>
     private static IEnumerable<(string Set, bool PerMask)> MaskGroups(StudyDefinition def, StudyPlan plan)

@@ -78,6 +78,25 @@ public sealed class StudyCommandTests
         Assert.Single(err.Trim().Split('\n'));
     }
 
+    [Fact]
+    public void A_forward_only_method_gives_the_same_rows_whether_or_not_a_gradient_method_shares_the_study()
+    {
+        // With saliency beside it the loader opens the gradient back end too; Eigen-CAM still runs on ONNX Runtime
+        // (explain --backend auto's choice), so its rows equal those of a study of Eigen-CAM alone, bit for bit.
+        const string eigencam = "{name: eigencam, layers: {resnet: /features/features.5/relu_1/Relu_output_0, vgg: /features/features.9/Relu_output_0}}";
+        using var mixed = new TempDir();
+        using var alone = new TempDir();
+        var a = WriteStudy(mixed, chunk: 6, methods: $"[saliency, {eigencam}]");
+        var b = WriteStudy(alone, chunk: 6, methods: $"[{eigencam}]");
+        Assert.Equal(0, CliRunner.Run("study", "run", a, "--out", mixed.File("out")).Code);
+        Assert.Equal(0, CliRunner.Run("study", "run", b, "--out", alone.File("out")).Code);
+        Assert.Equal(0, CliRunner.Run("study", "merge", mixed.File("out")).Code);
+        Assert.Equal(0, CliRunner.Run("study", "merge", alone.File("out")).Code);
+        var fromMixed = StudyTestKit.Rows(mixed.File("out/scores.parquet")).Where(r => r.Split('|')[2] == "eigencam").ToList();
+        Assert.Equal(144, fromMixed.Count); // 2 models × 12 samples × 2 masks × 3 metrics
+        Assert.Equal(StudyTestKit.Rows(alone.File("out/scores.parquet")), fromMixed);
+    }
+
     [Theory]
     [InlineData("--shard", "3/3", "--shard 3/3: give I/N with 0 ≤ I < N")]
     [InlineData("--shard", "x", "--shard x: give I/N")]
@@ -206,6 +225,52 @@ public sealed class StudyCommandTests
         Assert.Contains("only 16 work units", err);
     }
 
+    /// <summary>The command the Slurm jobs run sightline with: this build, without the test host's runtime settings (sbatch passes the submitting environment on).</summary>
+    private static string SightlineOnNodes()
+    {
+        var unset = string.Concat(Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COR", StringComparison.Ordinal)).Select(k => $" -u {k}"));
+        return $"/usr/bin/env{unset} dotnet '{Path.Combine(AppContext.BaseDirectory, "Sightline.Cli.dll")}'";
+    }
+
+    /// <summary>Runs <c>study slurm … --submit</c> against <paramref name="slurm"/> and returns (array job, merge job).</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static (string Array, string Merge) Submit(LocalSlurm slurm, string study, string outDir, int shards)
+    {
+        var previous = Environment.GetEnvironmentVariable("SLURM_CONF");
+        Environment.SetEnvironmentVariable("SLURM_CONF", slurm.Conf);
+        try
+        {
+            var (code, stdout, err) = CliRunner.Run("study", "slurm", study, "--out", outDir, "--shards", shards.ToString(System.Globalization.CultureInfo.InvariantCulture), "--submit", "--sightline", SightlineOnNodes());
+            Assert.True(code == 0, err + slurm.Logs());
+            var ids = System.Text.RegularExpressions.Regex.Match(stdout, @"Submitted array job (\d+) \(\d+ tasks\) and merge job (\d+)");
+            Assert.True(ids.Success, stdout);
+            return (ids.Groups[1].Value, ids.Groups[2].Value);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SLURM_CONF", previous);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="done"/> holds, failing with the queue, the job logs and the cluster's logs after <paramref name="seconds"/>.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static void WaitFor(LocalSlurm slurm, string outDir, Func<bool> done, string what, int seconds = 90)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!done())
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(seconds))
+            {
+                var queue = slurm.Output("squeue", ["-h", "-o", "%i %T %r"]);
+                var logs = Directory.Exists(Path.Combine(outDir, "slurm", "logs"))
+                    ? string.Join("\n", Directory.EnumerateFiles(Path.Combine(outDir, "slurm", "logs")).Select(f => $"--- {Path.GetFileName(f)}\n{File.ReadAllText(f)}")) : "(no job logs)";
+                Assert.Fail($"{what}: not after {clock.Elapsed.TotalSeconds:0} s (queue: '{queue.Trim()}').\n{logs}\n{slurm.Logs()}");
+            }
+            Thread.Sleep(250);
+        }
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void A_three_task_slurm_array_and_its_merge_job_equal_the_single_process_run_row_for_row()
@@ -219,38 +284,72 @@ public sealed class StudyCommandTests
 
         using var slurm = LocalSlurm.Start(TimeSpan.FromSeconds(30));
         var outDir = dir.File("cluster");
-        // The test host's runtime settings must not reach the jobs (sbatch passes the submitting environment on).
-        var unset = string.Concat(Environment.GetEnvironmentVariables().Keys.Cast<string>()
-            .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COR", StringComparison.Ordinal)).Select(k => $" -u {k}"));
-        var sightline = $"/usr/bin/env{unset} dotnet '{Path.Combine(AppContext.BaseDirectory, "Sightline.Cli.dll")}'";
-        var previous = Environment.GetEnvironmentVariable("SLURM_CONF");
-        Environment.SetEnvironmentVariable("SLURM_CONF", slurm.Conf);
-        try
-        {
-            var (code, stdout, err) = CliRunner.Run("study", "slurm", study, "--out", outDir, "--shards", "3", "--submit", "--sightline", sightline);
-            Assert.True(code == 0, err + slurm.Logs());
-            Assert.Contains("Submitted array job", stdout);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("SLURM_CONF", previous);
-        }
+        Submit(slurm, study, outDir, 3);
         var scores = Path.Combine(outDir, "scores.parquet");
         var last = Path.Combine(outDir, "aggregates", "accuracy.json"); // the merge job's last file
-        var clock = Stopwatch.StartNew();
-        while (!File.Exists(last))
-        {
-            var queue = slurm.Output("squeue", ["-h", "-o", "%i %T %r"]);
-            if (clock.Elapsed > TimeSpan.FromSeconds(90) || (queue.Trim().Length == 0 && clock.Elapsed > TimeSpan.FromSeconds(10) && !File.Exists(last)))
-            {
-                var logs = Directory.Exists(Path.Combine(outDir, "slurm", "logs"))
-                    ? string.Join("\n", Directory.EnumerateFiles(Path.Combine(outDir, "slurm", "logs")).Select(f => $"--- {Path.GetFileName(f)}\n{File.ReadAllText(f)}")) : "(no job logs)";
-                Assert.Fail($"the Slurm jobs did not produce {scores} (after {clock.Elapsed.TotalSeconds:0} s; queue: '{queue.Trim()}').\n{logs}\n{slurm.Logs()}");
-            }
-            Thread.Sleep(250);
-        }
+        WaitFor(slurm, outDir, () => File.Exists(last), $"the Slurm jobs did not produce {last}");
         Assert.Equal(3, Directory.EnumerateFiles(Path.Combine(outDir, "slurm", "logs"), "shard-*.out").Count());
         Assert.Equal(StudyTestKit.Rows(Path.Combine(reference, "scores.parquet")), StudyTestKit.Rows(scores));
+        foreach (var table in StudyMerge.Tables)
+            Assert.Equal(File.ReadAllText(Path.Combine(reference, "aggregates", table + ".csv")), File.ReadAllText(Path.Combine(outDir, "aggregates", table + ".csv")));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_failed_array_task_resubmitted_alone_fills_in_only_its_own_units_and_the_merge_equals_the_single_process_run()
+    {
+        Assert.True(LocalSlurm.Missing() is null, LocalSlurm.Missing());
+        using var dir = new TempDir();
+        var study = WriteStudy(dir);
+        var reference = dir.File("ref");
+        Assert.Equal(0, CliRunner.Run("study", "run", study, "--out", reference).Code);
+        Assert.Equal(0, CliRunner.Run("study", "merge", reference).Code);
+
+        // 16 units; shard 1 of 3 computes units 1, 4, 7, 10 and 13, in that order. A folder where unit 7's chunk goes
+        // makes that write fail, as a full or read-only file system would: the task stores units 1 and 4, then exits 2.
+        var outDir = dir.File("cluster");
+        var chunks = StudyStore.ChunkFolder(outDir, StudyStore.Read(reference).Manifest.Signature);
+        var blocked = Path.Combine(chunks, "u000007.parquet");
+        Directory.CreateDirectory(blocked);
+        using var slurm = LocalSlurm.Start(TimeSpan.FromSeconds(30));
+        var (_, merge) = Submit(slurm, study, outDir, 3);
+
+        // The array ends with task 1 failed: the merge job (afterok) never runs; it waits on a dependency never satisfied.
+        WaitFor(slurm, outDir, () => slurm.Output("squeue", ["-h", "-o", "%i %T %r"]).Trim() == $"{merge} PENDING DependencyNeverSatisfied",
+            "the array did not end with the merge job held back");
+        var failedLog = File.ReadAllText(Path.Combine(outDir, "slurm", "logs", "shard-1.out"));
+        Assert.Contains($"cannot write {blocked}", failedLog);
+        Assert.DoesNotContain("at Sightline.", failedLog); // one line, no stack trace
+        Assert.False(File.Exists(Path.Combine(outDir, "scores.parquet")));
+        var store = StudyStore.Read(outDir);
+        Assert.Equal(Enumerable.Range(0, 16).Except([7, 10, 13]), store.DoneUnits());
+        var (code, _, err) = CliRunner.Run("study", "merge", outDir);
+        Assert.Equal(2, code);
+        Assert.Contains("3 of 16 work units are not stored yet (e.g. units 7, 10, 13)", err);
+        var before = store.DoneUnits().ToDictionary(u => u, u => (File.ReadAllBytes(store.ChunkPath(u)), File.GetLastWriteTimeUtc(store.ChunkPath(u))));
+
+        // Fix the cause, cancel the stranded merge job, resubmit task 1 alone and a merge after it (README, "Slurm").
+        Directory.Delete(blocked);
+        slurm.Output("scancel", [merge]);
+        var task = slurm.Output("sbatch", ["--parsable", "--array=1", Path.Combine(outDir, "slurm", "study.sbatch")]).Trim().Split(';')[0];
+        Assert.True(task.Length > 0, "sbatch --array=1 failed\n" + slurm.Logs());
+        Assert.NotEqual("", slurm.Output("sbatch", ["--parsable", $"--dependency=afterok:{task}", Path.Combine(outDir, "slurm", "merge.sbatch")]).Trim());
+        var last = Path.Combine(outDir, "aggregates", "accuracy.json");
+        WaitFor(slurm, outDir, () => File.Exists(last), $"the resubmitted task and merge did not produce {last}");
+
+        var log = File.ReadAllText(Path.Combine(outDir, "slurm", "logs", "shard-1.out"));
+        Assert.Contains("shard 1/3: computed 3 of 5 units", log);
+        Assert.Contains("(resumed: 2 of 5 units already done)", log);
+        // Only task 1's missing units were written; every stored chunk (its own and the other shards') is untouched.
+        Assert.Equal(Enumerable.Range(0, 16), store.DoneUnits());
+        foreach (var (u, (bytes, written)) in before)
+        {
+            Assert.Equal(bytes, File.ReadAllBytes(store.ChunkPath(u)));
+            Assert.Equal(written, File.GetLastWriteTimeUtc(store.ChunkPath(u)));
+        }
+        var rows = StudyTestKit.Rows(Path.Combine(outDir, "scores.parquet"));
+        Assert.Equal(rows.Count, rows.Select(r => string.Join("|", r.Split('|').Where((_, i) => i is 1 or 2 or 3 or 4 or 6 or 9))).Distinct().Count()); // no duplicates
+        Assert.Equal(StudyTestKit.Rows(Path.Combine(reference, "scores.parquet")), rows);
         foreach (var table in StudyMerge.Tables)
             Assert.Equal(File.ReadAllText(Path.Combine(reference, "aggregates", table + ".csv")), File.ReadAllText(Path.Combine(outDir, "aggregates", table + ".csv")));
     }

@@ -47,4 +47,45 @@ public sealed class StudyReportTests(ITestOutputHelper output)
         Assert.True(sorted.GetBoolean(), "the iou column did not sort ascending on click");
         Assert.True(browser.Errors.IsEmpty, "Browser errors: " + string.Join(" | ", browser.Errors));
     }
+    [Fact]
+    public void The_report_charts_plot_the_merged_values_accuracy_against_alignment_and_the_ranking_with_its_ties()
+    {
+        // The hand-made store of the merge's known-answer test: a (IoU on object 0.7375, accuracy 12/12), b (0.1 lower
+        // on 11 samples: 0.6250, accuracy 9/12), c (= a). Feature ranking of a: object, hair ≈ mouth, cue.
+        using var dir = new TempDir();
+        var store = Sightline.Tests.Studies.StudyMergeKnownAnswerTests.ComparisonStore(dir);
+        Sightline.Studies.StudyMerge.Run(store);
+        var page = dir.File("report.html");
+        var (code, _, err) = CliRunner.Run("study", "report", store, "--out", page);
+        Assert.True(code == 0, err);
+        var html = File.ReadAllText(page);
+        string Section(string id)
+        {
+            int a = html.IndexOf($"<section id=\"{id}\">", StringComparison.Ordinal);
+            Assert.True(a >= 0, $"no section {id}");
+            return html[a..html.IndexOf("</section>", a, StringComparison.Ordinal)];
+        }
+
+        // One scatter (one method × ranking metric present), one point per model with its mean IoU on the first object mask
+        // set and its accuracy; a lies right of b (higher IoU) and above it (higher accuracy: smaller y).
+        var scatter = Section("alignment-accuracy");
+        Assert.Contains("saliency: iou (object) vs accuracy", scatter);
+        var points = System.Text.RegularExpressions.Regex.Matches(scatter, "<circle cx=\"([\\d.]+)\" cy=\"([\\d.]+)\" r=\"4.5\"[^>]*><title>([^<]*)</title>")
+            .ToDictionary(m => m.Groups[3].Value.Split(':')[0], m => (X: double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+                Y: double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), Title: m.Groups[3].Value));
+        Assert.Equal(["a", "b", "c"], points.Keys.Order());
+        Assert.Equal("a: iou 0.7375, accuracy 100.0%", points["a"].Title);
+        Assert.Equal("b: iou 0.6250, accuracy 75.0%", points["b"].Title);
+        Assert.Equal((points["a"].X, points["a"].Y), (points["c"].X, points["c"].Y));
+        Assert.True(points["a"].X > points["b"].X && points["a"].Y < points["b"].Y);
+
+        // The ranking chart of model a: bars best first, "≈" after hair (hair − mouth = 0) and nowhere else.
+        var ranking = Section("feature-ranking");
+        int start = ranking.IndexOf("a, saliency: mask sets by iou</title>", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no ranking chart for model a");
+        var chart = ranking[start..ranking.IndexOf("</svg>", start, StringComparison.Ordinal)];
+        var bars = System.Text.RegularExpressions.Regex.Matches(chart, "<rect [^>]*><title>([^:]*): ").Select(m => m.Groups[1].Value);
+        Assert.Equal(["object", "hair", "mouth", "cue"], bars);
+        Assert.Equal(["≈ mouth"], System.Text.RegularExpressions.Regex.Matches(chart, "≈ [a-z]+").Select(m => m.Value));
+    }
 }

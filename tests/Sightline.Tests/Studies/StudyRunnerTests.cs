@@ -117,6 +117,29 @@ public sealed class StudyRunnerTests
         Assert.Single(Directory.GetDirectories(dir.File("out/chunks")));
     }
 
+    [Theory]
+    [InlineData("x.npy")]   // the data
+    [InlineData("y.npy")]   // the labels
+    [InlineData("obj.npy")] // a mask set
+    [InlineData("parts.npy")]
+    public void A_changed_input_file_of_the_same_size_is_refused_and_the_original_is_accepted_again(string file)
+    {
+        using var dir = new TempDir();
+        var study = StudyTestKit.Write(dir, samples: 10);
+        var outDir = dir.File("out");
+        StudyTestKit.Run(study, outDir, 0, 2); // a half-done run: its other shard must not mix with other inputs
+        var original = File.ReadAllBytes(dir.File(file));
+        var changed = (byte[])original.Clone();
+        changed[^3] ^= 1; // one bit of the last sample, same size and name
+        File.WriteAllBytes(dir.File(file), changed);
+        var e = Assert.Throws<InputDataException>(() => StudyTestKit.Run(study, outDir, 1, 2));
+        Assert.Contains("with other settings or inputs", e.Message);
+        File.WriteAllBytes(dir.File(file), original);
+        var resumed = StudyTestKit.Run(study, outDir, 1, 2);
+        Assert.True(resumed.StudyComplete);
+        Assert.Equal(0, resumed.AlreadyDone);
+    }
+
     [Fact]
     public void Mask_classes_explains_every_class_of_the_label_map_and_keeps_empty_samples_as_status_rows()
     {
