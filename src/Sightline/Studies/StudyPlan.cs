@@ -125,14 +125,22 @@ public sealed class StudyPlan
     }
 
     /// <summary>
-    /// The run signature: the canonical study (without the statistics, which change only the merge) and the content of
+    /// The version of how rows are computed for the same study and inputs, part of the signature: bump it when a change
+    /// alters rows (v2: CAM, occlusion and RISE methods run on ONNX Runtime even when another method of the study needs
+    /// gradients; values differ from v1's TorchSharp ones by float rounding), so a store half-computed by an older
+    /// build is refused instead of mixed.
+    /// </summary>
+    public const int RowsVersion = 2;
+
+    /// <summary>
+    /// The run signature: the rows version, the canonical study (without the statistics, which change only the merge) and the content of
     /// every input: each model and its config (<paramref name="loader"/>), the data, every mask file and every
     /// integrated-gradients baseline file. Two runs share
     /// it only when they compute the same rows.
     /// </summary>
     public string Signature(IStudyModelLoader loader)
     {
-        var parts = new List<string> { Canonical(withStatistics: false).ToJsonString(new JsonSerializerOptions { WriteIndented = false }), Data.Signature };
+        var parts = new List<string> { $"rows v{RowsVersion}", Canonical(withStatistics: false).ToJsonString(new JsonSerializerOptions { WriteIndented = false }), Data.Signature };
         parts.AddRange(Definition.Models.Select(loader.Signature));
         foreach (var m in Definition.Methods)
             if (StudyMethods.BaselineFile(m) is { } file) parts.Add($"baseline {m.Name}: {IO.ContentHash.OfFile(file)}");
