@@ -82,20 +82,37 @@ public static class NeuronsCommand
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            var options = ReadOptions(parse, o);
-            LoadMetricAssemblies(parse.GetValue(assemblies));
-            var descriptors = ParseMetrics(parse.GetValue(metrics)!);
-            var outPath = parse.GetValue(output)!;
-            bool npy = outPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
-            if (!npy) ResultWriter.FormatOf(outPath);
-            int topN = parse.GetValue(top);
-            if (topN < 0) throw new InputDataException("--top must be ≥ 0.");
-            if (npy && topN > 0) throw new InputDataException("--top writes a table; give a .csv, .json or .parquet --out.");
-            new PathPlan().Input("--activations", parse.GetValue(activations)).Input("--concepts", parse.GetValue(concepts))
-                .Input("--concept-names", parse.GetValue(names)).Inputs("--metric-assembly", parse.GetValue(assemblies) ?? [])
-                .Output("--out", outPath).Output("the metric list of --out", npy ? outPath + ".metrics.txt" : null).Check();
+            // The inputs are mapped and checked while the options and the metric catalogue (a scan of the assembly) are
+            // read, on the other core; their errors still come after those of the options, as in a sequential run.
             using var mappings = new ProbeMappings();
-            var probe = LoadProbe(parse.GetValue(activations)!, parse.GetValue(concepts)!, mappings, out var csvHeader);
+            string aPath = parse.GetValue(activations)!, cPath = parse.GetValue(concepts)!;
+            var loading = Task.Run(() => (Probe: LoadProbe(aPath, cPath, mappings, out var h), Header: h));
+            NeuronMetricOptions options;
+            IReadOnlyList<NeuronMetricDescriptor> descriptors;
+            string outPath;
+            bool npy;
+            int topN;
+            try
+            {
+                options = ReadOptions(parse, o);
+                LoadMetricAssemblies(parse.GetValue(assemblies));
+                descriptors = ParseMetrics(parse.GetValue(metrics)!);
+                outPath = parse.GetValue(output)!;
+                npy = outPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
+                if (!npy) ResultWriter.FormatOf(outPath);
+                topN = parse.GetValue(top);
+                if (topN < 0) throw new InputDataException("--top must be ≥ 0.");
+                if (npy && topN > 0) throw new InputDataException("--top writes a table; give a .csv, .json or .parquet --out.");
+                new PathPlan().Input("--activations", aPath).Input("--concepts", cPath)
+                    .Input("--concept-names", parse.GetValue(names)).Inputs("--metric-assembly", parse.GetValue(assemblies) ?? [])
+                    .Output("--out", outPath).Output("the metric list of --out", npy ? outPath + ".metrics.txt" : null).Check();
+            }
+            catch
+            {
+                try { loading.Wait(); } catch (AggregateException) { } // the inputs' own errors come second
+                throw;
+            }
+            var (probe, csvHeader) = loading.GetAwaiter().GetResult();
             var conceptNames = parse.GetValue(names) is null && csvHeader is { } header && header.Length == probe.Concepts
                 ? header
                 : ReadNames(parse.GetValue(names), probe.Concepts);

@@ -155,15 +155,13 @@ public static class NeuronMetricRegistry
 
     private static IReadOnlyList<NeuronMetricDescriptor> Discover()
     {
+        // The catalogue has found every [Metric] class already (in catalogue order): no second scan of the assembly.
         var list = new List<NeuronMetricDescriptor>();
-        foreach (var type in typeof(NeuronMetricRegistry).Assembly.GetTypes())
+        foreach (var e in Evaluation.MetricCatalogue.Neuron)
         {
-            var info = type.GetCustomAttribute<MetricAttribute>();
-            if (info is null || !typeof(INeuronMetric).IsAssignableFrom(type) || type.IsAbstract) continue;
-            try { list.Add(Describe(type)); }
-            catch (ArgumentException e) { throw new InvalidOperationException(e.Message, e); }
+            try { list.Add(Describe(e.Type)); }
+            catch (ArgumentException ex) { throw new InvalidOperationException(ex.Message, ex); }
         }
-        var order = Evaluation.MetricCatalogue.Neuron.Select(e => e.Type).ToList();
-        return [.. list.OrderBy(d => order.IndexOf(d.Type))];
+        return list;
     }
 }

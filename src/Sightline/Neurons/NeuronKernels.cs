@@ -456,44 +456,73 @@ public static class NeuronKernels
             }
     }
 
+    // The key of ±0.
+    private const uint ZeroKey = 0x8000_0000u;
+
     // Replaces one column of keys by the doubled midranks of their values (2·rank, an integer), by a stable LSD radix sort
-    // of (key << 32 | index) words over the 11-bit digits that not every key shares.
+    // of (key << 32 | index) words over the 11-bit digits that not every key shares. A column with many zeros (ReLU
+    // activations: often half of them) sorts only its other values: the zeros form one tie group between the negatives and
+    // the positives, so they never need to move.
     private static void DoubledMidranksInPlace(Span<uint> column, IntRankScratch scratch)
     {
         int n = column.Length;
         var counts = scratch.Counts.AsSpan();
         counts.Clear();
         ref int h0 = ref counts[0];
-        foreach (uint key in column)
+        ref uint k0 = ref MemoryMarshal.GetReference(column);
+        int zeros = 0;
+        for (int i = 0; i < n; i++)
         {
+            uint key = Unsafe.Add(ref k0, i);
+            zeros += key == ZeroKey ? 1 : 0;
             Unsafe.Add(ref h0, (int)(key & 2047))++;
             Unsafe.Add(ref h0, 2048 + (int)((key >> 11) & 2047))++;
             Unsafe.Add(ref h0, 4096 + (int)(key >> 22))++;
         }
         ulong[] words = scratch.Words, words2 = scratch.Words2;
         bool packed = false;
-        for (int d = 0; d < 3; d++)
+        int len = n;
+        if (zeros > 0 && zeros >= n / 8)
+        {
+            // The other values, packed in input order (the first pass then reads them instead of the column).
+            counts[0] -= zeros; counts[2048] -= zeros; counts[4096 + (int)(ZeroKey >> 22)] -= zeros;
+            len = 0;
+            ref ulong w0 = ref words[0];
+            for (int i = 0; i < n; i++)
+            {
+                uint key = Unsafe.Add(ref k0, i);
+                Unsafe.Add(ref w0, len) = ((ulong)key << 32) | (uint)i;
+                len += key != ZeroKey ? 1 : 0;
+            }
+            packed = true;
+        }
+        for (int d = 0; d < 3 && len > 0; d++)
         {
             var c = counts.Slice(d * 2048, 2048);
             int shift = 11 * d;
-            if (c[(int)((column[0] >> shift) & 2047)] == n) continue; // every key has this digit: the pass would move nothing
+            uint firstKey = packed ? (uint)(words[0] >> 32) : column[0];
+            if (c[(int)((firstKey >> shift) & 2047)] == len) continue; // every key has this digit: the pass would move nothing
             int sum = 0;
             for (int b = 0; b < 2048; b++) { int x = c[b]; c[b] = sum; sum += x; }
             ref int cb = ref c[0];
             if (!packed)
             {
+                ref ulong w0 = ref words[0];
                 for (int i = 0; i < n; i++)
                 {
-                    uint key = column[i];
-                    words[Unsafe.Add(ref cb, (int)((key >> shift) & 2047))++] = ((ulong)key << 32) | (uint)i;
+                    uint key = Unsafe.Add(ref k0, i);
+                    Unsafe.Add(ref w0, Unsafe.Add(ref cb, (int)((key >> shift) & 2047))++) = ((ulong)key << 32) | (uint)i;
                 }
                 packed = true;
                 continue;
             }
-            for (int i = 0; i < n; i++)
+            ref ulong src = ref words[0];
+            ref ulong dst = ref words2[0];
+            int sh = 32 + shift;
+            for (int i = 0; i < len; i++)
             {
-                ulong w = words[i];
-                words2[Unsafe.Add(ref cb, (int)((w >> (32 + shift)) & 2047))++] = w;
+                ulong w = Unsafe.Add(ref src, i);
+                Unsafe.Add(ref dst, Unsafe.Add(ref cb, (int)((w >> sh) & 2047))++) = w;
             }
             (words, words2) = (words2, words);
         }
@@ -502,13 +531,35 @@ public static class NeuronKernels
             column.Fill((uint)(n - 1)); // one value: every input has midrank (n − 1)/2
             return;
         }
-        for (int start = 0; start < n;)
+        int z = n - len; // zeros left out of the sort (0 when none were)
+        if (z > 0)
         {
-            uint key = (uint)(words[start] >> 32);
+            // The zeros sit after the negatives: sorted positions below, ranks q .. q + z − 1, doubled midrank 2q + z − 1.
+            int q = 0;
+            while (q < len && (uint)(words[q] >> 32) < ZeroKey) q++;
+            uint zeroRank = (uint)(2 * q + z - 1);
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var zk = Vector512.Create(ZeroKey);
+                var zr = Vector512.Create(zeroRank);
+                for (; i + 16 <= n; i += 16)
+                {
+                    var v = Vector512.LoadUnsafe(ref k0, (nuint)i);
+                    Vector512.ConditionalSelect(Vector512.Equals(v, zk), zr, v).StoreUnsafe(ref k0, (nuint)i);
+                }
+            }
+            for (; i < n; i++) if (Unsafe.Add(ref k0, i) == ZeroKey) Unsafe.Add(ref k0, i) = zeroRank;
+        }
+        ref ulong s0 = ref words[0];
+        for (int start = 0; start < len;)
+        {
+            uint key = (uint)(Unsafe.Add(ref s0, start) >> 32);
             int end = start + 1;
-            while (end < n && (uint)(words[end] >> 32) == key) end++;
-            uint twice = (uint)(start + end - 1);
-            for (int j = start; j < end; j++) column[(int)(uint)words[j]] = twice;
+            while (end < len && (uint)(Unsafe.Add(ref s0, end) >> 32) == key) end++;
+            int shift = key < ZeroKey ? 0 : z; // positives come after the zeros
+            uint twice = (uint)(start + end - 1 + 2 * shift);
+            for (int j = start; j < end; j++) Unsafe.Add(ref k0, (int)(uint)Unsafe.Add(ref s0, j)) = twice;
             start = end;
         }
     }
