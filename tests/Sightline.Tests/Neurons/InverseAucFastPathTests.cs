@@ -169,6 +169,18 @@ public sealed class InverseAucFastPathTests
     }
 
     [Fact]
+    public void A_metric_found_by_its_class_name_is_the_catalogue_s_descriptor()
+    {
+        int found = 0;
+        foreach (var d in NeuronMetricRegistry.BuiltIn)
+            if (NeuronMetricRegistry.ByClassName(d.Name) is { } byName) { Assert.Same(d, byName); found++; }
+        Assert.Same(NeuronMetricRegistry.BuiltIn.Single(d => d.Name == "inverse_auc"), NeuronMetricRegistry.ByClassName("INVERSE_AUC"));
+        Assert.True(found >= NeuronMetricRegistry.BuiltIn.Count / 2, $"only {found} metrics found by class name");
+        Assert.Null(NeuronMetricRegistry.ByClassName("neuron_probe"));
+        Assert.Null(NeuronMetricRegistry.ByClassName("auc_")); // class Auc exists, but its metric is named auc
+    }
+
+    [Fact]
     public void Set_sums_of_midranks_match_a_hand_count()
     {
         // Column 0: (3, 1, 3, −0, 0) → midranks (3.5, 2, 3.5, 0.5, 0.5); column 1: (1, 2, 3, 4, 5) → (0, 1, 2, 3, 4).
