@@ -82,19 +82,37 @@ public static class NeuronsCommand
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            var options = ReadOptions(parse, o);
-            LoadMetricAssemblies(parse.GetValue(assemblies));
-            var descriptors = ParseMetrics(parse.GetValue(metrics)!);
-            var outPath = parse.GetValue(output)!;
-            bool npy = outPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
-            if (!npy) ResultWriter.FormatOf(outPath);
-            int topN = parse.GetValue(top);
-            if (topN < 0) throw new InputDataException("--top must be ≥ 0.");
-            if (npy && topN > 0) throw new InputDataException("--top writes a table; give a .csv, .json or .parquet --out.");
-            new PathPlan().Input("--activations", parse.GetValue(activations)).Input("--concepts", parse.GetValue(concepts))
-                .Input("--concept-names", parse.GetValue(names)).Inputs("--metric-assembly", parse.GetValue(assemblies) ?? [])
-                .Output("--out", outPath).Output("the metric list of --out", npy ? outPath + ".metrics.txt" : null).Check();
-            var probe = LoadProbe(parse.GetValue(activations)!, parse.GetValue(concepts)!, out var csvHeader);
+            // The inputs are mapped and checked while the options and the metric catalogue (a scan of the assembly) are
+            // read, on the other core; their errors still come after those of the options, as in a sequential run.
+            using var mappings = new ProbeMappings();
+            string aPath = parse.GetValue(activations)!, cPath = parse.GetValue(concepts)!;
+            var loading = Task.Run(() => (Probe: LoadProbe(aPath, cPath, mappings, out var h), Header: h));
+            NeuronMetricOptions options;
+            IReadOnlyList<NeuronMetricDescriptor> descriptors;
+            string outPath;
+            bool npy;
+            int topN;
+            try
+            {
+                options = ReadOptions(parse, o);
+                LoadMetricAssemblies(parse.GetValue(assemblies));
+                descriptors = ParseMetrics(parse.GetValue(metrics)!);
+                outPath = parse.GetValue(output)!;
+                npy = outPath.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
+                if (!npy) ResultWriter.FormatOf(outPath);
+                topN = parse.GetValue(top);
+                if (topN < 0) throw new InputDataException("--top must be ≥ 0.");
+                if (npy && topN > 0) throw new InputDataException("--top writes a table; give a .csv, .json or .parquet --out.");
+                new PathPlan().Input("--activations", aPath).Input("--concepts", cPath)
+                    .Input("--concept-names", parse.GetValue(names)).Inputs("--metric-assembly", parse.GetValue(assemblies) ?? [])
+                    .Output("--out", outPath).Output("the metric list of --out", npy ? outPath + ".metrics.txt" : null).Check();
+            }
+            catch
+            {
+                try { loading.Wait(); } catch (AggregateException) { } // the inputs' own errors come second
+                throw;
+            }
+            var (probe, csvHeader) = loading.GetAwaiter().GetResult();
             var conceptNames = parse.GetValue(names) is null && csvHeader is { } header && header.Length == probe.Concepts
                 ? header
                 : ReadNames(parse.GetValue(names), probe.Concepts);
@@ -157,7 +175,8 @@ public static class NeuronsCommand
             if (experimental)
             {
                 if (aPath is null || cPath is null) throw new InputDataException("The experimental test needs both --activations and --concepts.");
-                var probe = LoadProbe(aPath, cPath);
+                using var mappings = new ProbeMappings();
+                var probe = LoadProbe(aPath, cPath, mappings, out _);
                 int[] correct;
                 if (parse.GetValue(known) is { } kp)
                 {
@@ -259,35 +278,87 @@ public static class NeuronsCommand
         catch (InputDataException e) { throw new InputDataException("--metrics: " + e.Message, e); }
     }
 
-    internal static NeuronProbe LoadProbe(string activationsPath, string conceptsPath) => LoadProbe(activationsPath, conceptsPath, out _);
+    /// <summary>The memory-mapped input files of a probe; disposing unmaps them, once the probe is no longer used.</summary>
+    internal sealed class ProbeMappings : IDisposable
+    {
+        private readonly List<IDisposable> _items = [];
+
+        /// <summary>Takes ownership of the mapping behind <paramref name="matrix"/>, if any.</summary>
+        public void Add(Matrix matrix)
+        {
+            if (matrix.Mapping is { } m) lock (_items) _items.Add(m);
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            lock (_items)
+            {
+                foreach (var m in _items) m.Dispose();
+                _items.Clear();
+            }
+        }
+    }
 
     /// <summary>Loads activations and concept labels (NPY or CSV); <paramref name="conceptHeader"/> receives a CSV header's names.</summary>
-    internal static NeuronProbe LoadProbe(string activationsPath, string conceptsPath, out string[]? conceptHeader)
+    internal static NeuronProbe LoadProbe(string activationsPath, string conceptsPath, ProbeMappings mappings, out string[]? conceptHeader)
     {
-        // The two files are read side by side (each read is one core's conversion work); errors are reported in the
-        // same order as a sequential read would: the activations' first.
-        var readConcepts = Task.Run(() => ReadMatrix(conceptsPath, "concept labels", "N × n_concepts"));
-        (double[] Values, int[] Shape, string[]? Header) activationsRead;
-        try { activationsRead = ReadMatrix(activationsPath, "activations", "N × n_neurons"); }
+        // The two files are read side by side (each read is one core's work); errors are reported in the same order as a
+        // sequential read would: the activations' first.
+        var readConcepts = Task.Run(() =>
+        {
+            var m = ReadMatrix(conceptsPath, "concept labels", "N × n_concepts");
+            mappings.Add(m);
+            return m;
+        });
+        Matrix activationsRead;
+        try
+        {
+            activationsRead = ReadMatrix(activationsPath, "activations", "N × n_neurons");
+            mappings.Add(activationsRead);
+        }
         catch
         {
             try { readConcepts.Wait(); } catch (AggregateException) { } // let the other read finish before the error leaves
             throw;
         }
-        var (a, sa, _) = activationsRead;
-        var (c, sc, header) = readConcepts.GetAwaiter().GetResult();
-        if (sa[0] != sc[0]) throw new InputDataException($"The probing sets differ: {activationsPath} has N = {sa[0]} rows, {conceptsPath} has N = {sc[0]}; both must list the same inputs in the same order.");
-        conceptHeader = header;
-        try { return NeuronProbe.FromRowMajor(a, c, sa[0], sa[1], sc[1]); }
+        var a = activationsRead;
+        var c = readConcepts.GetAwaiter().GetResult();
+        if (a.Shape[0] != c.Shape[0]) throw new InputDataException($"The probing sets differ: {activationsPath} has N = {a.Shape[0]} rows, {conceptsPath} has N = {c.Shape[0]}; both must list the same inputs in the same order.");
+        conceptHeader = c.Header;
+        try
+        {
+            // Float32 files (and the narrower types float32 holds exactly) stay float32: no double copy of either matrix.
+            return a.Singles is { } a32 && c.Singles is { } c32
+                ? NeuronProbe.FromRowMajor(a32, c32, a.Shape[0], a.Shape[1], c.Shape[1])
+                : NeuronProbe.FromRowMajor(a.Doubles(), c.Doubles(), a.Shape[0], a.Shape[1], c.Shape[1]);
+        }
         catch (InputDataException e) { throw new InputDataException($"{(e.Message.StartsWith("Activations", StringComparison.Ordinal) ? activationsPath : conceptsPath)}: {e.Message}"); }
+    }
+
+    /// <summary>A matrix read from a file: float32 values when the file's type converts to float32 exactly, else double.</summary>
+    internal sealed record Matrix(double[]? Values, ReadOnlyMemory<float>? Singles, int[] Shape, string[]? Header)
+    {
+        /// <summary>The file mapping that holds <see cref="Singles"/>, when it was mapped.</summary>
+        public IDisposable? Mapping { get; init; }
+
+        /// <summary>The values as double (widened from float32 when read as such).</summary>
+        public double[] Doubles()
+        {
+            if (Values is not null) return Values;
+            var d = GC.AllocateUninitializedArray<double>(Singles!.Value.Length);
+            System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<float, double>(Singles.Value.Span, d);
+            return d;
+        }
     }
 
     /// <summary>
     /// A 2-D matrix from NPY, or from CSV (comma-separated numbers, one row per probing input; a first row that is not
     /// numeric is a header of column names).
     /// </summary>
-    internal static (double[] Values, int[] Shape, string[]? Header) ReadMatrix(string path, string what, string expected)
+    internal static Matrix ReadMatrix(string path, string what, string expected)
     {
+        if (MappedNpyMatrix.TryOpen(path, out var mappedShape) is { } mapped) return new Matrix(null, mapped.Memory, mappedShape, null) { Mapping = mapped };
         if (path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
         {
             if (!File.Exists(path)) throw new InputDataException($"{path}: file not found.");
@@ -314,12 +385,21 @@ public static class NeuronsCommand
                 rows++;
             }
             if (rows == 0) throw new InputDataException($"{path}: no numeric rows; {what} must be {expected}.");
-            return ([.. values], [rows, cols], header);
+            return new Matrix([.. values], null, [rows, cols], header);
         }
         using var r = NpyReader.Open(path);
         var shape = r.Shape;
         if (shape.Length != 2) throw new InputDataException($"{path}: {what} must be 2-D ({expected}), got shape ({string.Join(", ", shape)}).");
-        return (r.ReadAll<double>(), shape, null);
+        if (r.DType is NpyDType.Float32 or NpyDType.Float16 or NpyDType.Bool or NpyDType.UInt8 or NpyDType.Int8 or NpyDType.Int16 or NpyDType.UInt16)
+        {
+            if (r.ElementCount > Array.MaxLength)
+                throw new InputDataException($"{path}: {r.ElementCount} elements do not fit in one array; {what} must be {expected} with fewer elements.");
+            // Read straight into the final array (no zeroing first: every element is overwritten).
+            var singles = GC.AllocateUninitializedArray<float>((int)r.ElementCount);
+            r.Read(0, singles.AsSpan());
+            return new Matrix(null, (ReadOnlyMemory<float>)singles, shape, null);
+        }
+        return new Matrix(r.ReadAll<double>(), null, shape, null);
     }
 
     private static string[] ReadNames(string? path, int count)

@@ -136,8 +136,26 @@ public static class NeuronMetricRegistry
     /// <summary>Finds a metric by name (case-insensitive).</summary>
     /// <exception cref="InputDataException">Unknown name; the message lists the known names.</exception>
     public static NeuronMetricDescriptor Get(string name) =>
-        All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
+        (!_builtIn.IsValueCreated && Volatile.Read(ref _registered).Count == 0 ? ByClassName(name) : null)
+        ?? All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new InputDataException($"Unknown neuron metric '{name}'. Known metrics: {string.Join(", ", All.Select(d => d.Name))}.");
+
+    // One descriptor per class, whichever way it was found first.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, NeuronMetricDescriptor> _byType = new();
+
+    // A built-in metric found without the catalogue's scan of the whole assembly (about 25 ms of start-up, a quarter of a
+    // short `neurons score`): the class named like the metric in PascalCase (inverse_auc → InverseAuc) in
+    // Sightline.Neurons.Metrics, if its [Metric] attribute gives that name; anything else takes the catalogue.
+    internal static NeuronMetricDescriptor? ByClassName(string name)
+    {
+        var pascal = string.Concat(name.Split('_').Select(p => p.Length == 0 ? "" : char.ToUpperInvariant(p[0]) + p[1..].ToLowerInvariant()));
+        // A case-sensitive lookup: ignoring case would read every type name of the assembly.
+        var type = typeof(NeuronMetricRegistry).Assembly.GetType("Sightline.Neurons.Metrics." + pascal, throwOnError: false, ignoreCase: false);
+        if (type is null || type.IsAbstract || !typeof(INeuronMetric).IsAssignableFrom(type)) return null;
+        if (type.GetCustomAttribute<MetricAttribute>() is not { Family: MetricFamily.Neuron } info || !string.Equals(info.Name, name, StringComparison.OrdinalIgnoreCase)) return null;
+        try { return _byType.GetOrAdd(type, Describe); }
+        catch (ArgumentException) { return null; }
+    }
 
     /// <summary>Parses a comma-separated list of names, or <c>all</c>.</summary>
     /// <exception cref="InputDataException">An unknown name.</exception>
@@ -155,15 +173,13 @@ public static class NeuronMetricRegistry
 
     private static IReadOnlyList<NeuronMetricDescriptor> Discover()
     {
+        // The catalogue has found every [Metric] class already (in catalogue order): no second scan of the assembly.
         var list = new List<NeuronMetricDescriptor>();
-        foreach (var type in typeof(NeuronMetricRegistry).Assembly.GetTypes())
+        foreach (var e in Evaluation.MetricCatalogue.Neuron)
         {
-            var info = type.GetCustomAttribute<MetricAttribute>();
-            if (info is null || !typeof(INeuronMetric).IsAssignableFrom(type) || type.IsAbstract) continue;
-            try { list.Add(Describe(type)); }
-            catch (ArgumentException e) { throw new InvalidOperationException(e.Message, e); }
+            try { list.Add(_byType.GetOrAdd(e.Type, Describe)); }
+            catch (ArgumentException ex) { throw new InvalidOperationException(ex.Message, ex); }
         }
-        var order = Evaluation.MetricCatalogue.Neuron.Select(e => e.Type).ToList();
-        return [.. list.OrderBy(d => order.IndexOf(d.Type))];
+        return list;
     }
 }

@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Sightline.Statistics;
 
@@ -241,18 +243,7 @@ public static class NeuronKernels
         if ((long)n * cols != rowMajor.Length) throw new ArgumentException($"{rowMajor.Length} values do not fill {samples} × {cols}.", nameof(rowMajor));
         var result = new double[cols * m];
         if (n == 0 || cols == 0 || m == 0) return result;
-        // The sets transposed to rows (CSR): input i belongs to concepts rowSets[rowStart[i] .. rowStart[i + 1]).
-        var rowStart = new int[n + 1];
-        foreach (var set in sets)
-            foreach (int i in set)
-            {
-                if ((uint)i >= (uint)n) throw new ArgumentOutOfRangeException(nameof(sets), i, $"Set members must be inputs 0..{n - 1}.");
-                rowStart[i + 1]++;
-            }
-        for (int i = 0; i < n; i++) rowStart[i + 1] += rowStart[i];
-        var rowSets = new int[rowStart[n]];
-        var fill = rowStart.AsSpan(0, n).ToArray();
-        for (int t = 0; t < m; t++) foreach (int i in sets[t]) rowSets[fill[i]++] = t;
+        var (rowStart, rowSets) = SetsByInput(sets, n);
         const int Block = 8;
         int blocks = (cols + Block - 1) / Block;
         Parallel.For(0, blocks, () => new RankScratch(n, m), (blk, _, scratch) =>
@@ -309,6 +300,268 @@ public static class NeuronKernels
             return scratch;
         }, _ => { });
         return result;
+    }
+
+    // The sets transposed to rows (CSR): input i belongs to sets rowSets[rowStart[i] .. rowStart[i + 1]), ascending.
+    private static (int[] RowStart, int[] RowSets) SetsByInput(int[][] sets, int n)
+    {
+        var rowStart = new int[n + 1];
+        foreach (var set in sets)
+            foreach (int i in set)
+            {
+                if ((uint)i >= (uint)n) throw new ArgumentOutOfRangeException(nameof(sets), i, $"Set members must be inputs 0..{n - 1}.");
+                rowStart[i + 1]++;
+            }
+        for (int i = 0; i < n; i++) rowStart[i + 1] += rowStart[i];
+        var rowSets = new int[rowStart[n]];
+        var fill = rowStart.AsSpan(0, n).ToArray();
+        for (int t = 0; t < sets.Length; t++) foreach (int i in sets[t]) rowSets[fill[i]++] = t;
+        return (rowStart, rowSets);
+    }
+
+    /// <summary>
+    /// <see cref="MidrankSetSums(double[], int, int, int[][])"/> over float32 values, with the same results bit for bit, in
+    /// integers: the doubled midrank of a tie group at sorted positions start..end−1 is start + end − 1, and the sums of
+    /// doubled midranks, at most 2N(N−1), are exact in 32 bits for N ≤ 32,768 (larger N widen to double and take the
+    /// double kernel). Sixteen columns at a time: one pass over the rows turns the block's values into order-preserving
+    /// 32-bit keys (−0 as +0) stored column by column, each column is ranked by a stable LSD radix sort of packed
+    /// (key, index) words (three 11-bit digits, a digit every key shares skipped), and each input's sixteen doubled ranks,
+    /// one <see cref="Vector512{T}"/> of int, are added to the accumulators of the sets containing it. Parallel over blocks.
+    /// </summary>
+    public static double[] MidrankSetSums(float[] rowMajor, int samples, int cols, int[][] sets)
+    {
+        if ((long)samples * cols != rowMajor.Length) throw new ArgumentException($"{rowMajor.Length} values do not fill {samples} × {cols}.", nameof(rowMajor));
+        var (rowStart, rowSets) = SetsByInput(sets, samples);
+        return MidrankSetSums(rowMajor, samples, cols, rowStart, rowSets, sets.Length);
+    }
+
+    /// <summary>
+    /// <see cref="MidrankSetSums(float[], int, int, int[][])"/> with the sets given by input (compressed sparse rows): input i
+    /// belongs to the sets <paramref name="rowSets"/>[<paramref name="rowStart"/>[i] .. <paramref name="rowStart"/>[i + 1]), each in 0..<paramref name="setCount"/> − 1.
+    /// </summary>
+    public static double[] MidrankSetSums(ReadOnlyMemory<float> rowMajor, int samples, int cols, int[] rowStart, int[] rowSets, int setCount)
+    {
+        int n = samples, m = setCount;
+        if ((long)n * cols != rowMajor.Length) throw new ArgumentException($"{rowMajor.Length} values do not fill {samples} × {cols}.", nameof(rowMajor));
+        if (rowStart.Length != n + 1 || rowStart[0] != 0 || rowStart[n] > rowSets.Length) throw new ArgumentException($"Row offsets must be N + 1 = {n + 1} ascending offsets into the set lists.", nameof(rowStart));
+        for (int i = 0; i < n; i++) if (rowStart[i + 1] < rowStart[i]) throw new ArgumentException("Row offsets must ascend.", nameof(rowStart));
+        for (int p = 0; p < rowStart[n]; p++)
+            if ((uint)rowSets[p] >= (uint)m) throw new ArgumentOutOfRangeException(nameof(rowSets), rowSets[p], $"Sets are 0..{m - 1}.");
+        if (n > 32_768)
+        {
+            var wide = GC.AllocateUninitializedArray<double>(rowMajor.Length);
+            TensorPrimitives.ConvertTruncating<float, double>(rowMajor.Span, wide);
+            var sets = new List<int>[m];
+            for (int t = 0; t < m; t++) sets[t] = [];
+            for (int i = 0; i < n; i++) for (int p = rowStart[i]; p < rowStart[i + 1]; p++) sets[rowSets[p]].Add(i);
+            return MidrankSetSums(wide, samples, cols, [.. sets.Select(x => x.ToArray())]);
+        }
+        var result = new double[cols * m];
+        if (n == 0 || cols == 0 || m == 0) return result;
+        const int Block = 16;
+        int blocks = (cols + Block - 1) / Block;
+        Parallel.For(0, blocks, () => new IntRankScratch(n, m), (blk, _, scratch) =>
+        {
+            int k0 = blk * Block, width = Math.Min(Block, cols - k0);
+            var keys = scratch.Keys; // column j of the block at j·n, keys first, then doubled ranks
+            GatherKeys(rowMajor.Span, n, cols, k0, width, keys);
+            for (int j = 0; j < width; j++) DoubledMidranksInPlace(keys.AsSpan(j * n, n), scratch);
+            var acc = scratch.Sums;
+            acc.AsSpan().Clear();
+            var chunk = scratch.Chunk;
+            if (width < Block) chunk.AsSpan().Clear();
+            ref int a0 = ref acc[0];
+            ref int c0 = ref chunk[0];
+            bool wide = Vector512.IsHardwareAccelerated;
+            for (int i0 = 0; i0 < n; i0 += ChunkRows)
+            {
+                int rows = Math.Min(ChunkRows, n - i0);
+                // The block's ranks of these inputs interleaved (sixteen per input, one vector), from sixteen sequential streams.
+                for (int j = 0; j < width; j++)
+                {
+                    var col = keys.AsSpan(j * n + i0, rows);
+                    for (int r = 0; r < col.Length; r++) chunk[r * Block + j] = (int)col[r];
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    int p0 = rowStart[i0 + r], p1 = rowStart[i0 + r + 1];
+                    if (p0 == p1) continue;
+                    if (wide)
+                    {
+                        var v = Vector512.LoadUnsafe(ref c0, (nuint)r * Block);
+                        for (int p = p0; p < p1; p++)
+                        {
+                            nuint o = (nuint)rowSets[p] * Block;
+                            (Vector512.LoadUnsafe(ref a0, o) + v).StoreUnsafe(ref a0, o);
+                        }
+                    }
+                    else
+                    {
+                        var lo = Vector256.LoadUnsafe(ref c0, (nuint)r * Block);
+                        var hi = Vector256.LoadUnsafe(ref c0, (nuint)r * Block + 8);
+                        for (int p = p0; p < p1; p++)
+                        {
+                            nuint o = (nuint)rowSets[p] * Block;
+                            (Vector256.LoadUnsafe(ref a0, o) + lo).StoreUnsafe(ref a0, o);
+                            (Vector256.LoadUnsafe(ref a0, o + 8) + hi).StoreUnsafe(ref a0, o + 8);
+                        }
+                    }
+                }
+            }
+            for (int t = 0; t < m; t++)
+                for (int j = 0; j < width; j++) result[(k0 + j) * m + t] = acc[t * Block + j] * 0.5;
+            return scratch;
+        }, _ => { });
+        return result;
+    }
+
+    private const int ChunkRows = 256;
+
+    private sealed class IntRankScratch(int n, int sets)
+    {
+        public readonly int[] Sums = new int[sets * 16];
+        public readonly uint[] Keys = GC.AllocateUninitializedArray<uint>(n * 16);
+        public readonly ulong[] Words = GC.AllocateUninitializedArray<ulong>(n), Words2 = GC.AllocateUninitializedArray<ulong>(n);
+        public readonly int[] Counts = new int[3 * 2048];
+        public readonly int[] Chunk = new int[ChunkRows * 16];
+    }
+
+    // keys[j·n + i] = the order-preserving key of rowMajor[i·cols + k0 + j]: IEEE bits with the sign bit flipped for
+    // positives and all bits flipped for negatives, so unsigned order is numeric order; −0 is keyed as +0 (they tie).
+    private static void GatherKeys(ReadOnlySpan<float> rowMajor, int n, int cols, int k0, int width, uint[] keys)
+    {
+        ref float src = ref MemoryMarshal.GetReference(rowMajor);
+        ref uint dst = ref keys[0];
+        if (width == 16 && Vector512.IsHardwareAccelerated)
+        {
+            var top = Vector512.Create(0x8000_0000u);
+            Span<uint> row = stackalloc uint[16];
+            ref uint r0 = ref row[0];
+            for (int i = 0; i < n; i++)
+            {
+                var v = Vector512.LoadUnsafe(ref src, (nuint)((long)i * cols + k0));
+                var bits = Vector512.AndNot(v.AsUInt32(), Vector512.Equals(v, Vector512<float>.Zero).AsUInt32());
+                var key = bits ^ (Vector512.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | top);
+                key.StoreUnsafe(ref r0);
+                for (int j = 0; j < 16; j++) Unsafe.Add(ref dst, j * n + i) = Unsafe.Add(ref r0, j);
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < width; j++)
+            {
+                float f = Unsafe.Add(ref src, (nint)((long)i * cols + k0 + j));
+                uint bits = BitConverter.SingleToUInt32Bits(f == 0 ? 0f : f);
+                Unsafe.Add(ref dst, j * n + i) = bits ^ ((uint)((int)bits >> 31) | 0x8000_0000u);
+            }
+    }
+
+    // The key of ±0.
+    private const uint ZeroKey = 0x8000_0000u;
+
+    // Replaces one column of keys by the doubled midranks of their values (2·rank, an integer), by a stable LSD radix sort
+    // of (key << 32 | index) words over the 11-bit digits that not every key shares. A column with many zeros (ReLU
+    // activations: often half of them) sorts only its other values: the zeros form one tie group between the negatives and
+    // the positives, so they never need to move.
+    private static void DoubledMidranksInPlace(Span<uint> column, IntRankScratch scratch)
+    {
+        int n = column.Length;
+        var counts = scratch.Counts.AsSpan();
+        counts.Clear();
+        ref int h0 = ref counts[0];
+        ref uint k0 = ref MemoryMarshal.GetReference(column);
+        int zeros = 0;
+        for (int i = 0; i < n; i++)
+        {
+            uint key = Unsafe.Add(ref k0, i);
+            zeros += key == ZeroKey ? 1 : 0;
+            Unsafe.Add(ref h0, (int)(key & 2047))++;
+            Unsafe.Add(ref h0, 2048 + (int)((key >> 11) & 2047))++;
+            Unsafe.Add(ref h0, 4096 + (int)(key >> 22))++;
+        }
+        ulong[] words = scratch.Words, words2 = scratch.Words2;
+        bool packed = false;
+        int len = n;
+        if (zeros > 0 && zeros >= n / 8)
+        {
+            // The other values, packed in input order (the first pass then reads them instead of the column).
+            counts[0] -= zeros; counts[2048] -= zeros; counts[4096 + (int)(ZeroKey >> 22)] -= zeros;
+            len = 0;
+            ref ulong w0 = ref words[0];
+            for (int i = 0; i < n; i++)
+            {
+                uint key = Unsafe.Add(ref k0, i);
+                Unsafe.Add(ref w0, len) = ((ulong)key << 32) | (uint)i;
+                len += key != ZeroKey ? 1 : 0;
+            }
+            packed = true;
+        }
+        for (int d = 0; d < 3 && len > 0; d++)
+        {
+            var c = counts.Slice(d * 2048, 2048);
+            int shift = 11 * d;
+            uint firstKey = packed ? (uint)(words[0] >> 32) : column[0];
+            if (c[(int)((firstKey >> shift) & 2047)] == len) continue; // every key has this digit: the pass would move nothing
+            int sum = 0;
+            for (int b = 0; b < 2048; b++) { int x = c[b]; c[b] = sum; sum += x; }
+            ref int cb = ref c[0];
+            if (!packed)
+            {
+                ref ulong w0 = ref words[0];
+                for (int i = 0; i < n; i++)
+                {
+                    uint key = Unsafe.Add(ref k0, i);
+                    Unsafe.Add(ref w0, Unsafe.Add(ref cb, (int)((key >> shift) & 2047))++) = ((ulong)key << 32) | (uint)i;
+                }
+                packed = true;
+                continue;
+            }
+            ref ulong src = ref words[0];
+            ref ulong dst = ref words2[0];
+            int sh = 32 + shift;
+            for (int i = 0; i < len; i++)
+            {
+                ulong w = Unsafe.Add(ref src, i);
+                Unsafe.Add(ref dst, Unsafe.Add(ref cb, (int)((w >> sh) & 2047))++) = w;
+            }
+            (words, words2) = (words2, words);
+        }
+        if (!packed)
+        {
+            column.Fill((uint)(n - 1)); // one value: every input has midrank (n − 1)/2
+            return;
+        }
+        int z = n - len; // zeros left out of the sort (0 when none were)
+        if (z > 0)
+        {
+            // The zeros sit after the negatives: sorted positions below, ranks q .. q + z − 1, doubled midrank 2q + z − 1.
+            int q = 0;
+            while (q < len && (uint)(words[q] >> 32) < ZeroKey) q++;
+            uint zeroRank = (uint)(2 * q + z - 1);
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var zk = Vector512.Create(ZeroKey);
+                var zr = Vector512.Create(zeroRank);
+                for (; i + 16 <= n; i += 16)
+                {
+                    var v = Vector512.LoadUnsafe(ref k0, (nuint)i);
+                    Vector512.ConditionalSelect(Vector512.Equals(v, zk), zr, v).StoreUnsafe(ref k0, (nuint)i);
+                }
+            }
+            for (; i < n; i++) if (Unsafe.Add(ref k0, i) == ZeroKey) Unsafe.Add(ref k0, i) = zeroRank;
+        }
+        ref ulong s0 = ref words[0];
+        for (int start = 0; start < len;)
+        {
+            uint key = (uint)(Unsafe.Add(ref s0, start) >> 32);
+            int end = start + 1;
+            while (end < len && (uint)(Unsafe.Add(ref s0, end) >> 32) == key) end++;
+            int shift = key < ZeroKey ? 0 : z; // positives come after the zeros
+            uint twice = (uint)(start + end - 1 + 2 * shift);
+            for (int j = start; j < end; j++) Unsafe.Add(ref k0, (int)(uint)Unsafe.Add(ref s0, j)) = twice;
+            start = end;
+        }
     }
 
     private sealed class RankScratch(int n, int sets)

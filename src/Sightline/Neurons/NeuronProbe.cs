@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Sightline.Statistics;
 
@@ -16,6 +18,66 @@ namespace Sightline.Neurons;
 public sealed record ActiveSets(int[][] Indices, double[][]? Weights, double[] Active, double[] Inactive, int[][] Positives, ulong[][]? Bits);
 
 /// <summary>
+/// The concept side Ĉ = 1[c ≥ 0.5] by input (compressed sparse rows): input i has the concepts
+/// <c>RowSets[RowStart[i] .. RowStart[i + 1])</c>, ascending; <paramref name="Counts"/> holds m₁ per concept.
+/// </summary>
+/// <param name="RowStart">N + 1 offsets into <paramref name="RowSets"/>.</param>
+/// <param name="RowSets">The concepts of every input, input by input.</param>
+/// <param name="Counts">m₁ = |{i : cᵢ ≥ 0.5}| per concept.</param>
+/// <param name="FirstInvalid">The flat index of the first label that is NaN or outside [0, 1], or −1.</param>
+internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, int FirstInvalid)
+{
+    /// <summary>Collects Ĉ from row-major N × m labels and finds the first invalid label, in one vectorised pass.</summary>
+    public static ConceptRows Collect(ReadOnlySpan<float> labels, int n, int m)
+    {
+        var rowStart = new int[n + 1];
+        var counts = new int[m];
+        var sets = new int[Math.Max(16, n * 4)];
+        int used = 0;
+        int firstInvalid = -1;
+        var half = Vector512.Create(0.5f);
+        var one = Vector512.Create(1f);
+        ref float l0 = ref MemoryMarshal.GetReference(labels);
+        for (int i = 0; i < n; i++)
+        {
+            nuint row = (nuint)((long)i * m);
+            if (sets.Length - used < m) Array.Resize(ref sets, Math.Max(sets.Length * 2, used + m));
+            int t = 0;
+            var valid = Vector512<float>.AllBitsSet;
+            for (; t + 16 <= m; t += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref l0, row + (nuint)t);
+                // v ≥ 0 and v ≤ 1 are both false for NaN.
+                valid &= Vector512.GreaterThanOrEqual(v, Vector512<float>.Zero) & Vector512.LessThanOrEqual(v, one);
+                ulong bits = Vector512.GreaterThanOrEqual(v, half).ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    int c = t + BitOperations.TrailingZeroCount(bits);
+                    sets[used++] = c;
+                    counts[c]++;
+                    bits &= bits - 1;
+                }
+            }
+            bool ok = valid == Vector512<float>.AllBitsSet;
+            for (; t < m; t++)
+            {
+                float v = Unsafe.Add(ref l0, row + (nuint)t);
+                ok &= v >= 0 && v <= 1;
+                if (v >= 0.5f) { sets[used++] = t; counts[t]++; }
+            }
+            if (!ok && firstInvalid < 0)
+                for (int j = 0; j < m; j++)
+                {
+                    float v = labels[(int)row + j];
+                    if (!(v >= 0 && v <= 1)) { firstInvalid = (int)row + j; break; }
+                }
+            rowStart[i + 1] = used;
+        }
+        return new ConceptRows(rowStart, used == sets.Length ? sets : sets[..used], counts, firstInvalid);
+    }
+}
+
+/// <summary>
 /// A probing set D with N inputs: activations A ∈ ℝ^{N×n_neurons} (column k = a_k) and concept labels C ∈ [0,1]^{N×n_concepts}
 /// (column t = c_t), the input of every neuron metric (Oikarinen, Yan, Weng, ICML 2025, §2 of the spec). Holds both row-major
 /// and column-major copies in double, and caches derived quantities (binarisations, TP counts, ranks, sorted columns) so
@@ -25,15 +87,19 @@ public sealed class NeuronProbe
 {
     private readonly ConcurrentDictionary<string, Lazy<object>> _cache = new();
 
-    private readonly Lazy<double[]> _colA, _colC;
+    private readonly Lazy<double[]> _rowA, _rowC, _colA, _colC;
 
-    private NeuronProbe(double[] rowA, double[] rowC, int samples, int neurons, int concepts)
+    private NeuronProbe(double[]? rowA, double[]? rowC, ReadOnlyMemory<float> rowA32, ReadOnlyMemory<float> rowC32, ConceptRows? rows, int samples, int neurons, int concepts)
     {
         Samples = samples; Neurons = neurons; Concepts = concepts;
-        RowA = rowA; RowC = rowC;
-        // The column-major copies are made when a metric first needs them (inverse_auc, for one, needs neither).
-        _colA = new(() => Transpose(rowA, samples, neurons), LazyThreadSafetyMode.ExecutionAndPublication);
-        _colC = new(() => Transpose(rowC, samples, concepts), LazyThreadSafetyMode.ExecutionAndPublication);
+        RowA32 = rowA32; RowC32 = rowC32; Single = rowA is null;
+        _rows = rows;
+        // Float32 inputs stay float32 (the values of float32 files, half the memory); the double copies are made when a
+        // metric first needs them, as are the column-major copies (inverse_auc, for one, needs none of them).
+        _rowA = rowA is not null ? new(rowA) : new(() => Widen(rowA32.Span), LazyThreadSafetyMode.ExecutionAndPublication);
+        _rowC = rowC is not null ? new(rowC) : new(() => Widen(rowC32.Span), LazyThreadSafetyMode.ExecutionAndPublication);
+        _colA = new(() => Transpose(RowA, samples, neurons), LazyThreadSafetyMode.ExecutionAndPublication);
+        _colC = new(() => Transpose(RowC, samples, concepts), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>N = |D|.</summary>
@@ -45,8 +111,19 @@ public sealed class NeuronProbe
     /// <summary>Number of concepts (columns of C).</summary>
     public int Concepts { get; }
 
-    internal double[] RowA { get; }
-    internal double[] RowC { get; }
+    internal double[] RowA => _rowA.Value;
+    internal double[] RowC => _rowC.Value;
+
+    /// <summary>True when the probe was built from float32 values (<see cref="RowA32"/>, <see cref="RowC32"/>).</summary>
+    internal bool Single { get; }
+
+    /// <summary>The row-major float32 activations when <see cref="Single"/> (empty otherwise).</summary>
+    internal ReadOnlyMemory<float> RowA32 { get; }
+
+    /// <summary>The row-major float32 concept labels when <see cref="Single"/> (empty otherwise).</summary>
+    internal ReadOnlyMemory<float> RowC32 { get; }
+
+    private ConceptRows? _rows;
     internal double[] ColA => _colA.Value;
     internal double[] ColC => _colC.Value;
 
@@ -56,38 +133,101 @@ public sealed class NeuronProbe
     /// <summary>c_t as a span of length N.</summary>
     public ReadOnlySpan<double> ConceptColumn(int concept) => ColC.AsSpan(concept * Samples, Samples);
 
-    /// <summary>Builds a probe from row-major N × n_neurons activations and N × n_concepts concept labels (as stored in NPY files).</summary>
+    /// <summary>Builds a probe from row-major N × n_neurons activations and N × n_concepts concept labels (as stored in NPY files), copied.</summary>
     /// <exception cref="InputDataException">A length does not match the shape, an activation is NaN or infinite, or a concept
     /// label is NaN or outside [0, 1].</exception>
-    public static NeuronProbe FromRowMajor(ReadOnlySpan<float> activations, ReadOnlySpan<float> concepts, int samples, int neurons, int conceptCount)
+    public static NeuronProbe FromRowMajor(ReadOnlySpan<float> activations, ReadOnlySpan<float> concepts, int samples, int neurons, int conceptCount) =>
+        FromRowMajor(activations.ToArray(), concepts.ToArray(), samples, neurons, conceptCount);
+
+    /// <summary>
+    /// Builds a probe from row-major float32 arrays (taken over, not copied; they must not change afterwards). Every metric
+    /// computes in double as with <see cref="FromRowMajor(double[], double[], int, int, int)"/> and gives the same values
+    /// (float32 widens to double exactly); inverse_auc ranks the float32 values directly.
+    /// </summary>
+    /// <exception cref="InputDataException">See <see cref="FromRowMajor(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int)"/>.</exception>
+    public static NeuronProbe FromRowMajor(float[] activations, float[] concepts, int samples, int neurons, int conceptCount) =>
+        FromRowMajor((ReadOnlyMemory<float>)activations, concepts, samples, neurons, conceptCount);
+
+    /// <summary>
+    /// Builds a probe over row-major float32 memory (for example a memory-mapped file), not copied: it must stay valid and
+    /// unchanged while the probe is used. See <see cref="FromRowMajor(float[], float[], int, int, int)"/>. The checks run
+    /// on both cores, the labels' check in the same pass that collects each input's concepts (Ĉ = 1[c ≥ 0.5]).
+    /// </summary>
+    /// <exception cref="InputDataException">See <see cref="FromRowMajor(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int)"/>.</exception>
+    public static NeuronProbe FromRowMajor(ReadOnlyMemory<float> activations, ReadOnlyMemory<float> concepts, int samples, int neurons, int conceptCount)
     {
-        var a = new double[activations.Length];
-        for (int i = 0; i < a.Length; i++) a[i] = activations[i];
-        var c = new double[concepts.Length];
-        for (int i = 0; i < c.Length; i++) c[i] = concepts[i];
-        return FromRowMajor(a, c, samples, neurons, conceptCount);
+        CheckShape(activations.Length, concepts.Length, samples, neurons, conceptCount);
+        int badA = -1;
+        ConceptRows? rows = null;
+        Parallel.Invoke(
+            () => badA = FirstNonFinite(activations.Span),
+            () => rows = ConceptRows.Collect(concepts.Span, samples, conceptCount));
+        if (badA >= 0) throw NotFinite(activations.Span[badA], badA, neurons);
+        if (rows!.FirstInvalid >= 0) throw NotALabel(concepts.Span[rows.FirstInvalid], rows.FirstInvalid, conceptCount);
+        return new NeuronProbe(null, null, activations, concepts, rows, samples, neurons, conceptCount);
+    }
+
+    // The index of the first NaN or ±∞, or −1: one vectorised pass (exponent bits all ones), then a scalar search.
+    private static int FirstNonFinite(ReadOnlySpan<float> x)
+    {
+        var bits = MemoryMarshal.Cast<float, uint>(x);
+        var exp = Vector512.Create(0x7F80_0000u);
+        var any = Vector512<uint>.Zero;
+        int i = 0;
+        ref uint b0 = ref MemoryMarshal.GetReference(bits);
+        for (; i + 64 <= bits.Length; i += 64)
+        {
+            var v0 = Vector512.LoadUnsafe(ref b0, (nuint)i) & exp;
+            var v1 = Vector512.LoadUnsafe(ref b0, (nuint)i + 16) & exp;
+            var v2 = Vector512.LoadUnsafe(ref b0, (nuint)i + 32) & exp;
+            var v3 = Vector512.LoadUnsafe(ref b0, (nuint)i + 48) & exp;
+            any |= Vector512.Equals(v0, exp) | Vector512.Equals(v1, exp) | Vector512.Equals(v2, exp) | Vector512.Equals(v3, exp);
+        }
+        if (any == Vector512<uint>.Zero)
+        {
+            for (; i < x.Length; i++) if (!float.IsFinite(x[i])) return i;
+            return -1;
+        }
+        for (i = 0; i < x.Length; i++) if (!float.IsFinite(x[i])) return i;
+        return -1;
+    }
+
+    private static void CheckShape(long activations, long concepts, int samples, int neurons, int conceptCount)
+    {
+        if (samples < 1) throw new InputDataException("The probing set is empty (N = 0 inputs).");
+        if (activations != (long)samples * neurons)
+            throw new InputDataException($"Activations hold {activations} values, expected N × n_neurons = {samples} × {neurons}.");
+        if (concepts != (long)samples * conceptCount)
+            throw new InputDataException($"Concept labels hold {concepts} values, expected N × n_concepts = {samples} × {conceptCount}.");
+    }
+
+    private static InputDataException NotFinite(double value, int i, int neurons) =>
+        new($"Activations: value {value} at input {i / Math.Max(1, neurons)}, neuron {i % Math.Max(1, neurons)} is not finite; remove or replace NaN/∞ first.");
+
+    private static InputDataException NotALabel(double value, int i, int conceptCount) =>
+        new($"Concept labels: value {value} at input {i / Math.Max(1, conceptCount)}, concept {i % Math.Max(1, conceptCount)} is not in [0, 1]; labels must be binary or probabilities.");
+
+    private static double[] Widen(ReadOnlySpan<float> values)
+    {
+        var r = GC.AllocateUninitializedArray<double>(values.Length);
+        TensorPrimitives.ConvertTruncating<float, double>(values, r); // exact: every float32 is a double
+        return r;
     }
 
     /// <summary>Builds a probe from row-major double arrays (taken over, not copied).</summary>
     /// <exception cref="InputDataException">See <see cref="FromRowMajor(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int)"/>.</exception>
     public static NeuronProbe FromRowMajor(double[] activations, double[] concepts, int samples, int neurons, int conceptCount)
     {
-        if (samples < 1) throw new InputDataException("The probing set is empty (N = 0 inputs).");
-        if (activations.Length != (long)samples * neurons)
-            throw new InputDataException($"Activations hold {activations.Length} values, expected N × n_neurons = {samples} × {neurons}.");
-        if (concepts.Length != (long)samples * conceptCount)
-            throw new InputDataException($"Concept labels hold {concepts.Length} values, expected N × n_concepts = {samples} × {conceptCount}.");
+        CheckShape(activations.Length, concepts.Length, samples, neurons, conceptCount);
         // Vectorised checks first; the element loops below only run to name the offending value.
         bool valid = TensorPrimitives.IsFiniteAll<double>(activations);
         for (int i = 0; !valid && i < activations.Length; i++)
-            if (!double.IsFinite(activations[i]))
-                throw new InputDataException($"Activations: value {activations[i]} at input {i / Math.Max(1, neurons)}, neuron {i % Math.Max(1, neurons)} is not finite; remove or replace NaN/∞ first.");
+            if (!double.IsFinite(activations[i])) throw NotFinite(activations[i], i, neurons);
         // Min/Max propagate NaN, which fails both comparisons.
         valid = concepts.Length == 0 || (TensorPrimitives.Min<double>(concepts) >= 0 && TensorPrimitives.Max<double>(concepts) <= 1);
         for (int i = 0; !valid && i < concepts.Length; i++)
-            if (!(concepts[i] >= 0 && concepts[i] <= 1))
-                throw new InputDataException($"Concept labels: value {concepts[i]} at input {i / Math.Max(1, conceptCount)}, concept {i % Math.Max(1, conceptCount)} is not in [0, 1]; labels must be binary or probabilities.");
-        return new NeuronProbe(activations, concepts, samples, neurons, conceptCount);
+            if (!(concepts[i] >= 0 && concepts[i] <= 1)) throw NotALabel(concepts[i], i, conceptCount);
+        return new NeuronProbe(activations, concepts, default, default, null, samples, neurons, conceptCount);
     }
 
     /// <summary>Builds a probe from columns (each of length N): activation columns a_k and concept columns c_t.</summary>
@@ -219,27 +359,18 @@ public sealed class NeuronProbe
         var idx = new int[m][];
         var active = new double[m];
         var inactive = new double[m];
-        // One pass over the row-major labels (no column-major copy needed); each list stays ascending.
+        // One pass over the row-major labels (no column-major copy needed, float32 labels not widened); each list stays ascending.
         var lists = new List<int>[m];
         for (int t = 0; t < m; t++) lists[t] = [];
-        var rows = RowC;
-        var half = Vector256.Create(0.5);
-        for (int i = 0; i < N; i++)
+        if (Single)
         {
-            var row = rows.AsSpan(i * m, m);
-            int t = 0;
-            for (; t + 4 <= m; t += 4)
-            {
-                // Four labels per comparison; most are below 0.5, so most words are 0.
-                uint bits = Vector256.GreaterThanOrEqual(Vector256.Create(row.Slice(t, 4)), half).ExtractMostSignificantBits();
-                while (bits != 0)
-                {
-                    lists[t + BitOperations.TrailingZeroCount(bits)].Add(i);
-                    bits &= bits - 1;
-                }
-            }
-            for (; t < m; t++) if (row[t] >= 0.5) lists[t].Add(i);
+            // The inputs' concept lists (collected while checking the labels) turned into the concepts' input lists.
+            var r = Rows();
+            for (int t = 0; t < m; t++) lists[t] = new List<int>(r.Counts[t]);
+            for (int i = 0; i < N; i++)
+                for (int p = r.RowStart[i]; p < r.RowStart[i + 1]; p++) lists[r.RowSets[p]].Add(i);
         }
+        else CollectPositives(RowC, N, m, lists);
         for (int t = 0; t < m; t++)
         {
             idx[t] = [.. lists[t]];
@@ -247,6 +378,42 @@ public sealed class NeuronProbe
             inactive[t] = N - idx[t].Length;
         }
         return new ActiveSets(idx, null, active, inactive, idx, [.. idx.Select(ix => NeuronKernels.PackBits(ix, N))]);
+    });
+
+    // lists[t] gets every input i with rows[i·m + t] ≥ 0.5, in ascending order.
+    private static void CollectPositives<T>(T[] rows, int n, int m, List<int>[] lists) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var half = Vector256.Create(T.CreateTruncating(0.5));
+        int w = Vector256<T>.Count;
+        for (int i = 0; i < n; i++)
+        {
+            var row = rows.AsSpan(i * m, m);
+            int t = 0;
+            for (; t + w <= m; t += w)
+            {
+                // w labels per comparison; most are below 0.5, so most masks are 0.
+                uint bits = Vector256.GreaterThanOrEqual(Vector256.Create<T>(row.Slice(t, w)), half).ExtractMostSignificantBits();
+                while (bits != 0)
+                {
+                    lists[t + BitOperations.TrailingZeroCount(bits)].Add(i);
+                    bits &= bits - 1;
+                }
+            }
+            for (; t < m; t++) if (row[t] >= T.CreateTruncating(0.5)) lists[t].Add(i);
+        }
+    }
+
+    /// <summary>Ĉ by input (see <see cref="ConceptRows"/>); collected by the float32 factory, else on first use.</summary>
+    internal ConceptRows Rows() => _rows ??= Cached("concept-rows", () =>
+    {
+        var sets = ConceptSets();
+        var rowStart = new int[Samples + 1];
+        foreach (var set in sets.Indices) foreach (int i in set) rowStart[i + 1]++;
+        for (int i = 0; i < Samples; i++) rowStart[i + 1] += rowStart[i];
+        var rowSets = new int[rowStart[Samples]];
+        var fill = rowStart.AsSpan(0, Samples).ToArray();
+        for (int t = 0; t < Concepts; t++) foreach (int i in sets.Indices[t]) rowSets[fill[i]++] = t;
+        return new ConceptRows(rowStart, rowSets, [.. sets.Indices.Select(x => x.Length)], -1);
     });
 
     /// <summary>TP[k,t] = Σᵢ ÂᵢĈᵢ (row-major n_neurons × n_concepts): popcounts of bit-packed sets, or a weighted sparse product

@@ -69,6 +69,117 @@ public sealed class InverseAucFastPathTests
         }
     }
 
+    // Float32 activations of every kind the radix ranking special-cases: rounded (many ties), binary, constant, ReLU'd with
+    // −0 and +0, negative and positive over a wide range, a few distinct huge and tiny values, and subnormals.
+    private static (float[] A, float[] C) RandomFloats(int seed, int samples, int neurons, int concepts)
+    {
+        var rng = new Random(seed);
+        var a = new float[samples * neurons];
+        for (int i = 0; i < samples; i++)
+            for (int k = 0; k < neurons; k++)
+                a[i * neurons + k] = (k % 7) switch
+                {
+                    0 => MathF.Round((float)(rng.NextDouble() * 6 - 3), 1),
+                    1 => rng.Next(2),
+                    2 => -7.25f,
+                    3 => rng.Next(3) == 0 ? -0f : MathF.Max(0, MathF.Round((float)(rng.NextDouble() * 4 - 2), 2)),
+                    4 => (float)(rng.NextDouble() * 1e6 - 5e5),
+                    5 => rng.Next(4) switch { 0 => float.MaxValue, 1 => -float.Epsilon, 2 => float.Epsilon, _ => -3e38f },
+                    _ => (float)((rng.NextDouble() - 0.5) * 1e-30) * (float)1e-10,
+                };
+        var c = new float[samples * concepts];
+        for (int i = 0; i < samples; i++)
+            for (int t = 0; t < concepts; t++)
+                c[i * concepts + t] = (t % 4) switch { 0 => 0, 1 => 1, 2 => (float)rng.NextDouble(), _ => rng.Next(7) == 0 ? 1 : t % 8 == 3 ? -0f : 0 };
+        return (a, c);
+    }
+
+    [Theory]
+    [InlineData(11, 1, 1, 1)]
+    [InlineData(12, 37, 5, 6)]
+    [InlineData(13, 500, 16, 17)]
+    [InlineData(14, 3000, 37, 40)]
+    [InlineData(15, 2048, 33, 3)]
+    public void Float32_inverse_auc_equals_the_previous_implementation_on_the_widened_values_bit_for_bit(int seed, int samples, int neurons, int concepts)
+    {
+        var (a, c) = RandomFloats(seed, samples, neurons, concepts);
+        var single = NeuronProbe.FromRowMajor(a, c, samples, neurons, concepts);
+        var wide = NeuronProbe.FromRowMajor([.. a.Select(x => (double)x)], [.. c.Select(x => (double)x)], samples, neurons, concepts);
+        var expected = PreviousInverseAuc(wide);
+        var actual = new InverseAuc(new NeuronMetricOptions()).Evaluate(single).Values;
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(actual[i]), $"entry {i}: {actual[i]} vs previous {expected[i]}");
+        // The double kernel on the same values (its float32 branch) agrees too.
+        Assert.Equal(expected, new InverseAuc(new NeuronMetricOptions()).Evaluate(wide).Values);
+    }
+
+    [Fact]
+    public void Float32_inverse_auc_beyond_32768_inputs_widens_and_still_matches()
+    {
+        var (a, c) = RandomFloats(21, 33_000, 3, 2);
+        var single = NeuronProbe.FromRowMajor(a, c, 33_000, 3, 2);
+        var wide = NeuronProbe.FromRowMajor([.. a.Select(x => (double)x)], [.. c.Select(x => (double)x)], 33_000, 3, 2);
+        Assert.Equal(PreviousInverseAuc(wide), new InverseAuc(new NeuronMetricOptions()).Evaluate(single).Values);
+    }
+
+    [Fact]
+    public void Every_neuron_metric_gives_the_same_values_on_float32_and_on_widened_double_inputs()
+    {
+        var (a, c) = RandomFloats(31, 300, 21, 18);
+        for (int i = 0; i < a.Length; i++) a[i] = MathF.Abs(a[i]) < 1e-30f ? 0 : a[i]; // keep wpmi/correlation away from overflow
+        var options = new NeuronMetricOptions { Alpha = 0.05 };
+        foreach (var d in NeuronMetricRegistry.All)
+        {
+            var single = NeuronProbe.FromRowMajor(a, c, 300, 21, 18);
+            var wide = NeuronProbe.FromRowMajor([.. a.Select(x => (double)x)], [.. c.Select(x => (double)x)], 300, 21, 18);
+            var x = d.Create(options).Evaluate(single).Values;
+            var y = d.Create(options).Evaluate(wide).Values;
+            Assert.True(x.Length == y.Length, d.Name);
+            for (int i = 0; i < x.Length; i++)
+                Assert.True(BitConverter.DoubleToInt64Bits(x[i]) == BitConverter.DoubleToInt64Bits(y[i]), $"{d.Name} entry {i}: {x[i]} vs {y[i]}");
+        }
+    }
+
+    [Fact]
+    public void The_float32_probe_collects_the_same_concept_sets_as_the_double_probe()
+    {
+        var (a, c) = RandomFloats(41, 211, 4, 37);
+        c[5] = 0.5f; c[6] = 0.49999997f; c[40] = -0f;
+        var single = NeuronProbe.FromRowMajor(a, c, 211, 4, 37).ConceptSets();
+        var wide = NeuronProbe.FromRowMajor([.. a.Select(x => (double)x)], [.. c.Select(x => (double)x)], 211, 4, 37).ConceptSets();
+        Assert.Equal(wide.Active, single.Active);
+        Assert.Equal(wide.Inactive, single.Inactive);
+        for (int t = 0; t < 37; t++) Assert.Equal(wide.Indices[t], single.Indices[t]);
+        Assert.Contains(1, single.Indices[5]);
+        Assert.DoesNotContain(1, single.Indices[6]);
+    }
+
+    [Fact]
+    public void The_set_form_and_the_row_form_of_the_float32_kernel_agree_and_reject_bad_members()
+    {
+        var (a, _) = RandomFloats(51, 100, 19, 1);
+        int[][] sets = [[0, 5, 99], [], [.. Enumerable.Range(0, 100)], [42]];
+        var bySets = NeuronKernels.MidrankSetSums(a, 100, 19, sets);
+        var wide = NeuronKernels.MidrankSetSums([.. a.Select(x => (double)x)], 100, 19, sets);
+        Assert.Equal(wide, bySets);
+        Assert.Throws<ArgumentOutOfRangeException>(() => NeuronKernels.MidrankSetSums(new float[] { 1, 2, 3 }, 3, 1, [[0, 3]]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => NeuronKernels.MidrankSetSums(new float[] { 1, 2, 3 }, 3, 1, new int[] { 0, 1, 1, 1 }, new int[] { 2 }, 2));
+        Assert.Throws<ArgumentException>(() => NeuronKernels.MidrankSetSums(new float[] { 1, 2, 3 }, 3, 1, new int[] { 0, 1, 0, 1 }, new int[] { 0 }, 1));
+    }
+
+    [Fact]
+    public void A_metric_found_by_its_class_name_is_the_catalogue_s_descriptor()
+    {
+        int found = 0;
+        foreach (var d in NeuronMetricRegistry.BuiltIn)
+            if (NeuronMetricRegistry.ByClassName(d.Name) is { } byName) { Assert.Same(d, byName); found++; }
+        Assert.Same(NeuronMetricRegistry.BuiltIn.Single(d => d.Name == "inverse_auc"), NeuronMetricRegistry.ByClassName("INVERSE_AUC"));
+        Assert.True(found >= NeuronMetricRegistry.BuiltIn.Count / 2, $"only {found} metrics found by class name");
+        Assert.Null(NeuronMetricRegistry.ByClassName("neuron_probe"));
+        Assert.Null(NeuronMetricRegistry.ByClassName("auc_")); // class Auc exists, but its metric is named auc
+    }
+
     [Fact]
     public void Set_sums_of_midranks_match_a_hand_count()
     {
@@ -77,6 +188,7 @@ public sealed class InverseAucFastPathTests
         // −0 ties with +0 (input 3 alone gets 0.5, not 0).
         var s = NeuronKernels.MidrankSetSums(rows, 5, 2, [[0, 2], [3], []]);
         Assert.Equal(new double[] { 7, 0.5, 0, 2, 3, 0 }, s);
+        Assert.Equal(s, NeuronKernels.MidrankSetSums([.. rows.Select(x => (float)x)], 5, 2, [[0, 2], [3], []]));
     }
 
     [Fact]

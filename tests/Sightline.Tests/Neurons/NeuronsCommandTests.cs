@@ -21,6 +21,46 @@ public sealed class NeuronsCommandTests
         Npy.Write<float>(dir.File("c.npy"), c, n, 3);
     }
 
+    [Theory]
+    [InlineData("inverse_auc")]
+    [InlineData("all")]
+    public void Float32_files_read_in_place_score_exactly_as_their_float64_copies(string metrics)
+    {
+        using var dir = new TempDir();
+        var rng = new Random(5);
+        int n = 300, k = 19, m = 21;
+        var a = new float[n * k];
+        var c = new float[n * m];
+        for (int i = 0; i < a.Length; i++) a[i] = i % 3 == 0 ? 0 : MathF.Round((float)rng.NextDouble() * 4 - 1, 2);
+        for (int i = 0; i < c.Length; i++) c[i] = rng.Next(5) == 0 ? 1 : i % 7 == 0 ? (float)rng.NextDouble() : 0;
+        Npy.Write<float>(dir.File("a.npy"), a, n, k);
+        Npy.Write<float>(dir.File("c.npy"), c, n, m);
+        Npy.Write<double>(dir.File("a64.npy"), [.. a.Select(x => (double)x)], n, k);
+        Npy.Write<double>(dir.File("c64.npy"), [.. c.Select(x => (double)x)], n, m);
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
+            "--metrics", metrics, "--out", dir.File("s32.npy"));
+        Assert.True(code == 0, err);
+        (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a64.npy"), "--concepts", dir.File("c64.npy"),
+            "--metrics", metrics, "--out", dir.File("s64.npy"));
+        Assert.True(code == 0, err);
+        Assert.Equal(File.ReadAllBytes(dir.File("s64.npy")), File.ReadAllBytes(dir.File("s32.npy")));
+    }
+
+    [Fact]
+    public void A_non_finite_value_in_a_float32_file_read_in_place_is_named_with_the_file()
+    {
+        using var dir = new TempDir();
+        var a = new float[40 * 20];
+        a[333] = float.NaN;
+        Npy.Write<float>(dir.File("a.npy"), a, 40, 20);
+        Npy.Write<float>(dir.File("c.npy"), new float[40 * 3], 40, 3);
+        var (code, _, err) = CliRunner.Run("neurons", "score", "--activations", dir.File("a.npy"), "--concepts", dir.File("c.npy"),
+            "--metrics", "inverse_auc", "--out", dir.File("s.npy"));
+        Assert.Equal(2, code);
+        Assert.Contains(dir.File("a.npy") + ": Activations: value NaN at input 16, neuron 13 is not finite", err);
+        Assert.False(File.Exists(dir.File("s.npy")));
+    }
+
     [Fact]
     public void Score_writes_a_metrics_by_neurons_by_concepts_npy_that_reads_back()
     {
