@@ -30,9 +30,10 @@ public static class NeuronsDataCommands
         var reduce = new Option<string>("--reduce") { Description = "Spatial reduction of C×h×w layers: mean, max, or none (every location is a probing input). A 2-D per-sample output is read as tokens × features (T×D: D neurons, T locations), as transformers lay it out.", DefaultValueFactory = _ => "mean", HelpName = "mean|max|none" };
         reduce.AcceptOnlyFromAmong("mean", "max", "none");
         var batch = new Option<int>("--batch-size") { Description = "Images per model call (and per committed chunk, the unit of resuming).", DefaultValueFactory = _ => 32, HelpName = "n" };
+        var force = new Option<bool>("--force") { Description = "Recompute even when --out is already complete (or partly done) for the same model, options and data." };
         var command = new Command("extract", "Extract a layer's activations (neurons) for a probing set, batched, streamed to NPY, resumable: run the same command again after a kill to continue. A run resumes (or, when finished, is not redone) only if the model, its config, the options and the content of every input are unchanged; the content check costs one sequential read of the inputs (XxHash128, several GB/s).")
         {
-            model, config, layer, images, inputs, output, reduce, batch,
+            model, config, layer, images, inputs, output, reduce, batch, force,
         };
         command.SetAction(parse =>
         {
@@ -95,7 +96,7 @@ public static class NeuronsDataCommands
                     throw new InputDataException($"{n} images × {per} rows × {c} neurons of '{layerName}' do not fit one activation matrix (or --batch-size {batchSize} is too large); use fewer images, --reduce mean or a smaller --batch-size.");
                 var signature = Signature(modelPath, configPath, inputsPath is not null ? [inputsPath] : [.. dataset!.Items.Select(i => i.Path)],
                     $"{layerName}|{mode}|{layout}|{n}|{per}|{c}", Enumerable.Range(0, n).Select(source.PathOf));
-                using var stack = ResumableStack.Open(outPath, [n * per, c], signature, rowsCsv, "row,image,path,y,x");
+                using var stack = ResumableStack.Open(outPath, [n * per, c], signature, rowsCsv, "row,image,path,y,x", parse.GetValue(force));
                 if (stack.IsComplete)
                 {
                     context.Out.WriteLine($"Already complete: {outPath} holds all {n * per} × {c} activations of '{layerName}' ({mode.ToString().ToLowerInvariant()}) for this model and data; nothing recomputed.");

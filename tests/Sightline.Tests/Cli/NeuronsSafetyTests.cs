@@ -189,6 +189,22 @@ public sealed class NeuronsSafetyTests
         (code, stdout, _) = CliRunner.Run(ExtractArgs(dir.File("X.npy"), dir.File("A.npy")));
         Assert.Equal(0, code);
         Assert.Contains("Already complete", stdout);
+        var first = File.ReadAllBytes(dir.File("A.npy"));
+
+        // --force recomputes every batch of a complete run, and of a killed one from the start; the result is the same.
+        starts.Clear();
+        (code, stdout, err) = RunWithHook(starts.Add, [.. ExtractArgs(dir.File("X.npy"), dir.File("A.npy")), "--force"]);
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("Already complete", stdout);
+        Assert.Equal([0, 1, 2, 3], starts);
+        Assert.Equal(first, File.ReadAllBytes(dir.File("A.npy")));
+        RunWithHook(start => { if (start == 2) throw new OperationCanceledException(); }, [.. ExtractArgs(dir.File("X.npy"), dir.File("A.npy")), "--force"]);
+        starts.Clear();
+        (code, stdout, err) = RunWithHook(starts.Add, [.. ExtractArgs(dir.File("X.npy"), dir.File("A.npy")), "--force"]);
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("resumed", stdout);
+        Assert.Equal([0, 1, 2, 3], starts);
+        Assert.Equal(first, File.ReadAllBytes(dir.File("A.npy")));
     }
 
     [Fact]
