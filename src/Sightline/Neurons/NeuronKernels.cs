@@ -269,32 +269,8 @@ public static class NeuronKernels
             acc.AsSpan().Clear();
             ref double r0 = ref ranks[0];
             ref double a0 = ref acc[0];
-            bool wide = Vector512.IsHardwareAccelerated;
             for (int i = 0; i < n; i++)
-            {
-                int p0 = rowStart[i], p1 = rowStart[i + 1];
-                if (p0 == p1) continue;
-                if (wide)
-                {
-                    var r = Vector512.LoadUnsafe(ref r0, (nuint)i * Block);
-                    for (int p = p0; p < p1; p++)
-                    {
-                        nuint o = (nuint)rowSets[p] * Block;
-                        (Vector512.LoadUnsafe(ref a0, o) + r).StoreUnsafe(ref a0, o);
-                    }
-                }
-                else
-                {
-                    var lo = Vector256.LoadUnsafe(ref r0, (nuint)i * Block);
-                    var hi = Vector256.LoadUnsafe(ref r0, (nuint)i * Block + 4);
-                    for (int p = p0; p < p1; p++)
-                    {
-                        nuint o = (nuint)rowSets[p] * Block;
-                        (Vector256.LoadUnsafe(ref a0, o) + lo).StoreUnsafe(ref a0, o);
-                        (Vector256.LoadUnsafe(ref a0, o + 4) + hi).StoreUnsafe(ref a0, o + 4);
-                    }
-                }
-            }
+                AddToSets(ref Unsafe.Add(ref r0, i * Block), ref a0, rowSets, rowStart[i], rowStart[i + 1]);
             for (int t = 0; t < m; t++)
                 for (int j = 0; j < width; j++) result[(k0 + j) * m + t] = acc[t * Block + j];
             return scratch;
@@ -372,7 +348,6 @@ public static class NeuronKernels
             if (width < Block) chunk.AsSpan().Clear();
             ref int a0 = ref acc[0];
             ref int c0 = ref chunk[0];
-            bool wide = Vector512.IsHardwareAccelerated;
             for (int i0 = 0; i0 < n; i0 += ChunkRows)
             {
                 int rows = Math.Min(ChunkRows, n - i0);
@@ -383,30 +358,7 @@ public static class NeuronKernels
                     for (int r = 0; r < col.Length; r++) chunk[r * Block + j] = (int)col[r];
                 }
                 for (int r = 0; r < rows; r++)
-                {
-                    int p0 = rowStart[i0 + r], p1 = rowStart[i0 + r + 1];
-                    if (p0 == p1) continue;
-                    if (wide)
-                    {
-                        var v = Vector512.LoadUnsafe(ref c0, (nuint)r * Block);
-                        for (int p = p0; p < p1; p++)
-                        {
-                            nuint o = (nuint)rowSets[p] * Block;
-                            (Vector512.LoadUnsafe(ref a0, o) + v).StoreUnsafe(ref a0, o);
-                        }
-                    }
-                    else
-                    {
-                        var lo = Vector256.LoadUnsafe(ref c0, (nuint)r * Block);
-                        var hi = Vector256.LoadUnsafe(ref c0, (nuint)r * Block + 8);
-                        for (int p = p0; p < p1; p++)
-                        {
-                            nuint o = (nuint)rowSets[p] * Block;
-                            (Vector256.LoadUnsafe(ref a0, o) + lo).StoreUnsafe(ref a0, o);
-                            (Vector256.LoadUnsafe(ref a0, o + 8) + hi).StoreUnsafe(ref a0, o + 8);
-                        }
-                    }
-                }
+                    AddToSets(ref Unsafe.Add(ref c0, r * Block), ref a0, rowSets, rowStart[i0 + r], rowStart[i0 + r + 1]);
             }
             for (int t = 0; t < m; t++)
                 for (int j = 0; j < width; j++) result[(k0 + j) * m + t] = acc[t * Block + j] * 0.5;
@@ -416,6 +368,39 @@ public static class NeuronKernels
     }
 
     private const int ChunkRows = 256;
+
+    /// <summary>
+    /// Adds one input's block of ranks (one 64-byte vector: 8 doubles or 16 ints, at <paramref name="row"/>) to the
+    /// accumulator of every concept set that contains the input (<paramref name="rowSets"/>[p0..p1), accumulators one
+    /// block apart from <paramref name="acc"/>), in order: per (neuron, concept) the additions run in ascending input order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddToSets<T>(ref T row, ref T acc, int[] rowSets, int p0, int p1) where T : struct
+    {
+        if (p0 == p1) return;
+        nuint block = (nuint)Vector512<T>.Count;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var v = Vector512.LoadUnsafe(ref row);
+            for (int p = p0; p < p1; p++)
+            {
+                nuint o = (nuint)rowSets[p] * block;
+                (Vector512.LoadUnsafe(ref acc, o) + v).StoreUnsafe(ref acc, o);
+            }
+        }
+        else
+        {
+            nuint half = (nuint)Vector256<T>.Count;
+            var lo = Vector256.LoadUnsafe(ref row);
+            var hi = Vector256.LoadUnsafe(ref row, half);
+            for (int p = p0; p < p1; p++)
+            {
+                nuint o = (nuint)rowSets[p] * block;
+                (Vector256.LoadUnsafe(ref acc, o) + lo).StoreUnsafe(ref acc, o);
+                (Vector256.LoadUnsafe(ref acc, o + half) + hi).StoreUnsafe(ref acc, o + half);
+            }
+        }
+    }
 
     private sealed class IntRankScratch(int n, int sets)
     {
