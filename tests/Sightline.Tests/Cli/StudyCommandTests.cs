@@ -277,21 +277,15 @@ public sealed class StudyCommandTests
     {
         Assert.True(LocalSlurm.Missing() is null, LocalSlurm.Missing());
         using var dir = new TempDir();
-        var study = WriteStudy(dir);
-        var reference = dir.File("ref");
-        Assert.Equal(0, CliRunner.Run("study", "run", study, "--out", reference).Code);
-        Assert.Equal(0, CliRunner.Run("study", "merge", reference).Code);
+        var (study, reference) = SingleProcessReference(dir);
 
         using var slurm = LocalSlurm.Start(TimeSpan.FromSeconds(30));
         var outDir = dir.File("cluster");
         Submit(slurm, study, outDir, 3);
-        var scores = Path.Combine(outDir, "scores.parquet");
         var last = Path.Combine(outDir, "aggregates", "accuracy.json"); // the merge job's last file
         WaitFor(slurm, outDir, () => File.Exists(last), $"the Slurm jobs did not produce {last}");
         Assert.Equal(3, Directory.EnumerateFiles(Path.Combine(outDir, "slurm", "logs"), "shard-*.out").Count());
-        Assert.Equal(StudyTestKit.Rows(Path.Combine(reference, "scores.parquet")), StudyTestKit.Rows(scores));
-        foreach (var table in StudyMerge.Tables)
-            Assert.Equal(File.ReadAllText(Path.Combine(reference, "aggregates", table + ".csv")), File.ReadAllText(Path.Combine(outDir, "aggregates", table + ".csv")));
+        AssertSameResults(reference, outDir);
     }
 
     [Fact]
@@ -300,10 +294,7 @@ public sealed class StudyCommandTests
     {
         Assert.True(LocalSlurm.Missing() is null, LocalSlurm.Missing());
         using var dir = new TempDir();
-        var study = WriteStudy(dir);
-        var reference = dir.File("ref");
-        Assert.Equal(0, CliRunner.Run("study", "run", study, "--out", reference).Code);
-        Assert.Equal(0, CliRunner.Run("study", "merge", reference).Code);
+        var (study, reference) = SingleProcessReference(dir);
 
         // 16 units; shard 1 of 3 computes units 1, 4, 7, 10 and 13, in that order. A folder where unit 7's chunk goes
         // makes that write fail, as a full or read-only file system would: the task stores units 1 and 4, then exits 2.
@@ -349,7 +340,23 @@ public sealed class StudyCommandTests
         }
         var rows = StudyTestKit.Rows(Path.Combine(outDir, "scores.parquet"));
         Assert.Equal(rows.Count, rows.Select(r => string.Join("|", r.Split('|').Where((_, i) => i is 1 or 2 or 3 or 4 or 6 or 9))).Distinct().Count()); // no duplicates
-        Assert.Equal(StudyTestKit.Rows(Path.Combine(reference, "scores.parquet")), rows);
+        AssertSameResults(reference, outDir);
+    }
+
+    /// <summary>The study of <see cref="WriteStudy"/>, run and merged in one process: what every cluster run must equal.</summary>
+    private static (string Study, string Reference) SingleProcessReference(TempDir dir)
+    {
+        var study = WriteStudy(dir);
+        var reference = dir.File("ref");
+        Assert.Equal(0, CliRunner.Run("study", "run", study, "--out", reference).Code);
+        Assert.Equal(0, CliRunner.Run("study", "merge", reference).Code);
+        return (study, reference);
+    }
+
+    /// <summary>The merged rows equal the reference's row for row, and so does every aggregate table.</summary>
+    private static void AssertSameResults(string reference, string outDir)
+    {
+        Assert.Equal(StudyTestKit.Rows(Path.Combine(reference, "scores.parquet")), StudyTestKit.Rows(Path.Combine(outDir, "scores.parquet")));
         foreach (var table in StudyMerge.Tables)
             Assert.Equal(File.ReadAllText(Path.Combine(reference, "aggregates", table + ".csv")), File.ReadAllText(Path.Combine(outDir, "aggregates", table + ".csv")));
     }
