@@ -7,28 +7,40 @@ namespace Sightline.Text.Tests.Cli;
 /// <summary>A real <c>sightline text explain</c> process killed with SIGKILL mid-run, then resumed from its cache.</summary>
 public sealed class TextKillResumeTests
 {
-    [Fact]
-    public void A_killed_run_resumes_from_the_cache_without_losing_or_repeating_answered_calls()
+    /// <summary>6 prompts of six words through TokenSHAP on the echo model, one call at a time: 6 × (1 + 6) = 42 calls.</summary>
+    private static string[] Args(TempFolder dir, LoopbackOpenAiServer server)
     {
-        using var server = new LoopbackOpenAiServer { Latency = TimeSpan.FromMilliseconds(30) };
-        using var dir = new TempFolder();
         File.WriteAllLines(dir.File("p.txt"), Enumerable.Range(0, 6).Select(i => $"prompt {i} has exactly six words"));
-        string[] args = ["text", "explain", "--prompts", dir.File("p.txt"), "--explainer", "tokenshap", "--llm", server.Endpoint.ToString(), "--llm-model", "echo",
-                         "--concurrency", "1", "--cache", dir.File("cache"), "--out", dir.File("a.csv")];
-        // 6 prompts × (1 + 6) calls = 42 in all.
+        return ["text", "explain", "--prompts", dir.File("p.txt"), "--explainer", "tokenshap", "--llm", server.Endpoint.ToString(), "--llm-model", "echo",
+                "--concurrency", "1", "--cache", dir.File("cache"), "--out", dir.File("a.csv")];
+    }
+
+    /// <summary>Starts the CLI as a real process (no inherited DOTNET_/COR settings) and returns once the server has had <paramref name="calls"/> chat requests.</summary>
+    private static Process StartAndWaitForCalls(string[] args, LoopbackOpenAiServer server, int calls)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COR", StringComparison.Ordinal)).ToList())
             start.Environment.Remove(key);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Sightline.Cli.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
-        using (var p = Process.Start(start)!)
+        var p = Process.Start(start)!;
+        var clock = Stopwatch.StartNew();
+        while (server.ChatRequests.Count < calls && clock.Elapsed < TimeSpan.FromMinutes(1))
         {
-            var clock = Stopwatch.StartNew();
-            while (server.ChatRequests.Count < 15 && clock.Elapsed < TimeSpan.FromMinutes(1))
-            {
-                if (p.HasExited) Assert.Fail($"the run ended (exit {p.ExitCode}) before it could be killed: {p.StandardError.ReadToEnd()}");
-                Thread.Sleep(5);
-            }
+            if (p.HasExited) Assert.Fail($"the run ended (exit {p.ExitCode}) before {calls} calls: {p.StandardError.ReadToEnd()}");
+            Thread.Sleep(5);
+        }
+        return p;
+    }
+
+    [Fact]
+    public void A_killed_run_resumes_from_the_cache_without_losing_or_repeating_answered_calls()
+    {
+        using var server = new LoopbackOpenAiServer { Latency = TimeSpan.FromMilliseconds(30) };
+        using var dir = new TempFolder();
+        var args = Args(dir, server);
+        using (var p = StartAndWaitForCalls(args, server, 15))
+        {
             p.Kill();
             p.WaitForExit();
         }
@@ -55,23 +67,10 @@ public sealed class TextKillResumeTests
     {
         using var server = new LoopbackOpenAiServer { Latency = TimeSpan.FromMilliseconds(30) };
         using var dir = new TempFolder();
-        File.WriteAllLines(dir.File("p.txt"), Enumerable.Range(0, 6).Select(i => $"prompt {i} has exactly six words"));
-        string[] args = ["text", "explain", "--prompts", dir.File("p.txt"), "--explainer", "tokenshap", "--llm", server.Endpoint.ToString(), "--llm-model", "echo",
-                         "--concurrency", "1", "--cache", dir.File("cache"), "--out", dir.File("a.csv")];
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COR", StringComparison.Ordinal)).ToList())
-            start.Environment.Remove(key);
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Sightline.Cli.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
+        var args = Args(dir, server);
         string err;
-        using (var p = Process.Start(start)!)
+        using (var p = StartAndWaitForCalls(args, server, 10))
         {
-            var clock = Stopwatch.StartNew();
-            while (server.ChatRequests.Count < 10 && clock.Elapsed < TimeSpan.FromMinutes(1))
-            {
-                if (p.HasExited) Assert.Fail($"the run ended (exit {p.ExitCode}) before it could be interrupted: {p.StandardError.ReadToEnd()}");
-                Thread.Sleep(5);
-            }
             using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) kill.WaitForExit();
             err = p.StandardError.ReadToEnd();
             Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "the run did not stop on SIGINT");
