@@ -4,7 +4,7 @@ namespace Sightline.IO;
 
 /// <summary>
 /// The one way Sightline writes a finished file: the content goes to a temporary file in the destination folder
-/// (<c>.NAME.PID.tmp</c>), is flushed to disk, and only then renamed over the destination. A reader therefore sees the
+/// (<c>.NAME.PID.TID.tmp</c>), is flushed to disk, and only then renamed over the destination. A reader therefore sees the
 /// complete old file or the complete new one, never a truncated mix, and a failed write (disk full, read-only folder,
 /// a parent that is a file) leaves the previous result untouched and no temporary file behind.
 /// </summary>
@@ -138,9 +138,13 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>The temporary name used for <paramref name="fullPath"/>: hidden, in the same folder (so the rename is atomic), unique per process.</summary>
+    /// <summary>
+    /// The temporary name used for <paramref name="fullPath"/> by the calling thread: hidden, in the same folder (so the
+    /// rename is atomic), unique per process and thread (<c>.NAME.PID.TID.tmp</c>), so concurrent writers of the same file,
+    /// in one process or several, never share a temporary file; the last rename wins, each complete.
+    /// </summary>
     public static string TempPathFor(string fullPath) =>
-        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.tmp");
+        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp");
 
     /// <summary>The one-line error for a failed write of <paramref name="path"/>.</summary>
     public static InputDataException CannotWrite(string path, Exception cause) =>

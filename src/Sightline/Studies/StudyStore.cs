@@ -80,7 +80,9 @@ public sealed class StudyStore
             [.. d.Models.Select(m => m.Name)], [.. d.Methods.Select(m => m.Name)], [.. d.Masks.Select(m => m.Name)], [.. d.Masks.Select(m => m.Role)],
             [.. plan.Metrics.Select(m => m.Name)], d.Targets.Kind.ToString(), plan.Canonical(withStatistics: true));
         var path = ManifestPath(dir);
-        if (TryRead(dir) is { } existing)
+        // Read once: the shards of an array start together, and another may create the manifest between two checks.
+        var current = ReadOrNull(path);
+        if (current is not null && Parse(current) is { } existing)
         {
             if (existing.Signature != signature)
             {
@@ -90,23 +92,35 @@ public sealed class StudyStore
                 TryDeleteFolder(Path.Combine(dir, "examples", existing.Signature[..16]));
             }
         }
-        else if (File.Exists(path) && !force)
+        else if (current is not null && !force)
             throw new InputDataException($"{path} is not a readable study manifest; give another --out, or --force to start afresh.");
         var store = new StudyStore(dir, manifest);
         var text = Serialize(manifest);
-        if (!File.Exists(path) || File.ReadAllText(path) != text) AtomicFile.WriteAllText(path, text);
+        if (current != text) AtomicFile.WriteAllText(path, text);
         System.IO.Directory.CreateDirectory(store.ChunkDirectory);
         return store;
     }
 
     /// <summary>Reads the manifest of <paramref name="dir"/>, or null when there is none or it cannot be read.</summary>
-    public static StudyManifest? TryRead(string dir)
+    public static StudyManifest? TryRead(string dir) => ReadOrNull(ManifestPath(dir)) is { } text ? Parse(text) : null;
+
+    /// <summary>The manifest's text, or null when there is no file (it is written by an atomic rename: a reader sees all of it or none).</summary>
+    private static string? ReadOrNull(string path)
     {
-        var path = ManifestPath(dir);
-        if (!File.Exists(path)) return null;
+        try { return File.ReadAllText(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputDataException($"{path}: cannot read the study manifest ({e.Message}); check the folder's permissions, or give another --out.", e);
+        }
+    }
+
+    /// <summary>The manifest in <paramref name="text"/>, or null when it is not one of this format.</summary>
+    private static StudyManifest? Parse(string text)
+    {
         try
         {
-            var o = JsonNode.Parse(File.ReadAllText(path)) as JsonObject;
+            var o = JsonNode.Parse(text) as JsonObject;
             if (o is null || (int?)o["format"] != FormatVersion) return null;
             static IReadOnlyList<string> List(JsonNode? n) => [.. (n as JsonArray ?? []).Select(x => (string)x!)];
             return new StudyManifest((int)o["format"]!, (string)o["study"]!, (string)o["signature"]!, (string)o["study_file"]!, (int)o["samples"]!, (int)o["units"]!,

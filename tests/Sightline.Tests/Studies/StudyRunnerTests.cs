@@ -8,6 +8,32 @@ public sealed class StudyRunnerTests
     private const string Order = "model, method, mask_set, sample, target, metric";
 
     [Fact]
+    public void Shards_opening_a_new_store_at_the_same_moment_all_succeed_with_one_manifest()
+    {
+        // The tasks of a Slurm array start together: each must see either no manifest (and write it) or the complete one,
+        // never refuse a manifest another shard has just created (a check-then-read race once made one task exit 2).
+        using var dir = new TempDir();
+        var plan = StudyPlan.Create(StudyFile.Load(StudyTestKit.Write(dir)));
+        var signature = plan.Signature(new ManagedStudyLoader());
+        for (int round = 0; round < 300; round++)
+        {
+            var outDir = dir.File($"out{round}");
+            using var go = new Barrier(8);
+            var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+            var threads = Enumerable.Range(0, 8).Select(_ => new Thread(() =>
+            {
+                go.SignalAndWait();
+                try { StudyStore.Open(outDir, plan, signature, force: false); }
+                catch (Exception e) { errors.Add(e); }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            Assert.Empty(errors);
+            Assert.Equal(signature, StudyStore.Read(outDir).Manifest.Signature);
+        }
+    }
+
+    [Fact]
     public void Shards_partition_the_work_units_exactly_once_and_deterministically()
     {
         using var dir = new TempDir();
