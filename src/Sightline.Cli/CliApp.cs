@@ -61,8 +61,10 @@ public static class CliApp
     }
 
     /// <summary>The subcommand a command line names first, when it is one; null for anything else (root options, help, typos).</summary>
+    /// <remarks>A lone <c>--version</c> needs no subcommand at all: it gets a name no subcommand has, so none is built.</remarks>
     internal static string? NamedSubcommand(string[] args) =>
-        args.Length > 0 && Array.Exists(Subcommands, c => c.Name == args[0]) ? args[0] : null;
+        args is ["--version"] ? "--version"
+        : args.Length > 0 && Array.Exists(Subcommands, c => c.Name == args[0]) ? args[0] : null;
 
     /// <summary>Runs the command line and returns the exit code.</summary>
     public static int Run(string[] args, CliContext context)

@@ -62,4 +62,21 @@ public sealed class ErrorContractTests
         Assert.Throws<InputDataException>(() => Sightline.Metrics.MetricRegistry.Get("nope"));
         Assert.Throws<InputDataException>(() => Sightline.Neurons.NeuronMetricRegistry.Get("nope"));
     }
+
+    [Fact]
+    public void Version_alone_builds_no_subcommand_and_prints_the_version_as_with_the_whole_tree()
+    {
+        Assert.Equal("--version", CliApp.NamedSubcommand(["--version"]));
+        var context = new CliContext(new StringWriter(), new StringWriter(), Interactive: false);
+        Assert.Empty(CliApp.BuildRoot(context, CliApp.NamedSubcommand(["--version"])).Subcommands);
+        var (code, stdout, stderr) = CliRunner.Run("--version");
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        var full = new StringWriter();
+        Assert.Equal(0, CliApp.Run(CliApp.BuildRoot(new CliContext(full, new StringWriter(), false), null), ["--version"], new CliContext(full, new StringWriter(), false)));
+        Assert.Equal(full.ToString(), stdout);
+        Assert.Matches(@"^\d+\.\d+\.\d+", stdout);
+        // Anything beside --version still builds the whole tree (help lists every subcommand).
+        Assert.Null(CliApp.NamedSubcommand(["--version", "--help"]));
+    }
 }
