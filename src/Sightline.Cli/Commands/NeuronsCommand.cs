@@ -123,6 +123,7 @@ public static class NeuronsCommand
                     results.Add(d.Create(options).Evaluate(probe));
                     progress.Report(results.Count);
                 }
+            mappings.ThrowIfChanged(); // before anything is written: results from an input rewritten mid-run are not kept
             if (npy) WriteNpy(outPath, descriptors, results, probe);
             else ResultWriter.Write(topN > 0 ? TopTable(descriptors, results, probe, conceptNames, topN, options) : LongTable(descriptors, results, probe, conceptNames, options), outPath);
             context.Out.WriteLine($"Scored {probe.Neurons} neurons × {probe.Concepts} concepts over N = {probe.Samples} with {descriptors.Count} metric(s) in {clock.Elapsed.TotalSeconds:0.00} s → {outPath}");
@@ -193,6 +194,7 @@ public static class NeuronsCommand
                     correct = [.. Enumerable.Range(0, probe.Neurons)];
                 }
                 results = SanityTests.Experimental(descriptors, probe, correct, options, eps, options.Seed);
+                mappings.ThrowIfChanged();
             }
             else
             {
@@ -287,6 +289,15 @@ public static class NeuronsCommand
         public void Add(Matrix matrix)
         {
             if (matrix.Mapping is { } m) lock (_items) _items.Add(m);
+        }
+
+        /// <summary>Throws when a mapped input was written to since it was mapped (<see cref="MappedNpyMatrix.ThrowIfChanged"/>).</summary>
+        /// <exception cref="InputDataException">An input changed during the run.</exception>
+        public void ThrowIfChanged()
+        {
+            lock (_items)
+                foreach (var m in _items)
+                    if (m is MappedNpyMatrix mapped) mapped.ThrowIfChanged();
         }
 
         /// <inheritdoc/>

@@ -509,4 +509,33 @@ public sealed class NeuronsSafetyTests
         Assert.DoesNotContain("resumed", stdout);
         Assert.Equal(["A.npy", "A.npy.sightline.json", "A.rows.csv", "images/a.png", "images/b.png", "images/c.png"], Files(dir));
     }
+
+    // ---- inputs are used in place (memory-mapped): a rewrite during the run is an input error, not mixed results ----
+
+    [Fact]
+    public void A_mapped_input_rewritten_in_place_after_it_was_read_is_refused_by_name_and_an_untouched_one_is_not()
+    {
+        using var dir = new TempDir();
+        string a = dir.File("a.npy"), c = dir.File("c.npy");
+        Npy.Write<float>(a, [0.5f, 1, 2, 0, 3, 1], 3, 2);
+        Npy.Write<float>(c, [1f, 0, 0, 1, 1, 0], 3, 2);
+        // Old enough that a write now gets another time stamp whatever the file system's clock granularity.
+        foreach (var f in new[] { a, c }) File.SetLastWriteTimeUtc(f, DateTime.UtcNow.AddHours(-1));
+        using (var untouched = new NeuronsCommand.ProbeMappings())
+        {
+            var probe = NeuronsCommand.LoadProbe(a, c, untouched, out _);
+            Assert.Equal(3, probe.Samples);
+            untouched.ThrowIfChanged();
+        }
+        using var mappings = new NeuronsCommand.ProbeMappings();
+        NeuronsCommand.LoadProbe(a, c, mappings, out _);
+        using (var w = new FileStream(c, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            w.Seek(-4, SeekOrigin.End);
+            w.Write(BitConverter.GetBytes(1f)); // same length, one label changed, in place
+        }
+        var e = Assert.Throws<InputDataException>(mappings.ThrowIfChanged);
+        Assert.Contains(c, e.Message);
+        Assert.Contains("written to while this run read it", e.Message);
+    }
 }
