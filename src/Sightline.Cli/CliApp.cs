@@ -69,6 +69,7 @@ public static class CliApp
     /// <summary>Runs the command line and returns the exit code.</summary>
     public static int Run(string[] args, CliContext context)
     {
+        using var prefetch = ScoreInputPrefetch.Start(args);
         var root = BuildRoot(context, NamedSubcommand(args));
         return Run(root, args, context);
     }

@@ -83,10 +83,12 @@ public static class NeuronsCommand
         {
             var clock = Stopwatch.StartNew();
             // The inputs are mapped and checked while the options and the metric catalogue (a scan of the assembly) are
-            // read, on the other core; their errors still come after those of the options, as in a sequential run.
-            using var mappings = new ProbeMappings();
+            // read, on the other core (from the raw command line, before parsing, when ScoreInputPrefetch could start
+            // it); their errors still come after those of the options, as in a sequential run.
             string aPath = parse.GetValue(activations)!, cPath = parse.GetValue(concepts)!;
-            var loading = Task.Run(() => (Probe: LoadProbe(aPath, cPath, mappings, out var h), Header: h));
+            var prefetched = ScoreInputPrefetch.Take(aPath, cPath);
+            using var mappings = prefetched?.Mappings ?? new ProbeMappings();
+            var loading = prefetched?.Loading ?? Task.Run(() => (Probe: LoadProbe(aPath, cPath, mappings, out var h), Header: h));
             NeuronMetricOptions options;
             IReadOnlyList<NeuronMetricDescriptor> descriptors;
             string outPath;

@@ -337,7 +337,7 @@ public static class NeuronKernels
         if (n == 0 || cols == 0 || m == 0) return result;
         const int Block = 16;
         int blocks = (cols + Block - 1) / Block;
-        Parallel.For(0, blocks, () => new IntRankScratch(n, m), (blk, _, scratch) =>
+        ForEachBlock(blocks, () => new IntRankScratch(n, m), (blk, scratch) =>
         {
             int k0 = blk * Block, width = Math.Min(Block, cols - k0);
             var keys = scratch.Keys; // column j of the block at j·n, keys first, then doubled ranks
@@ -363,9 +363,44 @@ public static class NeuronKernels
             }
             for (int t = 0; t < m; t++)
                 for (int j = 0; j < width; j++) result[(k0 + j) * m + t] = acc[t * Block + j] * 0.5;
-            return scratch;
-        }, _ => { });
+        });
         return result;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for blocks 0 .. <paramref name="count"/> − 1, taken one at a time by up to
+    /// <see cref="Environment.ProcessorCount"/> workers (this thread is one), each with its own scratch, made when it takes its
+    /// first block. A plain Parallel.For without its generic machinery, whose first use in a short process costs several
+    /// milliseconds of start-up. Failures end the other workers after their current block and surface together as an
+    /// <see cref="AggregateException"/>, as from Parallel.For.
+    /// </summary>
+    internal static void ForEachBlock<TScratch>(int count, Func<TScratch> scratch, Action<int, TScratch> body)
+    {
+        int next = -1;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        void Work()
+        {
+            TScratch? s = default;
+            bool made = false;
+            try
+            {
+                for (int b; (b = Interlocked.Increment(ref next)) < count;)
+                {
+                    if (!made) { s = scratch(); made = true; }
+                    body(b, s!);
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+                Volatile.Write(ref next, count); // the others stop after their current block
+            }
+        }
+        var helpers = new Task[Math.Max(0, Math.Min(Environment.ProcessorCount, count) - 1)];
+        for (int w = 0; w < helpers.Length; w++) helpers[w] = Task.Run(Work);
+        Work();
+        Task.WaitAll(helpers);
+        if (!failures.IsEmpty) throw new AggregateException(failures);
     }
 
     private const int ChunkRows = 256;

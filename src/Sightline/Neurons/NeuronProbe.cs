@@ -22,7 +22,7 @@ public sealed record ActiveSets(int[][] Indices, double[][]? Weights, double[] A
 /// <c>RowSets[RowStart[i] .. RowStart[i + 1])</c>, ascending; <paramref name="Counts"/> holds m₁ per concept.
 /// </summary>
 /// <param name="RowStart">N + 1 offsets into <paramref name="RowSets"/>.</param>
-/// <param name="RowSets">The concepts of every input, input by input.</param>
+/// <param name="RowSets">The concepts of every input, input by input (entries after <c>RowStart[N]</c> are unused space).</param>
 /// <param name="Counts">m₁ = |{i : cᵢ ≥ 0.5}| per concept.</param>
 /// <param name="FirstInvalid">The flat index of the first label that is NaN or outside [0, 1], or −1.</param>
 internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, int FirstInvalid)
@@ -32,7 +32,7 @@ internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, 
     {
         var rowStart = new int[n + 1];
         var counts = new int[m];
-        var sets = new int[Math.Max(16, n * 4)];
+        var sets = GC.AllocateUninitializedArray<int>(Math.Max(16, n * 4));
         int used = 0;
         int firstInvalid = -1;
         var half = Vector512.Create(0.5f);
@@ -41,7 +41,16 @@ internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, 
         for (int i = 0; i < n; i++)
         {
             nuint row = (nuint)((long)i * m);
-            if (sets.Length - used < m) Array.Resize(ref sets, Math.Max(sets.Length * 2, used + m));
+            if (sets.Length - used < m)
+            {
+                // Grown to what the rows so far project for all N (plus a tenth), so that dense labels take one or two
+                // copies instead of a doubling per size; the space after the last row stays unused.
+                long projected = i == 0 ? 0 : (long)((double)used / i * n * 1.1);
+                int grown = (int)Math.Min(Array.MaxLength, Math.Max(Math.Max((long)sets.Length * 2, used + (long)m), projected));
+                var larger = GC.AllocateUninitializedArray<int>(grown);
+                sets.AsSpan(0, used).CopyTo(larger);
+                sets = larger;
+            }
             int t = 0;
             var valid = Vector512<float>.AllBitsSet;
             for (; t + 16 <= m; t += 16)
@@ -73,7 +82,7 @@ internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, 
                 }
             rowStart[i + 1] = used;
         }
-        return new ConceptRows(rowStart, used == sets.Length ? sets : sets[..used], counts, firstInvalid);
+        return new ConceptRows(rowStart, sets, counts, firstInvalid);
     }
 }
 
@@ -159,9 +168,11 @@ public sealed class NeuronProbe
         CheckShape(activations.Length, concepts.Length, samples, neurons, conceptCount);
         int badA = -1;
         ConceptRows? rows = null;
-        Parallel.Invoke(
-            () => badA = FirstNonFinite(activations.Span),
-            () => rows = ConceptRows.Collect(concepts.Span, samples, conceptCount));
+        // The two passes side by side: one on a pool thread, one here (Task.Run rather than Parallel.Invoke, whose first
+        // use in a process costs a few milliseconds of start-up before either pass begins).
+        var check = Task.Run(() => badA = FirstNonFinite(activations.Span));
+        rows = ConceptRows.Collect(concepts.Span, samples, conceptCount);
+        check.GetAwaiter().GetResult();
         if (badA >= 0) throw NotFinite(activations.Span[badA], badA, neurons);
         if (rows!.FirstInvalid >= 0) throw NotALabel(concepts.Span[rows.FirstInvalid], rows.FirstInvalid, conceptCount);
         return new NeuronProbe(null, null, activations, concepts, rows, samples, neurons, conceptCount);

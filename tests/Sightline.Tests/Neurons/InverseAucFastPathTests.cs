@@ -197,4 +197,54 @@ public sealed class InverseAucFastPathTests
         Assert.Throws<ArgumentOutOfRangeException>(() => NeuronKernels.MidrankSetSums([1, 2, 3], 3, 1, [[0, 3]]));
         Assert.Throws<ArgumentOutOfRangeException>(() => NeuronKernels.MidrankSetSums([1, 2, 3], 3, 1, [[-1]]));
     }
+
+    [Theory]
+    [InlineData("dense")]     // every label positive: the set list outgrows its first guess at once
+    [InlineData("late")]      // no positives in the first half, then all: the projection from the rows so far is 0
+    [InlineData("growing")]   // density rising row by row: several projections, each too small
+    public void Concept_rows_of_any_density_profile_match_the_double_probe_and_give_the_same_inverse_auc(string profile)
+    {
+        const int n = 500, k = 17, m = 37;
+        var (a, _) = RandomFloats(61, n, k, m);
+        var c = new float[n * m];
+        var rng = new Random(7);
+        for (int i = 0; i < n; i++)
+            for (int t = 0; t < m; t++)
+                c[i * m + t] = profile switch
+                {
+                    "dense" => 1f,
+                    "late" => i < n / 2 ? 0f : 1f,
+                    _ => rng.NextDouble() < (double)i / n ? 1f : 0f,
+                };
+        var single = NeuronProbe.FromRowMajor(a, c, n, k, m);
+        var wide = NeuronProbe.FromRowMajor([.. a.Select(x => (double)x)], [.. c.Select(x => (double)x)], n, k, m);
+        var rows = single.Rows();
+        Assert.Equal(n + 1, rows.RowStart.Length);
+        Assert.True(rows.RowSets.Length >= rows.RowStart[n]);
+        var ws = wide.ConceptSets();
+        var ss = single.ConceptSets();
+        for (int t = 0; t < m; t++) Assert.Equal(ws.Indices[t], ss.Indices[t]);
+        Assert.Equal(PreviousInverseAuc(wide), new InverseAuc(new NeuronMetricOptions()).Evaluate(single).Values);
+    }
+
+    [Fact]
+    public void The_block_loop_runs_every_block_once_with_one_scratch_per_worker_and_gathers_failures()
+    {
+        const int count = 1000;
+        var runs = new int[count];
+        int scratches = 0;
+        NeuronKernels.ForEachBlock(count, () => Interlocked.Increment(ref scratches), (b, _) => Interlocked.Increment(ref runs[b]));
+        Assert.All(runs, r => Assert.Equal(1, r));
+        Assert.InRange(scratches, 1, Environment.ProcessorCount);
+
+        int none = 0;
+        NeuronKernels.ForEachBlock(0, () => Interlocked.Increment(ref none), (_, _) => Interlocked.Increment(ref none));
+        Assert.Equal(0, none);
+
+        var e = Assert.Throws<AggregateException>(() => NeuronKernels.ForEachBlock(count, () => 0, (b, _) =>
+        {
+            if (b == 17) throw new InvalidOperationException("block 17");
+        }));
+        Assert.Contains(e.InnerExceptions, x => x is InvalidOperationException { Message: "block 17" });
+    }
 }
