@@ -181,6 +181,16 @@ public sealed class InverseAucFastPathTests
     }
 
     [Fact]
+    public void The_built_in_class_list_holds_exactly_the_neuron_metrics_the_catalogue_scan_finds_with_their_own_factories()
+    {
+        var scanned = Sightline.Evaluation.MetricCatalogue.Neuron.Select(e => e.Type).OrderBy(t => t.FullName).ToArray();
+        var listed = NeuronMetricRegistry.BuiltInClasses.Select(c => c.Type).OrderBy(t => t.FullName).ToArray();
+        Assert.Equal(scanned, listed);
+        foreach (var (type, create) in NeuronMetricRegistry.BuiltInClasses)
+            Assert.IsType(type, create(new NeuronMetricOptions()));
+    }
+
+    [Fact]
     public void Set_sums_of_midranks_match_a_hand_count()
     {
         // Column 0: (3, 1, 3, −0, 0) → midranks (3.5, 2, 3.5, 0.5, 0.5); column 1: (1, 2, 3, 4, 5) → (0, 1, 2, 3, 4).
