@@ -82,9 +82,9 @@ public static class NeuronsCommand
         command.SetAction(parse =>
         {
             var clock = Stopwatch.StartNew();
-            // The inputs are mapped and checked while the options and the metric catalogue (a scan of the assembly) are
-            // read, on the other core (from the raw command line, before parsing, when ScoreInputPrefetch could start
-            // it); their errors still come after those of the options, as in a sequential run.
+            // The inputs are mapped and checked on the other core while the options are read and the metrics looked up
+            // (started from the raw command line, before parsing, when ScoreInputPrefetch could start it); their errors
+            // still come after those of the options, as in a sequential run.
             string aPath = parse.GetValue(activations)!, cPath = parse.GetValue(concepts)!;
             var prefetched = ScoreInputPrefetch.Take(aPath, cPath);
             using var mappings = prefetched?.Mappings ?? new ProbeMappings();
