@@ -166,7 +166,7 @@ public static class NeuronKernels
     public static double[] SparseRowSums(int[][] sets, double[][]? weights, float[] rowMajor, int cols)
     {
         var result = new double[sets.Length * cols];
-        Parallel.For(0, sets.Length, () => new double[cols], (s, _, buffer) =>
+        ForEachBlock(sets.Length, () => new double[cols], (s, buffer) =>
         {
             var acc = result.AsSpan(s * cols, cols);
             var set = sets[s];
@@ -177,8 +177,7 @@ public static class NeuronKernels
                 if (w is null) TensorPrimitives.Add(acc, buffer, acc);
                 else TensorPrimitives.MultiplyAdd(buffer, w[j], acc, acc);
             }
-            return buffer;
-        }, _ => { });
+        });
         return result;
     }
 
@@ -247,7 +246,7 @@ public static class NeuronKernels
         var (rowStart, rowSets) = SetsByInput(sets, n);
         const int Block = 8;
         int blocks = (cols + Block - 1) / Block;
-        Parallel.For(0, blocks, () => new RankScratch(n, m), (blk, _, scratch) =>
+        ForEachBlock(blocks, () => new RankScratch(n, m), (blk, scratch) =>
         {
             int k0 = blk * Block, width = Math.Min(Block, cols - k0);
             var ranks = scratch.Interleaved;
@@ -274,8 +273,7 @@ public static class NeuronKernels
                 AddToSets(ref Unsafe.Add(ref r0, i * Block), ref a0, rowSets, rowStart[i], rowStart[i + 1]);
             for (int t = 0; t < m; t++)
                 for (int j = 0; j < width; j++) result[(k0 + j) * m + t] = acc[t * Block + j];
-            return scratch;
-        }, _ => { });
+        });
         return result;
     }
 
