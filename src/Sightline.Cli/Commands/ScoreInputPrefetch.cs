@@ -44,13 +44,19 @@ internal sealed class ScoreInputPrefetch : IDisposable
         return prefetch;
     }
 
-    // A regular file with room for an NPY header or a CSV row: never a folder, a pipe or a device (whose reads may block).
+    // A regular file (a symbolic link is followed to its final target) with room for an NPY header or a CSV row: never a
+    // folder, a pipe or a device (whose reads may block; they have no length).
     private static bool IsRegularFile(string path)
     {
         try
         {
             var info = new FileInfo(path);
-            return info.Exists && info.LinkTarget is null && info.Length >= 16
+            if (info.LinkTarget is not null)
+            {
+                if (File.ResolveLinkTarget(path, returnFinalTarget: true) is not FileInfo target) return false;
+                info = target;
+            }
+            return info.Exists && info.Length >= 16
                 && (info.Attributes & (FileAttributes.Directory | FileAttributes.Device | FileAttributes.ReparsePoint)) == 0;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)

@@ -33,6 +33,11 @@ public sealed class ScoreInputPrefetchTests
         Assert.Null(ScoreInputPrefetch.Start(["neurons", "score", "--activations", a, "--activations", a, "--concepts", c]));
         Assert.Null(ScoreInputPrefetch.Start(["neurons", "score", "--activations", dir.File("folder"), "--concepts", c, "--out", "x.npy"]));
         Assert.Null(ScoreInputPrefetch.Start(["neurons", "score", "--activations", dir.File("missing.npy"), "--concepts", c, "--out", "x.npy"]));
+        File.CreateSymbolicLink(dir.File("linked.npy"), a); // a link to a regular file is followed
+        using (var linked = ScoreInputPrefetch.Start(["neurons", "score", "--activations", dir.File("linked.npy"), "--concepts", c, "--out", "x.npy"]))
+            Assert.NotNull(linked);
+        File.CreateSymbolicLink(dir.File("to-folder.npy"), dir.File("folder"));
+        Assert.Null(ScoreInputPrefetch.Start(["neurons", "score", "--activations", dir.File("to-folder.npy"), "--concepts", c, "--out", "x.npy"]));
         using var p = ScoreInputPrefetch.Start(["neurons", "score", "--activations", a, "--concepts", c, "--out", "x.npy"]);
         Assert.NotNull(p);
         Assert.Null(ScoreInputPrefetch.Take(c, a));
