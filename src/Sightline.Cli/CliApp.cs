@@ -26,12 +26,13 @@ public static class ExitCodes
 /// <summary>Entry point shared by <c>Main</c> and the CLI tests (console passed in).</summary>
 public static class CliApp
 {
-    // Every subcommand by name, in the order `sightline --help` lists them.
-    private static readonly (string Name, Func<CliContext, Command> Build)[] Subcommands =
+    // Every subcommand by name, in the order `sightline --help` lists them; a group (neurons, text) also takes the name of
+    // the child the command line gives next, to build only that child (see AddChildren).
+    private static readonly (string Name, Func<CliContext, string?, Command> Build)[] Subcommands =
     [
-        ("align", AlignCommand.Build), ("explain", ExplainCommand.Build), ("evaluate", EvaluateCommand.Build),
-        ("qge-check", QgeCheckCommand.Build), ("evaluate-sanity", EvaluateSanityCommand.Build), ("demo", DemoCommand.Build),
-        ("neurons", NeuronsCommand.Build), ("report", ReportCommand.Build), ("study", StudyCommand.Build), ("text", TextCommand.Build),
+        ("align", (c, _) => AlignCommand.Build(c)), ("explain", (c, _) => ExplainCommand.Build(c)), ("evaluate", (c, _) => EvaluateCommand.Build(c)),
+        ("qge-check", (c, _) => QgeCheckCommand.Build(c)), ("evaluate-sanity", (c, _) => EvaluateSanityCommand.Build(c)), ("demo", (c, _) => DemoCommand.Build(c)),
+        ("neurons", NeuronsCommand.Build), ("report", (c, _) => ReportCommand.Build(c)), ("study", (c, _) => StudyCommand.Build(c)), ("text", TextCommand.Build),
     ];
 
     /// <summary>Builds the command tree.</summary>
@@ -42,7 +43,13 @@ public static class CliApp
     /// names its subcommand first parses and runs the same with the others left out, and building them all costs about
     /// 25 ms of start-up (their options, descriptions and catalogues), a tenth of a short run.
     /// </summary>
-    internal static Command BuildRoot(CliContext context, string? only)
+    internal static Command BuildRoot(CliContext context, string? only) => BuildRoot(context, only, null);
+
+    /// <summary>
+    /// <see cref="BuildRoot(CliContext, string?)"/>, and within the group <paramref name="only"/> (neurons, text) only its
+    /// child <paramref name="onlyChild"/> when that names one: <c>neurons score</c> builds neither sanity, extract nor concepts.
+    /// </summary>
+    internal static Command BuildRoot(CliContext context, string? only, string? onlyChild)
     {
         // A named root (not RootCommand, which takes the host's executable name) so help reads 'sightline' everywhere.
         var root = new Command("sightline", "Sightline: measure whether machine-learning models are right for the right reasons.")
@@ -50,15 +57,32 @@ public static class CliApp
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),
         };
-        foreach (var (name, build) in Subcommands)
-            if (only is null || only == name)
-            {
-                var command = build(context);
-                if (command.Name != name) throw new InvalidOperationException($"Subcommand '{name}' builds a command named '{command.Name}'.");
-                root.Add(command);
-            }
+        // A name that is no subcommand (the lone --version's) builds none.
+        AddChildren(root, only, Subcommands.Select(s => (s.Name, (Func<Command>)(() => s.Build(context, only is null ? null : onlyChild)))), allForOtherNames: false);
         return root;
     }
+
+    /// <summary>
+    /// Adds <paramref name="children"/> to <paramref name="parent"/> in order, or only the one named <paramref name="only"/>
+    /// when it is one of them. Any other word (help, a typo) gets them all when <paramref name="allForOtherNames"/> (so help
+    /// lists every child and a typo gets the parser's usual error), none otherwise. Each child must build a command of its
+    /// table name.
+    /// </summary>
+    internal static void AddChildren(Command parent, string? only, IEnumerable<(string Name, Func<Command> Build)> children, bool allForOtherNames = true)
+    {
+        var list = children.ToList();
+        bool all = only is null || (allForOtherNames && !list.Exists(c => c.Name == only));
+        foreach (var (name, build) in list)
+            if (all || only == name)
+            {
+                var command = build();
+                if (command.Name != name) throw new InvalidOperationException($"Subcommand '{name}' builds a command named '{command.Name}'.");
+                parent.Add(command);
+            }
+    }
+
+    /// <summary>The word after a named subcommand: the child of a group (neurons, text) a command line names, if it names one.</summary>
+    internal static string? NamedChild(string[] args) => args.Length > 1 && NamedSubcommand(args) is not null ? args[1] : null;
 
     /// <summary>The subcommand a command line names first, when it is one; null for anything else (root options, help, typos).</summary>
     /// <remarks>A lone <c>--version</c> needs no subcommand at all: it gets a name no subcommand has, so none is built.</remarks>
@@ -70,9 +94,10 @@ public static class CliApp
     public static int Run(string[] args, CliContext context)
     {
         using var prefetch = ScoreInputPrefetch.Start(args);
-        var root = BuildRoot(context, NamedSubcommand(args));
-        return Run(root, args, context);
+        return BuildAndRun(args, context);
     }
+
+    private static int BuildAndRun(string[] args, CliContext context) => Run(BuildRoot(context, NamedSubcommand(args), NamedChild(args)), args, context);
 
     /// <summary>Runs <paramref name="root"/> on the command line with the error contract: 0/1 from the command, 2 for usage, input and I/O errors, 3 for defects.</summary>
     internal static int Run(Command root, string[] args, CliContext context)
@@ -162,6 +187,17 @@ public static class CliApp
     /// <summary>Runs with the process console.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
         Run(args, new CliContext(stdout, stderr, !Console.IsErrorRedirected));
+
+    /// <summary>
+    /// The process's entry: <see cref="Run(string[], TextWriter, TextWriter)"/> on the console, with the input prefetch
+    /// (<see cref="ScoreInputPrefetch"/>) started before the console's first use, whose set-up (terminal and signal
+    /// handling, encodings: about 6 ms) then overlaps the reading on the other core instead of delaying it.
+    /// </summary>
+    internal static int RunOnConsole(string[] args)
+    {
+        using var prefetch = ScoreInputPrefetch.Start(args);
+        return BuildAndRun(args, new CliContext(Console.Out, Console.Error, !Console.IsErrorRedirected));
+    }
 
     /// <summary>
     /// The one-line message for an input, usage or I/O error (exit code 2), or null when <paramref name="ex"/> is a

@@ -12,13 +12,17 @@ namespace Sightline.Cli.Commands;
 public static class NeuronsCommand
 {
     /// <summary>Builds the command group.</summary>
-    public static Command Build(CliContext context)
+    public static Command Build(CliContext context) => Build(context, null);
+
+    /// <summary>Builds the command group with only the child <paramref name="only"/> when it names one (see <see cref="CliApp.AddChildren"/>).</summary>
+    internal static Command Build(CliContext context, string? only)
     {
         var command = new Command("neurons", "Evaluate neuron explanations: score neurons against concept labels, and sanity-test the metrics (Oikarinen, Yan, Weng, ICML 2025).");
-        command.Add(BuildScore(context));
-        command.Add(BuildSanity(context));
-        command.Add(NeuronsDataCommands.BuildExtract(context));
-        command.Add(NeuronsDataCommands.BuildConcepts(context));
+        CliApp.AddChildren(command, only,
+        [
+            ("score", () => BuildScore(context)), ("sanity", () => BuildSanity(context)),
+            ("extract", () => NeuronsDataCommands.BuildExtract(context)), ("concepts", () => NeuronsDataCommands.BuildConcepts(context)),
+        ]);
         return command;
     }
 

@@ -25,14 +25,18 @@ public static class TextCommand
     private static readonly string[] Accepted = [.. Explainers, "semex-A-r", "semex-R-r"];
 
     /// <summary>Builds the command group.</summary>
-    public static Command Build(CliContext context)
+    public static Command Build(CliContext context) => Build(context, null);
+
+    /// <summary>Builds the command group with only the child <paramref name="only"/> when it names one (see <see cref="CliApp.AddChildren"/>).</summary>
+    internal static Command Build(CliContext context, string? only)
     {
         var command = new Command("text", "Explain text models with TokenSHAP and SemeX (LLMs over an OpenAI-compatible API, MiniLM embeddings, ONNX text classifiers) and evaluate the explanations (faithfulness curve, label accuracy, steering).");
-        command.Add(BuildExplain(context));
-        command.Add(TextEvaluationCommands.BuildFaithfulness(context));
-        command.Add(TextEvaluationCommands.BuildAccuracy(context));
-        command.Add(TextEvaluationCommands.BuildSteer(context));
-        command.Add(TextDemoCommand.Build(context));
+        CliApp.AddChildren(command, only,
+        [
+            ("explain", () => BuildExplain(context)), ("faithfulness", () => TextEvaluationCommands.BuildFaithfulness(context)),
+            ("accuracy", () => TextEvaluationCommands.BuildAccuracy(context)), ("steer", () => TextEvaluationCommands.BuildSteer(context)),
+            ("demo", () => TextDemoCommand.Build(context)),
+        ]);
         return command;
     }
 

@@ -144,40 +144,42 @@ public static class NeuronMetricRegistry
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, NeuronMetricDescriptor> _byType = new();
 
     /// <summary>
-    /// The built-in metric classes with their factories, for <see cref="ByClassName"/>: a metric named in <c>--metrics</c> is
-    /// then found with no reflection over the assembly (looking a type up by name, <c>Assembly.GetType</c>, took about 5 ms
-    /// and <c>GetMethod</c> + <c>CreateDelegate</c> 2 ms of a 0.1 s <c>neurons score</c>). The catalogue still finds every
-    /// class by its scan; a test checks that this list holds exactly the neuron metrics the scan finds.
+    /// The built-in metric class named <paramref name="className"/> with its factory, for <see cref="ByClassName"/>, or null:
+    /// a metric named in <c>--metrics</c> is then found with no reflection over the assembly (looking a type up by name,
+    /// <c>Assembly.GetType</c>, took about 5 ms and <c>GetMethod</c> + <c>CreateDelegate</c> 2 ms of a 0.1 s <c>neurons score</c>),
+    /// and only that class is loaded (a table of all of them loaded every class, about 2 ms). The catalogue still finds every
+    /// class by its scan; a test checks that this finds exactly the neuron metrics the scan finds.
     /// </summary>
-    internal static readonly (Type Type, Func<NeuronMetricOptions, INeuronMetric> Create)[] BuiltInClasses =
-    [
-        (typeof(Metrics.Accuracy), Metrics.Accuracy.Create),
-        (typeof(Metrics.Auc), Metrics.Auc.Create),
-        (typeof(Metrics.Auprc), Metrics.Auprc.Create),
-        (typeof(Metrics.BalancedAccuracy), Metrics.BalancedAccuracy.Create),
-        (typeof(Metrics.CombinedAuc), Metrics.CombinedAuc.Create),
-        (typeof(Metrics.CombinedBalancedAccuracy), Metrics.CombinedBalancedAccuracy.Create),
-        (typeof(Metrics.Correlation), Metrics.Correlation.Create),
-        (typeof(Metrics.CorrelationTopRandom), Metrics.CorrelationTopRandom.Create),
-        (typeof(Metrics.CorrelationTopRandomBinary), Metrics.CorrelationTopRandomBinary.Create),
-        (typeof(Metrics.Cosine), Metrics.Cosine.Create),
-        (typeof(Metrics.F1), Metrics.F1.Create),
-        (typeof(Metrics.InverseAuc), Metrics.InverseAuc.Create),
-        (typeof(Metrics.InverseAuprc), Metrics.InverseAuprc.Create),
-        (typeof(Metrics.InverseBalancedAccuracy), Metrics.InverseBalancedAccuracy.Create),
-        (typeof(Metrics.Iou), Metrics.Iou.Create),
-        (typeof(Metrics.Mad), Metrics.Mad.Create),
-        (typeof(Metrics.Precision), Metrics.Precision.Create),
-        (typeof(Metrics.PrecisionBalancedAccuracy), Metrics.PrecisionBalancedAccuracy.Create),
-        (typeof(Metrics.PrecisionInverseBalancedAccuracy), Metrics.PrecisionInverseBalancedAccuracy.Create),
-        (typeof(Metrics.Recall), Metrics.Recall.Create),
-        (typeof(Metrics.RecallAuc), Metrics.RecallAuc.Create),
-        (typeof(Metrics.RecallInverseAuc), Metrics.RecallInverseAuc.Create),
-        (typeof(Metrics.Spearman), Metrics.Spearman.Create),
-        (typeof(Metrics.SpearmanTopRandom), Metrics.SpearmanTopRandom.Create),
-        (typeof(Metrics.SpearmanTopRandomBinary), Metrics.SpearmanTopRandomBinary.Create),
-        (typeof(Metrics.Wpmi), Metrics.Wpmi.Create),
-    ];
+    internal static (Type Type, Func<NeuronMetricOptions, INeuronMetric> Create)? BuiltInClass(string className) => className switch
+    {
+        "Accuracy" => (typeof(Metrics.Accuracy), Metrics.Accuracy.Create),
+        "Auc" => (typeof(Metrics.Auc), Metrics.Auc.Create),
+        "Auprc" => (typeof(Metrics.Auprc), Metrics.Auprc.Create),
+        "BalancedAccuracy" => (typeof(Metrics.BalancedAccuracy), Metrics.BalancedAccuracy.Create),
+        "CombinedAuc" => (typeof(Metrics.CombinedAuc), Metrics.CombinedAuc.Create),
+        "CombinedBalancedAccuracy" => (typeof(Metrics.CombinedBalancedAccuracy), Metrics.CombinedBalancedAccuracy.Create),
+        "Correlation" => (typeof(Metrics.Correlation), Metrics.Correlation.Create),
+        "CorrelationTopRandom" => (typeof(Metrics.CorrelationTopRandom), Metrics.CorrelationTopRandom.Create),
+        "CorrelationTopRandomBinary" => (typeof(Metrics.CorrelationTopRandomBinary), Metrics.CorrelationTopRandomBinary.Create),
+        "Cosine" => (typeof(Metrics.Cosine), Metrics.Cosine.Create),
+        "F1" => (typeof(Metrics.F1), Metrics.F1.Create),
+        "InverseAuc" => (typeof(Metrics.InverseAuc), Metrics.InverseAuc.Create),
+        "InverseAuprc" => (typeof(Metrics.InverseAuprc), Metrics.InverseAuprc.Create),
+        "InverseBalancedAccuracy" => (typeof(Metrics.InverseBalancedAccuracy), Metrics.InverseBalancedAccuracy.Create),
+        "Iou" => (typeof(Metrics.Iou), Metrics.Iou.Create),
+        "Mad" => (typeof(Metrics.Mad), Metrics.Mad.Create),
+        "Precision" => (typeof(Metrics.Precision), Metrics.Precision.Create),
+        "PrecisionBalancedAccuracy" => (typeof(Metrics.PrecisionBalancedAccuracy), Metrics.PrecisionBalancedAccuracy.Create),
+        "PrecisionInverseBalancedAccuracy" => (typeof(Metrics.PrecisionInverseBalancedAccuracy), Metrics.PrecisionInverseBalancedAccuracy.Create),
+        "Recall" => (typeof(Metrics.Recall), Metrics.Recall.Create),
+        "RecallAuc" => (typeof(Metrics.RecallAuc), Metrics.RecallAuc.Create),
+        "RecallInverseAuc" => (typeof(Metrics.RecallInverseAuc), Metrics.RecallInverseAuc.Create),
+        "Spearman" => (typeof(Metrics.Spearman), Metrics.Spearman.Create),
+        "SpearmanTopRandom" => (typeof(Metrics.SpearmanTopRandom), Metrics.SpearmanTopRandom.Create),
+        "SpearmanTopRandomBinary" => (typeof(Metrics.SpearmanTopRandomBinary), Metrics.SpearmanTopRandomBinary.Create),
+        "Wpmi" => (typeof(Metrics.Wpmi), Metrics.Wpmi.Create),
+        _ => null,
+    };
 
     // A built-in metric found without the catalogue's scan of the whole assembly (about 25 ms of start-up, a quarter of a
     // short `neurons score`): the class named like the metric in PascalCase (inverse_auc → InverseAuc) in
@@ -185,9 +187,7 @@ public static class NeuronMetricRegistry
     internal static NeuronMetricDescriptor? ByClassName(string name)
     {
         var pascal = string.Concat(name.Split('_').Select(p => p.Length == 0 ? "" : char.ToUpperInvariant(p[0]) + p[1..].ToLowerInvariant()));
-        int found = Array.FindIndex(BuiltInClasses, c => c.Type.Name == pascal);
-        if (found < 0) return null;
-        var (type, create) = BuiltInClasses[found];
+        if (BuiltInClass(pascal) is not var (type, create) || type.Name != pascal) return null;
         if (type.GetCustomAttribute<MetricAttribute>() is not { Family: MetricFamily.Neuron } info || !string.Equals(info.Name, name, StringComparison.OrdinalIgnoreCase)) return null;
         return _byType.GetOrAdd(type, _ => new NeuronMetricDescriptor(info, type, create));
     }

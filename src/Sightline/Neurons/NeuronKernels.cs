@@ -565,13 +565,38 @@ public static class NeuronKernels
         int len = n;
         if (zeros > 0 && zeros >= n / 8)
         {
-            // The other values, packed in input order (the first pass then reads them instead of the column).
+            // The other values, packed in input order (the first pass then reads them instead of the column): with AVX-512,
+            // eight (key << 32 | index) words at a time, the zeros' dropped by one compress (vpcompressq into a register,
+            // then a full store that the next one partly overwrites; it stays inside the words, as at most as many words as
+            // keys read are kept).
             len = 0;
             ref ulong w0 = ref words[0];
-            for (int i = 0; i < n; i++)
+            int p = 0;
+            if (Avx512F.IsSupported)
             {
-                uint key = Unsafe.Add(ref k0, i);
-                Unsafe.Add(ref w0, len) = ((ulong)key << 32) | (uint)i;
+                var zeroKey = Vector512.Create(ZeroKey);
+                var index = Vector512.Create(0ul, 1, 2, 3, 4, 5, 6, 7);
+                var eight = Vector512.Create(8ul);
+                for (; p + 16 <= n; p += 16)
+                {
+                    var v = Vector512.LoadUnsafe(ref k0, (nuint)p);
+                    var keep = (~Vector512.Equals(v, zeroKey)).AsInt32();
+                    var keepLow = Avx512F.ConvertToVector512Int64(keep.GetLower()).AsUInt64();
+                    var low = (Avx512F.ConvertToVector512UInt64(v.GetLower()) << 32) | index;
+                    Avx512F.Compress(Vector512<ulong>.Zero, keepLow, low).StoreUnsafe(ref w0, (nuint)len);
+                    len += BitOperations.PopCount(keepLow.ExtractMostSignificantBits());
+                    index += eight;
+                    var keepHigh = Avx512F.ConvertToVector512Int64(keep.GetUpper()).AsUInt64();
+                    var high = (Avx512F.ConvertToVector512UInt64(v.GetUpper()) << 32) | index;
+                    Avx512F.Compress(Vector512<ulong>.Zero, keepHigh, high).StoreUnsafe(ref w0, (nuint)len);
+                    len += BitOperations.PopCount(keepHigh.ExtractMostSignificantBits());
+                    index += eight;
+                }
+            }
+            for (; p < n; p++)
+            {
+                uint key = Unsafe.Add(ref k0, p);
+                Unsafe.Add(ref w0, len) = ((ulong)key << 32) | (uint)p;
                 len += key != ZeroKey ? 1 : 0;
             }
             packed = true;

@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Sightline.Statistics;
 
 namespace Sightline.Neurons;
@@ -28,7 +29,11 @@ public sealed record ActiveSets(int[][] Indices, double[][]? Weights, double[] A
 internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, int FirstInvalid)
 {
     /// <summary>Collects Ĉ from row-major N × m labels and finds the first invalid label, in one vectorised pass.</summary>
-    public static ConceptRows Collect(ReadOnlySpan<float> labels, int n, int m)
+    public static ConceptRows Collect(ReadOnlySpan<float> labels, int n, int m) =>
+        Avx512F.IsSupported && m >= 16 ? CollectCompressed(labels, n, m) : CollectScalar(labels, n, m);
+
+    // Collect one positive at a time (any vector width); the reference for CollectCompressed.
+    internal static ConceptRows CollectScalar(ReadOnlySpan<float> labels, int n, int m)
     {
         var rowStart = new int[n + 1];
         var counts = new int[m];
@@ -82,6 +87,69 @@ internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, 
                 }
             rowStart[i + 1] = used;
         }
+        return new ConceptRows(rowStart, sets, counts, firstInvalid);
+    }
+
+    // Collect with AVX-512, branch-free: each sixteen labels' concept indices with c ≥ 0.5 are packed by one compress
+    // (vpcompressd, into a register, then one full store that the next store partly overwrites), and the per-concept counts
+    // are vector sums of the comparison masks (−1 per positive) instead of one increment per positive.
+    internal static ConceptRows CollectCompressed(ReadOnlySpan<float> labels, int n, int m)
+    {
+        var rowStart = new int[n + 1];
+        int vectors = m / 16;
+        var negCounts = new Vector512<int>[vectors]; // −m₁ of concepts 16v .. 16v + 15
+        var counts = new int[m];
+        // Room for one row plus the 16 that a full vector store may write past the row's last index.
+        int slack = m + 16;
+        var sets = GC.AllocateUninitializedArray<int>(Math.Max(slack, n * 4));
+        int used = 0;
+        int firstInvalid = -1;
+        var half = Vector512.Create(0.5f);
+        var one = Vector512.Create(1f);
+        var iota = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var sixteen = Vector512.Create(16);
+        ref float l0 = ref MemoryMarshal.GetReference(labels);
+        ref Vector512<int> c0 = ref MemoryMarshal.GetArrayDataReference(negCounts);
+        for (int i = 0; i < n; i++)
+        {
+            nuint row = (nuint)((long)i * m);
+            if (sets.Length - used < slack)
+            {
+                long projected = i == 0 ? 0 : (long)((double)used / i * n * 1.1);
+                int grown = (int)Math.Min(Array.MaxLength, Math.Max(Math.Max((long)sets.Length * 2, used + (long)slack), projected));
+                var larger = GC.AllocateUninitializedArray<int>(grown);
+                sets.AsSpan(0, used).CopyTo(larger);
+                sets = larger;
+            }
+            ref int s0 = ref MemoryMarshal.GetArrayDataReference(sets);
+            var valid = Vector512<float>.AllBitsSet;
+            var index = iota;
+            for (int v = 0; v < vectors; v++)
+            {
+                var x = Vector512.LoadUnsafe(ref l0, row + (nuint)(v * 16));
+                valid &= Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero) & Vector512.LessThanOrEqual(x, one); // false for NaN
+                var positive = Vector512.GreaterThanOrEqual(x, half).AsInt32();
+                Unsafe.Add(ref c0, v) += positive;
+                Avx512F.Compress(Vector512<int>.Zero, positive, index).StoreUnsafe(ref s0, (nuint)used);
+                used += BitOperations.PopCount(positive.ExtractMostSignificantBits());
+                index += sixteen;
+            }
+            bool ok = valid == Vector512<float>.AllBitsSet;
+            for (int t = vectors * 16; t < m; t++)
+            {
+                float x = Unsafe.Add(ref l0, row + (nuint)t);
+                ok &= x >= 0 && x <= 1;
+                if (x >= 0.5f) { sets[used++] = t; counts[t]++; }
+            }
+            if (!ok && firstInvalid < 0)
+                for (int j = 0; j < m; j++)
+                {
+                    float x = labels[(int)row + j];
+                    if (!(x >= 0 && x <= 1)) { firstInvalid = (int)row + j; break; }
+                }
+            rowStart[i + 1] = used;
+        }
+        for (int v = 0; v < vectors; v++) (-negCounts[v]).CopyTo(counts, v * 16);
         return new ConceptRows(rowStart, sets, counts, firstInvalid);
     }
 }

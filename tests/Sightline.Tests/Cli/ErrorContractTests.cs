@@ -79,4 +79,33 @@ public sealed class ErrorContractTests
         // Anything beside --version still builds the whole tree (help lists every subcommand).
         Assert.Null(CliApp.NamedSubcommand(["--version", "--help"]));
     }
+    [Theory]
+    [InlineData("neurons", "score", "neurons score --help")]
+    [InlineData("neurons", "concepts", "neurons concepts --out")]
+    [InlineData("text", "explain", "text explain --help")]
+    [InlineData("text", "demo", "text demo --nope")]
+    [InlineData(null, null, "neurons scor")]
+    [InlineData(null, null, "neurons --help")]
+    [InlineData(null, null, "text")]
+    public void A_group_s_named_child_is_built_alone_and_runs_as_with_the_whole_tree(string? group, string? child, string line)
+    {
+        var args = line.Split(' ');
+        Assert.Equal(child, group is null ? null : CliApp.NamedChild(args));
+        var quiet = new CliContext(new StringWriter(), new StringWriter(), false);
+        var built = CliApp.BuildRoot(quiet, CliApp.NamedSubcommand(args), CliApp.NamedChild(args));
+        var named = built.Subcommands.Single(c => c.Name == args[0]);
+        if (child is not null) Assert.Equal([child], named.Subcommands.Select(c => c.Name));
+        else Assert.True(named.Subcommands.Count >= 4, $"{args[0]} has {named.Subcommands.Count} children");
+        // The same output, error and exit code as with every command built.
+        (int, string, string) RunWith(Func<CliContext, Command> root)
+        {
+            var (o, e) = (new StringWriter(), new StringWriter());
+            var context = new CliContext(o, e, false);
+            return (CliApp.Run(root(context), args, context), o.ToString(), e.ToString());
+        }
+        var partial = RunWith(c => CliApp.BuildRoot(c, CliApp.NamedSubcommand(args), CliApp.NamedChild(args)));
+        var whole = RunWith(c => CliApp.BuildRoot(c, null));
+        Assert.Equal(whole, partial);
+        Assert.NotEqual("", partial.Item2 + partial.Item3);
+    }
 }

@@ -141,6 +141,34 @@ public sealed class InverseAucFastPathTests
         }
     }
 
+    [Theory]
+    [InlineData(51, 300, 16)]
+    [InlineData(52, 257, 33)]
+    [InlineData(53, 1000, 400)]
+    [InlineData(54, 40, 15)]
+    public void Concept_rows_equal_the_one_positive_at_a_time_reference_with_invalid_labels_anywhere(int seed, int n, int m)
+    {
+        // Collect takes the AVX-512 compress path where the CPU has it (m ≥ 16), else the scalar one it is compared with.
+        var rng = new Random(seed);
+        var labels = new float[n * m];
+        for (int i = 0; i < labels.Length; i++)
+            labels[i] = rng.Next(5) switch { 0 => 1, 1 => (float)rng.NextDouble(), 2 => -0f, 3 => 0.5f, _ => 0 };
+        for (int trial = 0; trial < 3; trial++)
+        {
+            var expected = ConceptRows.CollectScalar(labels, n, m);
+            var actual = ConceptRows.Collect(labels, n, m);
+            Assert.Equal(expected.RowStart, actual.RowStart);
+            Assert.Equal(expected.RowSets.AsSpan(0, expected.RowStart[n]).ToArray(), actual.RowSets.AsSpan(0, actual.RowStart[n]).ToArray());
+            Assert.Equal(expected.Counts, actual.Counts);
+            Assert.Equal(expected.FirstInvalid, actual.FirstInvalid);
+            Assert.Equal(trial == 0 ? -1 : labels.Length / 3, actual.FirstInvalid); // the NaN of the first trial stays the first
+            // Next: an invalid label (NaN, then above 1) at a position that is neither a vector's start nor its end, and a later one.
+            labels[labels.Length / 3 + 2 * trial] = trial == 0 ? float.NaN : 1.5f;
+            labels[^1] = -0.25f;
+        }
+        Assert.True(ConceptRows.Collect(labels, n, m).Counts.Sum() > 0);
+    }
+
     [Fact]
     public void The_float32_probe_collects_the_same_concept_sets_as_the_double_probe()
     {
@@ -181,13 +209,19 @@ public sealed class InverseAucFastPathTests
     }
 
     [Fact]
-    public void The_built_in_class_list_holds_exactly_the_neuron_metrics_the_catalogue_scan_finds_with_their_own_factories()
+    public void The_built_in_class_lookup_finds_every_neuron_metric_the_catalogue_scan_finds_with_its_own_factory()
     {
-        var scanned = Sightline.Evaluation.MetricCatalogue.Neuron.Select(e => e.Type).OrderBy(t => t.FullName).ToArray();
-        var listed = NeuronMetricRegistry.BuiltInClasses.Select(c => c.Type).OrderBy(t => t.FullName).ToArray();
-        Assert.Equal(scanned, listed);
-        foreach (var (type, create) in NeuronMetricRegistry.BuiltInClasses)
-            Assert.IsType(type, create(new NeuronMetricOptions()));
+        var scanned = Sightline.Evaluation.MetricCatalogue.Neuron.Select(e => e.Type).ToArray();
+        Assert.True(scanned.Length >= 20, $"the scan found only {scanned.Length} neuron metrics");
+        foreach (var type in scanned)
+        {
+            var entry = NeuronMetricRegistry.BuiltInClass(type.Name);
+            Assert.True(entry.HasValue, $"{type.Name} is missing from NeuronMetricRegistry.BuiltInClass");
+            Assert.Equal(type, entry.Value.Type);
+            Assert.IsType(type, entry.Value.Create(new NeuronMetricOptions()));
+        }
+        Assert.Null(NeuronMetricRegistry.BuiltInClass("NeuronProbe"));
+        Assert.Null(NeuronMetricRegistry.BuiltInClass("inverse_auc")); // class names, not metric names
     }
 
     [Fact]
