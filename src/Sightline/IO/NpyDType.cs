@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 
 namespace Sightline.IO;
@@ -65,7 +66,7 @@ public static class NpyDTypes
             _ => 'i',
         };
         int size = dtype.ItemSize();
-        return $"{(size == 1 ? '|' : '<')}{kind}{size}";
+        return string.Concat(size == 1 ? "|" : "<", kind.ToString(), size.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>The dtype that stores .NET type <typeparamref name="T"/>; throws for types NPY files cannot hold here.</summary>
