@@ -20,8 +20,8 @@ public static class NeuronsCommand
         var command = new Command("neurons", "Evaluate neuron explanations: score neurons against concept labels, and sanity-test the metrics (Oikarinen, Yan, Weng, ICML 2025).");
         CliApp.AddChildren(command, only,
         [
-            ("score", () => BuildScore(context)), ("sanity", () => BuildSanity(context)),
-            ("extract", () => NeuronsDataCommands.BuildExtract(context)), ("concepts", () => NeuronsDataCommands.BuildConcepts(context)),
+            new("score", () => BuildScore(context)), new("sanity", () => BuildSanity(context)),
+            new("extract", () => NeuronsDataCommands.BuildExtract(context)), new("concepts", () => NeuronsDataCommands.BuildConcepts(context)),
         ]);
         return command;
     }
@@ -92,7 +92,7 @@ public static class NeuronsCommand
             string aPath = parse.GetValue(activations)!, cPath = parse.GetValue(concepts)!;
             var prefetched = ScoreInputPrefetch.Take(aPath, cPath);
             using var mappings = prefetched?.Mappings ?? new ProbeMappings();
-            var loading = prefetched?.Loading ?? Task.Run(() => (Probe: LoadProbe(aPath, cPath, mappings, out var h), Header: h));
+            var loading = prefetched?.Loading ?? Task.Run(() => new LoadedProbe(LoadProbe(aPath, cPath, mappings, out var h), h));
             NeuronMetricOptions options;
             IReadOnlyList<NeuronMetricDescriptor> descriptors;
             string outPath;
@@ -286,6 +286,9 @@ public static class NeuronsCommand
         catch (InputDataException e) { throw new InputDataException("--metrics: " + e.Message, e); }
     }
 
+    /// <summary>A loaded probe and the concept names of a CSV header, if it had one.</summary>
+    internal sealed record LoadedProbe(NeuronProbe Probe, string[]? Header);
+
     /// <summary>The memory-mapped input files of a probe; disposing unmaps them, once the probe is no longer used.</summary>
     internal sealed class ProbeMappings : IDisposable
     {
@@ -421,7 +424,12 @@ public static class NeuronsCommand
 
     private static string[] ReadNames(string? path, int count)
     {
-        if (path is null) return [.. Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture))];
+        if (path is null)
+        {
+            var numbers = new string[count];
+            for (int i = 0; i < count; i++) numbers[i] = i.ToString(CultureInfo.InvariantCulture);
+            return numbers;
+        }
         if (!File.Exists(path)) throw new InputDataException($"--concept-names {path}: file not found.");
         var lines = File.ReadAllLines(path);
         if (lines.Length > count && lines.Skip(count).All(string.IsNullOrWhiteSpace)) lines = lines[..count];

@@ -15,14 +15,14 @@ internal sealed class ScoreInputPrefetch : IDisposable
     private static readonly AsyncLocal<ScoreInputPrefetch?> _current = new();
     private readonly string _activations, _concepts;
     private readonly NeuronsCommand.ProbeMappings _mappings = new();
-    private readonly Task<(Sightline.Neurons.NeuronProbe Probe, string[]? Header)> _loading;
+    private readonly Task<NeuronsCommand.LoadedProbe> _loading;
     private int _taken;
 
     private ScoreInputPrefetch(string activations, string concepts)
     {
         _activations = activations;
         _concepts = concepts;
-        _loading = Task.Run(() => (NeuronsCommand.LoadProbe(activations, concepts, _mappings, out var header), header));
+        _loading = Task.Run(() => new NeuronsCommand.LoadedProbe(NeuronsCommand.LoadProbe(activations, concepts, _mappings, out var header), header));
     }
 
     /// <summary>Starts the prefetch when <paramref name="args"/> is a plain <c>neurons score</c> command line with both inputs
@@ -66,12 +66,17 @@ internal sealed class ScoreInputPrefetch : IDisposable
     }
 
     /// <summary>The prefetched load of exactly these two paths, with the mappings it holds (the caller disposes them), or null.</summary>
-    public static (NeuronsCommand.ProbeMappings Mappings, Task<(Sightline.Neurons.NeuronProbe Probe, string[]? Header)> Loading)? Take(string activations, string concepts)
+    public static Prefetched? Take(string activations, string concepts)
     {
         var p = _current.Value;
         if (p is null || p._activations != activations || p._concepts != concepts || Interlocked.Exchange(ref p._taken, 1) != 0) return null;
-        return (p._mappings, p._loading);
+        return new Prefetched(p._mappings, p._loading);
     }
+
+    /// <summary>A taken prefetch: the mappings its read holds and the read itself.</summary>
+    /// <remarks>Classes rather than tuples here and in <see cref="NeuronsCommand.LoadedProbe"/>: a generic instantiation over a
+    /// value tuple has no precompiled code and is jitted at start-up, a fraction of a millisecond per method.</remarks>
+    internal sealed record Prefetched(NeuronsCommand.ProbeMappings Mappings, Task<NeuronsCommand.LoadedProbe> Loading);
 
     /// <summary>Releases an untaken prefetch: its mappings once its read has ended (a read that never ends is left to the process's end).</summary>
     public void Dispose()

@@ -33,9 +33,9 @@ public static class TextCommand
         var command = new Command("text", "Explain text models with TokenSHAP and SemeX (LLMs over an OpenAI-compatible API, MiniLM embeddings, ONNX text classifiers) and evaluate the explanations (faithfulness curve, label accuracy, steering).");
         CliApp.AddChildren(command, only,
         [
-            ("explain", () => BuildExplain(context)), ("faithfulness", () => TextEvaluationCommands.BuildFaithfulness(context)),
-            ("accuracy", () => TextEvaluationCommands.BuildAccuracy(context)), ("steer", () => TextEvaluationCommands.BuildSteer(context)),
-            ("demo", () => TextDemoCommand.Build(context)),
+            new("explain", () => BuildExplain(context)), new("faithfulness", () => TextEvaluationCommands.BuildFaithfulness(context)),
+            new("accuracy", () => TextEvaluationCommands.BuildAccuracy(context)), new("steer", () => TextEvaluationCommands.BuildSteer(context)),
+            new("demo", () => TextDemoCommand.Build(context)),
         ]);
         return command;
     }

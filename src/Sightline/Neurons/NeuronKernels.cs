@@ -320,8 +320,8 @@ public static class NeuronKernels
         if ((long)n * cols != rowMajor.Length) throw new ArgumentException($"{rowMajor.Length} values do not fill {samples} × {cols}.", nameof(rowMajor));
         if (rowStart.Length != n + 1 || rowStart[0] != 0 || rowStart[n] > rowSets.Length) throw new ArgumentException($"Row offsets must be N + 1 = {n + 1} ascending offsets into the set lists.", nameof(rowStart));
         for (int i = 0; i < n; i++) if (rowStart[i + 1] < rowStart[i]) throw new ArgumentException("Row offsets must ascend.", nameof(rowStart));
-        for (int p = 0; p < rowStart[n]; p++)
-            if ((uint)rowSets[p] >= (uint)m) throw new ArgumentOutOfRangeException(nameof(rowSets), rowSets[p], $"Sets are 0..{m - 1}.");
+        if (FirstOutside(rowSets.AsSpan(0, rowStart[n]), (uint)m) is var bad and >= 0)
+            throw new ArgumentOutOfRangeException(nameof(rowSets), rowSets[bad], $"Sets are 0..{m - 1}.");
         if (n > 32_768)
         {
             var wide = GC.AllocateUninitializedArray<double>(rowMajor.Length);
@@ -363,6 +363,20 @@ public static class NeuronKernels
                 for (int j = 0; j < width; j++) result[(k0 + j) * m + t] = acc[t * Block + j] * 0.5;
         });
         return result;
+    }
+
+    // The index of the first value that is not in 0 .. limit − 1 (as unsigned: negatives are outside too), or −1; sixteen
+    // at a time.
+    private static int FirstOutside(ReadOnlySpan<int> values, uint limit)
+    {
+        if (limit == 0) return values.IsEmpty ? -1 : 0;
+        int i = 0;
+        ref int v0 = ref MemoryMarshal.GetReference(values);
+        var last = Vector512.Create(limit - 1);
+        for (; i + 16 <= values.Length; i += 16)
+            if (Vector512.GreaterThanAny(Vector512.LoadUnsafe(ref v0, (nuint)i).AsUInt32(), last)) break;
+        for (; i < values.Length; i++) if ((uint)Unsafe.Add(ref v0, i) >= limit) return i;
+        return -1;
     }
 
     /// <summary>

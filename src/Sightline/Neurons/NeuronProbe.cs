@@ -238,7 +238,7 @@ public sealed class NeuronProbe
         ConceptRows? rows = null;
         // The two passes side by side: one on a pool thread, one here (Task.Run rather than Parallel.Invoke, whose first
         // use in a process costs a few milliseconds of start-up before either pass begins).
-        var check = Task.Run(() => badA = FirstNonFinite(activations.Span));
+        var check = Task.Run(() => { badA = FirstNonFinite(activations.Span); }); // an Action: Task<int> would be jitted at start-up
         rows = ConceptRows.Collect(concepts.Span, samples, conceptCount);
         check.GetAwaiter().GetResult();
         if (badA >= 0) throw NotFinite(activations.Span[badA], badA, neurons);

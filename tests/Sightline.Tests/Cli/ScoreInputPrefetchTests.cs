@@ -44,8 +44,8 @@ public sealed class ScoreInputPrefetchTests
         var taken = ScoreInputPrefetch.Take(a, c);
         Assert.NotNull(taken);
         Assert.Null(ScoreInputPrefetch.Take(a, c)); // once
-        using var mappings = taken.Value.Mappings;
-        var (probe, header) = await taken.Value.Loading;
+        using var mappings = taken.Mappings;
+        var (probe, header) = await taken.Loading;
         Assert.Null(header);
         Assert.Equal((300, 7, 9), (probe.Samples, probe.Neurons, probe.Concepts));
     }

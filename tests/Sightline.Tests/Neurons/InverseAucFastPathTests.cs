@@ -224,6 +224,24 @@ public sealed class InverseAucFastPathTests
         Assert.Null(NeuronMetricRegistry.BuiltInClass("inverse_auc")); // class names, not metric names
     }
 
+    [Theory]
+    [InlineData(37, -1)]
+    [InlineData(64, 5)]
+    [InlineData(95, int.MinValue)]
+    public void A_set_member_out_of_range_anywhere_in_a_long_row_list_is_refused_with_its_value(int at, int value)
+    {
+        // 96 inputs in one set each (sets 0..4): the bad member sits inside a vector of sixteen, at its start, or in the tail.
+        int n = 96;
+        var rowStart = Enumerable.Range(0, n + 1).ToArray();
+        var rowSets = Enumerable.Range(0, n).Select(i => i % 5).ToArray();
+        var a = Enumerable.Range(0, n).Select(i => (float)(i % 7)).ToArray();
+        Assert.Equal(5, NeuronKernels.MidrankSetSums(a, n, 1, rowStart, rowSets, 5).Length);
+        rowSets[at] = value;
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => NeuronKernels.MidrankSetSums(a, n, 1, rowStart, rowSets, 5));
+        Assert.Equal(value, e.ActualValue);
+        Assert.Throws<ArgumentOutOfRangeException>(() => NeuronKernels.MidrankSetSums(a, n, 1, rowStart, rowSets, 0));
+    }
+
     [Fact]
     public void Set_sums_of_midranks_match_a_hand_count()
     {
