@@ -495,7 +495,7 @@ public static class NeuronKernels
                     {
                         var v = Vector512.LoadUnsafe(ref src, (nuint)((long)(i + r) * cols + k0));
                         var bits = Vector512.AndNot(v.AsUInt32(), Vector512.Equals(v, Vector512<float>.Zero).AsUInt32());
-                        tile[r] = bits ^ (Vector512.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | top);
+                        tile[r] = bits ^ (Avx512F.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | top);
                     }
                     for (int b = 3; b >= 0; b--)
                     {
@@ -520,7 +520,9 @@ public static class NeuronKernels
             {
                 var v = Vector512.LoadUnsafe(ref src, (nuint)((long)i * cols + k0));
                 var bits = Vector512.AndNot(v.AsUInt32(), Vector512.Equals(v, Vector512<float>.Zero).AsUInt32());
-                var key = bits ^ (Vector512.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | top);
+                // Avx512F's shift, not Vector512's (Vector512 acceleration implies AVX-512F): a call to the latter takes the
+                // method out of an AVX-512 ReadyToRun image (crossgen2: "ABI unstable type"), so it would be jitted every run.
+                var key = bits ^ (Avx512F.ShiftRightArithmetic(bits.AsInt32(), 31).AsUInt32() | top);
                 key.StoreUnsafe(ref r0);
                 for (int j = 0; j < 16; j++) Unsafe.Add(ref dst, j * n + i) = Unsafe.Add(ref r0, j);
             }

@@ -149,7 +149,8 @@ internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, 
                 }
             rowStart[i + 1] = used;
         }
-        for (int v = 0; v < vectors; v++) (-negCounts[v]).CopyTo(counts, v * 16);
+        // StoreUnsafe, not CopyTo: a call to Vector512's CopyTo keeps the method out of an AVX-512 ReadyToRun image.
+        for (int v = 0; v < vectors; v++) (-negCounts[v]).StoreUnsafe(ref counts[v * 16]);
         return new ConceptRows(rowStart, sets, counts, firstInvalid);
     }
 }
