@@ -273,8 +273,11 @@ public sealed record NpyHeader(NpyDType DType, bool BigEndian, bool FortranOrder
         bytes[7] = 0;
         if (version == 1) BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)headerLen);
         else BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), (uint)headerLen);
-        bytes.AsSpan(prefix).Fill((byte)' ');
-        Encoding.Latin1.GetBytes(dict, bytes.AsSpan(prefix));
+        // The dict's characters (Latin-1, as numpy writes them; shapes and dtypes are ASCII), then space padding, byte by
+        // byte: Span.Fill and Encoding.Latin1 would each jit a large vectorised helper for these hundred bytes.
+        int at = prefix;
+        foreach (char ch in dict) bytes[at++] = ch <= '\u00FF' ? (byte)ch : (byte)'?';
+        while (at < bytes.Length - 1) bytes[at++] = (byte)' ';
         bytes[^1] = (byte)'\n';
         return bytes;
     }

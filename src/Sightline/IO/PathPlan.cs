@@ -10,7 +10,7 @@ namespace Sightline.IO;
 /// is a folder (or a folder output that is a file) or a device (<c>/dev</c>, <c>/proc</c>, <c>/sys</c>).
 /// Hard links to one file under two names are not detected (.NET exposes no inode numbers).
 /// </summary>
-public sealed class PathPlan
+public sealed partial class PathPlan
 {
     // A class, not a value tuple: a list of value tuples has no precompiled code and is jitted in every run (about 1 ms).
     private sealed record Entry(string Option, string Given, string Canonical, bool IsFolder);
@@ -133,11 +133,13 @@ public sealed class PathPlan
         return path;
     }
 
-    [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
-    private static extern IntPtr NativeRealPath([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+    // Source-generated marshalling (LibraryImport): a DllImport with a string parameter had its marshalling stub jitted
+    // in every run.
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr NativeRealPath(string path, IntPtr resolved);
 
-    [DllImport("libc", EntryPoint = "free")]
-    private static extern void NativeFree(IntPtr p);
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void NativeFree(IntPtr p);
 
     private static string? RealPath(string path)
     {
