@@ -54,6 +54,9 @@ public static class NeuronKernels
         return result;
     }
 
+    // Jitted fully optimised on first call, never taken from the ReadyToRun image: with an AVX-512 image (./sightline on
+    // such a CPU) the precompiled tile ran until tier-up, and a whole correlation `neurons score` took 0.58 s instead of 0.41 s.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Tile2x4(double[] a, double[] b, int k, int t, int r0, int rl, int len, double[] result, int m)
     {
         fixed (double* pa = a, pb = b)
