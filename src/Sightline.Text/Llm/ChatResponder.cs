@@ -164,7 +164,13 @@ public sealed class ChatResponder : ITextResponder, IDisposable
             _nextSlot = slot + interval;
             wait = slot - now;
         }
-        if (wait > TimeSpan.Zero) await Task.Delay(wait, cancel).ConfigureAwait(false);
+        // Task.Delay's timer runs on a coarse clock (a few milliseconds on Linux) and may fire before the slot by that much:
+        // wait again for what is left, so that no request leaves before its slot.
+        while (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait, cancel).ConfigureAwait(false);
+            wait = slot - DateTime.UtcNow;
+        }
         if (_rateLog.Count < RateLogCapacity) _rateLog.Enqueue((slot, DateTime.UtcNow));
     }
 
