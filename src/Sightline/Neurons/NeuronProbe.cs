@@ -37,7 +37,7 @@ internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, 
     {
         var rowStart = new int[n + 1];
         var counts = new int[m];
-        var sets = GC.AllocateUninitializedArray<int>(Math.Max(16, n * 4));
+        var sets = GC.AllocateUninitializedArray<int>(Math.Max(m, n * 4));
         int used = 0;
         int firstInvalid = -1;
         var half = Vector512.Create(0.5f);
@@ -46,16 +46,7 @@ internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, 
         for (int i = 0; i < n; i++)
         {
             nuint row = (nuint)((long)i * m);
-            if (sets.Length - used < m)
-            {
-                // Grown to what the rows so far project for all N (plus a tenth), so that dense labels take one or two
-                // copies instead of a doubling per size; the space after the last row stays unused.
-                long projected = i == 0 ? 0 : (long)((double)used / i * n * 1.1);
-                int grown = (int)Math.Min(Array.MaxLength, Math.Max(Math.Max((long)sets.Length * 2, used + (long)m), projected));
-                var larger = GC.AllocateUninitializedArray<int>(grown);
-                sets.AsSpan(0, used).CopyTo(larger);
-                sets = larger;
-            }
+            EnsureRoom(ref sets, used, m, i, n);
             int t = 0;
             var valid = Vector512<float>.AllBitsSet;
             for (; t + 16 <= m; t += 16)
@@ -72,19 +63,7 @@ internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, 
                     bits &= bits - 1;
                 }
             }
-            bool ok = valid == Vector512<float>.AllBitsSet;
-            for (; t < m; t++)
-            {
-                float v = Unsafe.Add(ref l0, row + (nuint)t);
-                ok &= v >= 0 && v <= 1;
-                if (v >= 0.5f) { sets[used++] = t; counts[t]++; }
-            }
-            if (!ok && firstInvalid < 0)
-                for (int j = 0; j < m; j++)
-                {
-                    float v = labels[(int)row + j];
-                    if (!(v >= 0 && v <= 1)) { firstInvalid = (int)row + j; break; }
-                }
+            FinishRow(labels, row, t, m, valid == Vector512<float>.AllBitsSet, sets, ref used, counts, ref firstInvalid);
             rowStart[i + 1] = used;
         }
         return new ConceptRows(rowStart, sets, counts, firstInvalid);
@@ -113,14 +92,7 @@ internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, 
         for (int i = 0; i < n; i++)
         {
             nuint row = (nuint)((long)i * m);
-            if (sets.Length - used < slack)
-            {
-                long projected = i == 0 ? 0 : (long)((double)used / i * n * 1.1);
-                int grown = (int)Math.Min(Array.MaxLength, Math.Max(Math.Max((long)sets.Length * 2, used + (long)slack), projected));
-                var larger = GC.AllocateUninitializedArray<int>(grown);
-                sets.AsSpan(0, used).CopyTo(larger);
-                sets = larger;
-            }
+            EnsureRoom(ref sets, used, slack, i, n);
             ref int s0 = ref MemoryMarshal.GetArrayDataReference(sets);
             var valid = Vector512<float>.AllBitsSet;
             var index = iota;
@@ -134,24 +106,44 @@ internal sealed record ConceptRows(int[] RowStart, int[] RowSets, int[] Counts, 
                 used += BitOperations.PopCount(positive.ExtractMostSignificantBits());
                 index += sixteen;
             }
-            bool ok = valid == Vector512<float>.AllBitsSet;
-            for (int t = vectors * 16; t < m; t++)
-            {
-                float x = Unsafe.Add(ref l0, row + (nuint)t);
-                ok &= x >= 0 && x <= 1;
-                if (x >= 0.5f) { sets[used++] = t; counts[t]++; }
-            }
-            if (!ok && firstInvalid < 0)
-                for (int j = 0; j < m; j++)
-                {
-                    float x = labels[(int)row + j];
-                    if (!(x >= 0 && x <= 1)) { firstInvalid = (int)row + j; break; }
-                }
+            FinishRow(labels, row, vectors * 16, m, valid == Vector512<float>.AllBitsSet, sets, ref used, counts, ref firstInvalid);
             rowStart[i + 1] = used;
         }
         // StoreUnsafe, not CopyTo: a call to Vector512's CopyTo keeps the method out of an AVX-512 ReadyToRun image.
         for (int v = 0; v < vectors; v++) (-negCounts[v]).StoreUnsafe(ref counts[v * 16]);
         return new ConceptRows(rowStart, sets, counts, firstInvalid);
+    }
+
+    // Makes room for `room` more indices after `used`: grown to what the rows so far (i of n) project for all of them
+    // (plus a tenth), so that dense labels take one or two copies instead of a doubling per size; the space after the
+    // last row stays unused.
+    private static void EnsureRoom(ref int[] sets, int used, int room, int i, int n)
+    {
+        if (sets.Length - used >= room) return;
+        long projected = i == 0 ? 0 : (long)((double)used / i * n * 1.1);
+        int grown = (int)Math.Min(Array.MaxLength, Math.Max(Math.Max((long)sets.Length * 2, used + (long)room), projected));
+        var larger = GC.AllocateUninitializedArray<int>(grown);
+        sets.AsSpan(0, used).CopyTo(larger);
+        sets = larger;
+    }
+
+    // Labels t0 .. m − 1 of the row starting at flat index `row`, one at a time (positives appended and counted); then, if
+    // the row holds an invalid label (or its vectors did: !vectorsValid) and none was found before, the first one's index.
+    private static void FinishRow(ReadOnlySpan<float> labels, nuint row, int t0, int m, bool vectorsValid, int[] sets, ref int used, int[] counts, ref int firstInvalid)
+    {
+        bool ok = vectorsValid;
+        for (int t = t0; t < m; t++)
+        {
+            float x = labels[(int)row + t];
+            ok &= x >= 0 && x <= 1; // false for NaN
+            if (x >= 0.5f) { sets[used++] = t; counts[t]++; }
+        }
+        if (ok || firstInvalid >= 0) return;
+        for (int j = 0; j < m; j++)
+        {
+            float x = labels[(int)row + j];
+            if (!(x >= 0 && x <= 1)) { firstInvalid = (int)row + j; return; }
+        }
     }
 }
 
